@@ -1,0 +1,207 @@
+import { GatewayError, ModelError } from "../errors.js";
+import { defaultRetryPolicy, type RetryPolicy, retryDelay } from "./backoff.js";
+import type { ChatMessage, ModelClient, ModelRequest, ToolCall } from "./messages.js";
+import { ThinkFilter } from "./think-filter.js";
+import { estimateTokens } from "./token-estimate.js";
+import { runToolCall, type Tool, type ToolContext, type ToolResult, toToolSpec } from "./tools.js";
+
+/** What a turn reports as it runs. `done` and `error` are final. */
+export type TurnEvent =
+  | { type: "text"; delta: string }
+  | { type: "step"; step: number; text: string; toolCalls: ToolCall[] }
+  | { type: "tool_call"; step: number; call: ToolCall }
+  | { type: "tool_result"; step: number; call: ToolCall; result: ToolResult }
+  | { type: "usage"; promptTokens: number; completionTokens: number; estimated: boolean }
+  | { type: "done"; text: string; steps: number }
+  | { type: "error"; error: GatewayError };
+
+export interface TurnInput {
+  model: string;
+  /** The Expert's instructions, sent as the system message. */
+  instructions: string;
+  /** The conversation so far, ending with what this turn answers. */
+  history: ChatMessage[];
+  tools: readonly Tool[];
+  /** Model calls that may request tools; one more call without tools forces an answer. */
+  maxSteps: number;
+  temperature?: number;
+  /** Cancels the turn (the `stop` command, shutdown). */
+  signal?: AbortSignal;
+  /** A model call that sends nothing for this long fails. */
+  idleTimeoutMs: number;
+  retry?: RetryPolicy;
+  toolContext: Omit<ToolContext, "signal">;
+  /** Messages that arrived mid-turn and join it before the next model call (steer mode). */
+  takeSteering?: () => Promise<ChatMessage[]>;
+}
+
+interface StepResult {
+  text: string;
+  toolCalls: ToolCall[];
+  promptTokens: number;
+  completionTokens: number;
+  estimated: boolean;
+}
+
+/**
+ * Runs one turn: model calls streamed, tools run between them, until the model
+ * answers without tools or the step limit forces it to. Never throws; failures
+ * end the stream with an `error` event.
+ */
+export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGenerator<TurnEvent> {
+  const signal = input.signal ?? new AbortController().signal;
+  const tools = new Map(input.tools.map((tool) => [tool.name, tool]));
+  const specs = input.tools.map(toToolSpec);
+  const messages: ChatMessage[] = [
+    ...(input.instructions.trim() ? [{ role: "system" as const, content: input.instructions }] : []),
+    ...input.history,
+  ];
+  const totals = { promptTokens: 0, completionTokens: 0, estimated: false };
+  try {
+    for (let step = 1; ; step++) {
+      const steering = input.takeSteering && step > 1 ? await input.takeSteering() : [];
+      messages.push(...steering);
+      const withTools = specs.length > 0 && step <= input.maxSteps;
+      const request: ModelRequest = {
+        model: input.model,
+        messages,
+        ...(withTools ? { tools: specs } : {}),
+        ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+      };
+      const result: StepResult = yield* callModel(client, request, input, signal);
+      totals.promptTokens += result.promptTokens;
+      totals.completionTokens += result.completionTokens;
+      totals.estimated ||= result.estimated;
+      const toolCalls = withTools ? result.toolCalls : [];
+      yield { type: "step", step, text: result.text, toolCalls };
+      messages.push({ role: "assistant", content: result.text, ...(toolCalls.length > 0 ? { toolCalls } : {}) });
+      if (toolCalls.length === 0) {
+        yield { type: "usage", ...totals };
+        yield { type: "done", text: result.text, steps: step };
+        return;
+      }
+      for (const call of toolCalls) {
+        yield { type: "tool_call", step, call };
+        const outcome = await runToolCall(call, tools, { ...input.toolContext, signal });
+        if (signal.aborted) throw signal.reason;
+        yield { type: "tool_result", step, call, result: outcome };
+        messages.push({ role: "tool", toolCallId: call.id, content: toolMessageContent(outcome) });
+      }
+    }
+  } catch (error) {
+    if (totals.promptTokens + totals.completionTokens > 0) yield { type: "usage", ...totals };
+    yield { type: "error", error: asGatewayError(error, signal) };
+  }
+}
+
+/** The text a tool result becomes in the conversation. */
+export function toolMessageContent(result: ToolResult): string {
+  return result.ok ? result.content : `error: ${result.error}`;
+}
+
+async function* callModel(
+  client: ModelClient,
+  request: ModelRequest,
+  input: TurnInput,
+  signal: AbortSignal,
+): AsyncGenerator<TurnEvent, StepResult> {
+  const policy = input.retry ?? defaultRetryPolicy;
+  for (let attempt = 1; ; attempt++) {
+    let started = false;
+    try {
+      return yield* streamOnce(client, request, input.idleTimeoutMs, signal, () => {
+        started = true;
+      });
+    } catch (error) {
+      const failure = asGatewayError(error, signal);
+      const retry =
+        !started && !signal.aborted && failure instanceof ModelError && failure.retryable && attempt < policy.attempts;
+      if (!retry) throw failure;
+      await policy.sleep(retryDelay(policy, attempt, failure.retryAfterMs), signal);
+    }
+  }
+}
+
+async function* streamOnce(
+  client: ModelClient,
+  request: ModelRequest,
+  idleTimeoutMs: number,
+  outer: AbortSignal,
+  onFirstToken: () => void,
+): AsyncGenerator<TurnEvent, StepResult> {
+  const idle = new AbortController();
+  const signal = AbortSignal.any([outer, idle.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      idle.abort(new ModelError("MODEL_TIMEOUT", `the model sent nothing for ${Math.round(idleTimeoutMs / 1000)} s`));
+    }, idleTimeoutMs);
+  };
+  const filter = new ThinkFilter();
+  const calls = new Map<number, ToolCall>();
+  let text = "";
+  let finished = false;
+  let usage: { promptTokens: number; completionTokens: number } | undefined;
+  arm();
+  try {
+    for await (const chunk of client.stream(request, signal)) {
+      arm();
+      if (chunk.type === "usage") {
+        usage = chunk;
+        continue;
+      }
+      if (chunk.type === "finish") {
+        finished = true;
+        continue;
+      }
+      onFirstToken();
+      if (chunk.type === "text") {
+        const visible = filter.push(chunk.delta);
+        if (visible) {
+          text += visible;
+          yield { type: "text", delta: visible };
+        }
+      } else if (chunk.type === "tool_call") {
+        const call = calls.get(chunk.index) ?? { id: "", name: "", arguments: "" };
+        if (chunk.id) call.id = chunk.id;
+        if (chunk.name) call.name += chunk.name;
+        if (chunk.arguments) call.arguments += chunk.arguments;
+        calls.set(chunk.index, call);
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (idle.signal.aborted) throw idle.signal.reason;
+  if (!finished) throw new ModelError("MODEL_STREAM", "the model stream ended before it finished");
+  const tail = filter.flush();
+  if (tail) {
+    text += tail;
+    yield { type: "text", delta: tail };
+  }
+  const toolCalls = [...calls.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
+  if (usage) return { text, toolCalls, ...usage, estimated: false };
+  return {
+    text,
+    toolCalls,
+    promptTokens: estimateTokens(JSON.stringify(request.messages)),
+    completionTokens: estimateTokens(text + toolCalls.map((call) => call.name + call.arguments).join("")),
+    estimated: true,
+  };
+}
+
+function asGatewayError(error: unknown, signal: AbortSignal): GatewayError {
+  if (error instanceof ModelError) return error;
+  if (signal.aborted) {
+    return signal.reason instanceof ModelError
+      ? signal.reason
+      : new ModelError("MODEL_ABORTED", "the turn was cancelled", { cause: error });
+  }
+  if (error instanceof GatewayError) return error;
+  return new ModelError("MODEL_STREAM", `the turn failed: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { doctorCommand } from "./cli/doctor-command.js";
+import { migrateCommand } from "./cli/migrate-command.js";
+import { runCommand } from "./cli/run-command.js";
+import { openConfiguredStore } from "./cli/runtime.js";
+import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
+import { startCommand } from "./cli/start-command.js";
+import { loadConfig } from "./config/load-config.js";
+import { describeError, GatewayError } from "./errors.js";
+import type { SqliteStore } from "./store/sqlite-store.js";
+
+const program = new Command("gateway")
+  .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+/** Runs an action and turns its result into the exit code; errors become one line on stderr. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefined | undefined>) {
+  return async (...args: A) => {
+    process.exitCode = (await fn(...args)) ?? 0;
+  };
+}
+
+async function withStore(fn: (store: SqliteStore) => Promise<void>): Promise<number> {
+  const store = openConfiguredStore(loadConfig());
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+program
+  .command("start")
+  .description("run the gateway: channels, triggers and the HTTP server (GET /healthz)")
+  .action(action(startCommand));
+
+program
+  .command("run")
+  .description("send one prompt to an Expert and stream the answer")
+  .requiredOption("-p, --prompt <text>", "the prompt")
+  .option("--expert <name>", "the Expert to answer (default: default)")
+  .option("--continue", "continue the newest CLI session")
+  .option("--session <id>", "continue this session (id or unique prefix)")
+  .option("--no-session", "store nothing")
+  .option("--json", "print one JSON event per line")
+  .action(
+    action(
+      async (options: {
+        prompt: string;
+        expert?: string;
+        continue?: boolean;
+        session?: string | boolean;
+        json?: boolean;
+      }) =>
+        runCommand({
+          prompt: options.prompt,
+          ...(options.expert !== undefined ? { expert: options.expert } : {}),
+          ...(options.continue ? { continue: true } : {}),
+          ...(typeof options.session === "string" ? { session: options.session } : {}),
+          noSession: options.session === false,
+          ...(options.json ? { json: true } : {}),
+        }),
+    ),
+  );
+
+const sessions = program.command("sessions").description("list, show, rename, archive, delete and search sessions");
+sessions
+  .command("list")
+  .description("active and inactive sessions, newest first")
+  .option("--archived", "only archived sessions")
+  .option("--all", "every session")
+  .option("--json", "print JSON")
+  .action(
+    action((options: { archived?: boolean; all?: boolean; json?: boolean }) =>
+      withStore((store) => listSessions(store, options)),
+    ),
+  );
+sessions
+  .command("show <id>")
+  .description("a session's transcript")
+  .option("--json", "print JSON")
+  .action(action((id: string, options: { json?: boolean }) => withStore((store) => showSession(store, id, options))));
+sessions
+  .command("rename <id> <title>")
+  .description("give a session a title")
+  .action(
+    action((id: string, title: string) =>
+      withStore(async (store) => {
+        const session = await store.sessions.rename((await store.sessions.resolve(id)).id, title);
+        process.stdout.write(`renamed ${session.id}: ${title}\n`);
+      }),
+    ),
+  );
+for (const [name, verb] of [
+  ["archive", "archived"],
+  ["unarchive", "unarchived"],
+  ["delete", "deleted"],
+] as const) {
+  sessions
+    .command(`${name} <id>`)
+    .description(name === "delete" ? "delete a session and its transcript" : `${name} a session`)
+    .action(
+      action((id: string) =>
+        withStore(async (store) => {
+          const session = await store.sessions.resolve(id);
+          if (name === "delete") await store.sessions.delete(session.id);
+          else await store.sessions[name](session.id);
+          process.stdout.write(`${verb} ${session.id}\n`);
+        }),
+      ),
+    );
+}
+sessions
+  .command("search <text>")
+  .description("full-text search over every session, ranked, with snippets")
+  .option("--json", "print JSON")
+  .action(
+    action((text: string, options: { json?: boolean }) => withStore((store) => searchSessions(store, text, options))),
+  );
+
+program.command("migrate").description("apply database migrations").action(action(migrateCommand));
+program
+  .command("doctor")
+  .description("check configuration, database and the model endpoint")
+  .action(action(doctorCommand));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`error: ${describeError(error)}\n`);
+  if (!(error instanceof GatewayError) && process.env.LOG_LEVEL === "debug") console.error(error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,153 @@
+import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
+import { UsageError } from "../errors.js";
+import type { Expert } from "../experts/expert-registry.js";
+import { runSessionTurn } from "../gateway/turn-runner.js";
+import { systemClock } from "../ids.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
+import type { Session } from "../store/types.js";
+import { oneLine, printJson } from "./output.js";
+import { type AgentRuntime, createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+
+export interface RunOptions {
+  prompt: string;
+  expert?: string;
+  continue?: boolean;
+  session?: string;
+  /** commander turns `--no-session` into `session: false`. */
+  noSession?: boolean;
+  json?: boolean;
+}
+
+/** `gateway run -p TEXT`: one turn, streamed to stdout, stored unless `--no-session`. */
+export async function runCommand(options: RunOptions): Promise<number> {
+  if ([options.continue, options.session !== undefined, options.noSession].filter(Boolean).length > 1) {
+    throw new UsageError("use only one of --continue, --session ID and --no-session");
+  }
+  if (options.prompt.trim() === "") throw new UsageError("the prompt (-p) is empty");
+  const runtime = createAgentRuntime();
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    if (options.noSession) {
+      const expert = runtime.experts.require(options.expert ?? "default");
+      return await print(ephemeralTurn(runtime, expert, options.prompt, abort.signal), options.json ?? false, null);
+    }
+    const store = openConfiguredStore(runtime.config);
+    try {
+      const session = await pickSession(store, runtime, options);
+      const expert = runtime.experts.forSession(session.expert);
+      const events = runSessionTurn(turnDeps(runtime, store), {
+        session,
+        expert,
+        entries: [{ kind: "user", content: options.prompt }],
+        signal: abort.signal,
+        userId: "cli:local",
+      });
+      return await print(events, options.json ?? false, session.id);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: RunOptions): Promise<Session> {
+  let session: Session | undefined;
+  if (options.session !== undefined) session = await store.sessions.resolve(options.session);
+  if (options.continue) {
+    [session] = await store.sessions.list({ states: ["active", "inactive"], origin: "cli", limit: 1 });
+    if (!session) throw new UsageError("there is no CLI session to continue; run without --continue first");
+  }
+  if (session) {
+    if (options.expert && options.expert !== session.expert) {
+      runtime.experts.require(options.expert);
+      session = await store.sessions.setExpert(session.id, options.expert);
+    }
+    if (session.state === "archived") session = await store.sessions.unarchive(session.id);
+    return session;
+  }
+  const expert = runtime.experts.require(options.expert ?? "default");
+  return store.sessions.create({
+    channel: "cli",
+    conversationKey: (id) => `cli:${id}`,
+    expert: expert.name,
+    origin: "cli",
+    owner: "cli:local",
+    title: oneLine(options.prompt, 60),
+  });
+}
+
+function ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {
+  return runTurn(runtime.model, {
+    model: expert.model,
+    instructions: expert.instructions,
+    history: [{ role: "user", content: prompt }],
+    tools: expert.tools.flatMap((name) => runtime.tools.get(name) ?? []),
+    maxSteps: expert.maxSteps,
+    ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
+    signal,
+    idleTimeoutMs: runtime.config.model.timeoutMs,
+    toolContext: { sessionId: undefined, expert: expert.name, now: systemClock },
+  });
+}
+
+async function print(
+  events: AsyncIterable<TurnEvent | { type: "turn"; turnId: number }>,
+  json: boolean,
+  sessionId: string | null,
+): Promise<number> {
+  let turnId: number | null = null;
+  let wroteText = false;
+  for await (const event of events) {
+    switch (event.type) {
+      case "turn":
+        turnId = event.turnId;
+        break;
+      case "text":
+        if (json) printJson({ type: "text", delta: event.delta });
+        else process.stdout.write(event.delta);
+        wroteText = true;
+        break;
+      case "tool_call":
+        if (json)
+          printJson({ type: "tool_call", id: event.call.id, name: event.call.name, arguments: event.call.arguments });
+        break;
+      case "tool_result":
+        if (json) {
+          const { result } = event;
+          printJson({
+            type: "tool_result",
+            id: event.call.id,
+            name: event.call.name,
+            ok: result.ok,
+            content: result.ok ? result.content : result.error,
+          });
+        }
+        break;
+      case "usage":
+        if (json) {
+          printJson({
+            type: "usage",
+            prompt_tokens: event.promptTokens,
+            completion_tokens: event.completionTokens,
+            estimated: event.estimated,
+          });
+        }
+        break;
+      case "done":
+        if (json) printJson({ type: "done", session_id: sessionId, turn_id: turnId, text: event.text });
+        else if (wroteText) process.stdout.write("\n");
+        return 0;
+      case "error":
+        if (json) printJson({ type: "error", code: event.error.code, message: event.error.message });
+        else if (wroteText) process.stdout.write("\n");
+        process.stderr.write(`error: ${event.error.message}\n`);
+        return event.error.code === "MODEL_ABORTED" ? 130 : 1;
+      case "step":
+        break;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,42 @@
+import { builtinTools } from "../agent/builtin-tools.js";
+import { OpenAiModelClient } from "../agent/llm-client.js";
+import type { ModelClient } from "../agent/messages.js";
+import type { Tool } from "../agent/tools.js";
+import type { Config } from "../config/config.js";
+import { loadConfig } from "../config/load-config.js";
+import { ExpertRegistry } from "../experts/expert-registry.js";
+import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
+import { systemClock } from "../ids.js";
+import { openStore, type SqliteStore } from "../store/sqlite-store.js";
+
+/** What commands that run turns need, built from the configuration once. */
+export interface AgentRuntime {
+  config: Config;
+  experts: ExpertRegistry;
+  tools: ReadonlyMap<string, Tool>;
+  model: ModelClient;
+}
+
+export function createAgentRuntime(config = loadConfig()): AgentRuntime {
+  const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
+  return {
+    config,
+    experts: new ExpertRegistry(config, new Set(tools.keys())),
+    tools,
+    model: new OpenAiModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey }),
+  };
+}
+
+export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerDeps {
+  return {
+    store,
+    model: runtime.model,
+    tools: runtime.tools,
+    idleTimeoutMs: runtime.config.model.timeoutMs,
+    clock: systemClock,
+  };
+}
+
+export function openConfiguredStore(config: Config): SqliteStore {
+  return openStore(config.db);
+}

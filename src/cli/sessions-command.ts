@@ -1,0 +1,85 @@
+import { UsageError } from "../errors.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
+import type { SessionState, TranscriptEntry } from "../store/types.js";
+import { entryJson, hitJson, oneLine, printJson, printTable, sessionJson, shortDate, usageJson } from "./output.js";
+
+export interface ListOptions {
+  archived?: boolean;
+  all?: boolean;
+  json?: boolean;
+}
+
+export async function listSessions(store: SqliteStore, options: ListOptions): Promise<void> {
+  if (options.archived && options.all) throw new UsageError("use either --archived or --all");
+  const states: SessionState[] = options.all
+    ? ["active", "inactive", "archived"]
+    : options.archived
+      ? ["archived"]
+      : ["active", "inactive"];
+  const sessions = await store.sessions.list({ states });
+  if (options.json) {
+    printJson(sessions.map(sessionJson));
+    return;
+  }
+  if (sessions.length === 0) {
+    process.stdout.write(options.archived ? "no archived sessions\n" : "no sessions\n");
+    return;
+  }
+  printTable([
+    ["ID", "STATE", "CHANNEL", "EXPERT", "UPDATED", "TITLE"],
+    ...sessions.map((s) => [s.id, s.state, s.channel, s.expert, shortDate(s.updatedAt), oneLine(s.title ?? "", 60)]),
+  ]);
+}
+
+export async function showSession(store: SqliteStore, id: string, options: { json?: boolean }): Promise<void> {
+  const session = await store.sessions.resolve(id);
+  const entries = await store.transcript.list(session.id);
+  const usage = await store.usage.totalsForSession(session.id);
+  if (options.json) {
+    printJson({ ...sessionJson(session), usage: usageJson(usage), messages: entries.map(entryJson) });
+    return;
+  }
+  const out = process.stdout;
+  out.write(`${session.id}  ${session.title ?? "(untitled)"}\n`);
+  out.write(
+    `state ${session.state} · channel ${session.channel} · ${session.conversationKey} · expert ${session.expert}\n`,
+  );
+  out.write(`created ${shortDate(session.createdAt)} · updated ${shortDate(session.updatedAt)}`);
+  out.write(
+    ` · tokens ${usage.promptTokens} in / ${usage.completionTokens} out${usage.estimated ? " (estimated)" : ""}\n\n`,
+  );
+  for (const entry of entries) out.write(`${formatEntry(entry)}\n`);
+}
+
+function formatEntry(entry: TranscriptEntry): string {
+  switch (entry.kind) {
+    case "user":
+      return `> ${entry.senderName ? `${entry.senderName}: ` : ""}${entry.content}`;
+    case "assistant":
+      return `${entry.content}\n`;
+    case "tool_call":
+      return `  [tool ${entry.toolName}] ${oneLine(entry.content, 200)}`;
+    case "tool_result":
+      return `  [${entry.toolOk === false ? "tool error" : "result"}] ${oneLine(entry.content, 200)}`;
+    case "summary":
+      return `[summary] ${entry.content}\n`;
+    case "system":
+      return `[system] ${entry.content}`;
+  }
+}
+
+export async function searchSessions(store: SqliteStore, text: string, options: { json?: boolean }): Promise<void> {
+  const hits = await store.sessions.search(text);
+  if (options.json) {
+    printJson(hits.map(hitJson));
+    return;
+  }
+  if (hits.length === 0) {
+    process.stdout.write(`nothing found for "${text}"\n`);
+    return;
+  }
+  for (const hit of hits) {
+    process.stdout.write(`${hit.session.id}  ${hit.session.state}  ${oneLine(hit.session.title ?? "", 60)}\n`);
+    process.stdout.write(`    ${oneLine(hit.snippet, 160)}\n`);
+  }
+}

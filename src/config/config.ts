@@ -1,0 +1,44 @@
+import type { ExpertSettings, FileSettings, ModelInfo, QueueMode, TriggerSettings } from "./file-schema.js";
+
+/** The resolved settings the rest of the gateway reads: YAML merged with the environment. */
+export interface Config {
+  model: {
+    baseUrl: string;
+    apiKey: string | undefined;
+    /** The model for Experts that name none. */
+    defaultModel: string | undefined;
+    timeoutMs: number;
+  };
+  models: Record<string, ModelInfo>;
+  db: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  maxTurns: number;
+  retentionDays: number | undefined;
+  queue: { mode: QueueMode; cap: number };
+  experts: ExpertSettings[];
+  access: { allow: string[]; admins: string[] };
+  telegram: {
+    token: string | undefined;
+    apiRoot: string;
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+    settings: NonNullable<FileSettings["channels"]["telegram"]> | undefined;
+  };
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+    settings: NonNullable<FileSettings["channels"]["slack"]> | undefined;
+  };
+  triggers: TriggerSettings[];
+  memory: FileSettings["memory"];
+  compaction: FileSettings["compaction"];
+  budgets: FileSettings["budgets"];
+  /** Test-only: the named fault point makes the process exit there. */
+  testCrashAt: string | undefined;
+  /** Where the YAML came from, if any. */
+  configPath: string | undefined;
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+const optionalText = z.string().trim().min(1).optional();
+
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(1).max(max);
+
+/**
+ * Every environment variable chat-gateway reads. Empty strings count as unset,
+ * so a blank line in `.env` never overrides the YAML.
+ */
+export const envSchema = z.object({
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: optionalText,
+  GATEWAY_MODEL: optionalText,
+  GATEWAY_DB: optionalText,
+  GATEWAY_CONFIG: optionalText,
+  HOST: optionalText,
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  GATEWAY_MAX_TURNS: positiveInt(10_000).optional(),
+  GATEWAY_ALLOW: optionalText,
+  GATEWAY_RETENTION_DAYS: positiveInt(36_500).optional(),
+  GATEWAY_MODEL_TIMEOUT: z.coerce.number().positive().max(3600).optional(),
+  TELEGRAM_BOT_TOKEN: optionalText,
+  TELEGRAM_API_ROOT: z.url().optional(),
+  TELEGRAM_WEBHOOK_URL: z.url().optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    .optional(),
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: z.url().optional(),
+  GATEWAY_TEST_CRASH_AT: optionalText,
+});
+
+export type EnvSettings = z.infer<typeof envSchema>;
+
+/** Variables whose values are never printed, not even in error messages. */
+export const secretVariables: ReadonlySet<string> = new Set([
+  "OPENAI_API_KEY",
+  "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
+  "SLACK_BOT_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_APP_TOKEN",
+]);

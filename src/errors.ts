@@ -1,0 +1,66 @@
+/**
+ * The one error hierarchy of chat-gateway. Every error has a stable `code` that
+ * tests and operators can match on; `message` is short enough to show a user,
+ * the `cause` carries the detail for the log.
+ */
+export class GatewayError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A setting is missing or invalid; the message names the variable or YAML path. */
+export class ConfigError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CONFIG_INVALID", message, options);
+  }
+}
+
+/** The database could not be opened, migrated or written. */
+export class StoreError extends GatewayError {}
+
+/** A session, trigger or other named thing does not exist (or is ambiguous). */
+export class NotFoundError extends GatewayError {
+  constructor(message: string) {
+    super("NOT_FOUND", message);
+  }
+}
+
+/** The user gave a command or argument we cannot act on. */
+export class UsageError extends GatewayError {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}
+
+/** The model endpoint failed: HTTP error, network failure, timeout or a broken stream. */
+export class ModelError extends GatewayError {
+  /** HTTP status, when the endpoint answered. */
+  readonly status: number | undefined;
+  /** Worth another try: 429, 5xx, network failures. */
+  readonly retryable: boolean;
+  /** How long the endpoint asked us to wait (from `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    code: "MODEL_HTTP" | "MODEL_NETWORK" | "MODEL_TIMEOUT" | "MODEL_STREAM" | "MODEL_ABORTED",
+    message: string,
+    details: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(code, message, { cause: details.cause });
+    this.status = details.status;
+    this.retryable = details.retryable ?? false;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** A short, user-safe description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof GatewayError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

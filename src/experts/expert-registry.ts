@@ -1,0 +1,93 @@
+import type { Config } from "../config/config.js";
+import type { QueueMode } from "../config/file-schema.js";
+import { ConfigError, NotFoundError } from "../errors.js";
+
+/** An Expert: instructions, a model and tools, under a name people can pick. */
+export interface Expert {
+  name: string;
+  description: string;
+  instructions: string;
+  model: string;
+  tools: string[];
+  maxSteps: number;
+  temperature: number | undefined;
+  mode: QueueMode | undefined;
+  memory: boolean;
+}
+
+export const DEFAULT_EXPERT = "default";
+
+const builtinInstructions = [
+  "You are a helpful assistant in a chat conversation.",
+  "Answer concisely and accurately. Use Markdown for code and lists; avoid long preambles.",
+  "When you do not know something, say so.",
+].join(" ");
+
+/** The Experts of the YAML, plus the built-in `default` unless the YAML defines its own. */
+export class ExpertRegistry {
+  readonly #experts = new Map<string, Expert>();
+
+  /**
+   * Builds every Expert, checking that each has a model and names only known
+   * tools; throws a {@link ConfigError} naming the Expert otherwise.
+   */
+  constructor(config: Pick<Config, "experts" | "model">, toolNames: ReadonlySet<string>) {
+    const settings = [...config.experts];
+    if (!settings.some((expert) => expert.name === DEFAULT_EXPERT)) {
+      settings.unshift({
+        name: DEFAULT_EXPERT,
+        description: "A general assistant.",
+        instructions: builtinInstructions,
+        tools: ["current_time"],
+        memory: true,
+      });
+    }
+    for (const [index, expert] of settings.entries()) {
+      if (this.#experts.has(expert.name))
+        throw new ConfigError(`experts[${index}]: the name "${expert.name}" is used twice`);
+      const model = expert.model ?? config.model.defaultModel;
+      if (!model) {
+        throw new ConfigError(`GATEWAY_MODEL is not set and Expert "${expert.name}" names no model; set one of them`);
+      }
+      const unknown = expert.tools.find((tool) => !toolNames.has(tool));
+      if (unknown) {
+        throw new ConfigError(
+          `Expert "${expert.name}": unknown tool "${unknown}" (available: ${[...toolNames].join(", ")})`,
+        );
+      }
+      this.#experts.set(expert.name, {
+        name: expert.name,
+        description: expert.description,
+        instructions: expert.instructions,
+        model,
+        tools: expert.tools,
+        maxSteps: expert.max_steps ?? 8,
+        temperature: expert.temperature,
+        mode: expert.mode,
+        memory: expert.memory,
+      });
+    }
+  }
+
+  list(): Expert[] {
+    return [...this.#experts.values()];
+  }
+
+  get(name: string): Expert | undefined {
+    return this.#experts.get(name);
+  }
+
+  /** The named Expert; throws a NotFoundError listing the known names. */
+  require(name: string): Expert {
+    const expert = this.#experts.get(name);
+    if (!expert) {
+      throw new NotFoundError(`no Expert "${name}" (known: ${[...this.#experts.keys()].join(", ")})`);
+    }
+    return expert;
+  }
+
+  /** The Expert a session recorded, or the default when the YAML no longer has it. */
+  forSession(name: string): Expert {
+    return this.#experts.get(name) ?? this.require(DEFAULT_EXPERT);
+  }
+}

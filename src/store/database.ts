@@ -1,0 +1,36 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { StoreError } from "../errors.js";
+
+/** The open SQLite handle. Only files in `src/store/` touch it. */
+export type Db = Database.Database;
+export type Statement = Database.Statement;
+
+/**
+ * Opens (creating if needed) the database with the pragmas the crash model needs:
+ * WAL and synchronous=NORMAL survive a killed process (not a power cut),
+ * foreign keys on, and a busy timeout so several processes can share the file.
+ */
+export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
+  if (path !== ":memory:" && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (error) {
+    throw new StoreError("STORE_OPEN", `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  db.pragma("busy_timeout = 5000");
+  if (!options.readonly) db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  return db;
+}
+
+/** True for SQLite errors that mean the disk is full, read-only or otherwise refusing writes. */
+export function isWriteRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    typeof code === "string" && /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PERM)/.test(code)
+  );
+}

@@ -1,0 +1,205 @@
+import { NotFoundError, StoreError } from "../errors.js";
+import { type Clock, shortId } from "../ids.js";
+import type { Db } from "./database.js";
+import { type SessionRow, toSession } from "./rows.js";
+import type { SessionRepository } from "./store.js";
+import type { NewSession, SearchHit, Session, SessionListFilter } from "./types.js";
+
+export class SqliteSessionStore implements SessionRepository {
+  readonly #db: Db;
+  readonly #now: Clock;
+  readonly #byId;
+  readonly #byPrefix;
+  readonly #current;
+  readonly #insert;
+  readonly #setCurrent;
+  readonly #deactivate;
+
+  constructor(db: Db, now: Clock) {
+    this.#db = db;
+    this.#now = now;
+    this.#byId = db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE id = ?");
+    this.#byPrefix = db.prepare<[string, string], SessionRow>(
+      "SELECT * FROM sessions WHERE id >= ? AND id < ? || char(1114111) ORDER BY id LIMIT 2",
+    );
+    this.#current = db.prepare<[string], SessionRow>(
+      "SELECT s.* FROM conversations c JOIN sessions s ON s.id = c.session_id WHERE c.conversation_key = ?",
+    );
+    this.#insert = db.prepare(
+      `INSERT INTO sessions (id, channel, conversation_key, expert, title, owner, state, origin, created_at, updated_at)
+       VALUES (@id, @channel, @conversationKey, @expert, @title, @owner, 'active', @origin, @now, @now)`,
+    );
+    this.#setCurrent = db.prepare(
+      `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
+       ON CONFLICT (conversation_key) DO UPDATE SET session_id = excluded.session_id`,
+    );
+    this.#deactivate = db.prepare(
+      "UPDATE sessions SET state = 'inactive', updated_at = ? WHERE id = ? AND state = 'active'",
+    );
+  }
+
+  /** Synchronous core of {@link create}, for callers already inside a transaction. */
+  createSync(input: NewSession): Session {
+    const now = this.#now();
+    for (let attempt = 0; ; attempt++) {
+      const id = shortId("s", attempt < 5 ? 6 : 10);
+      const conversationKey =
+        typeof input.conversationKey === "function" ? input.conversationKey(id) : input.conversationKey;
+      const previous = this.#current.get(conversationKey);
+      if (previous) this.#deactivate.run(now, previous.id);
+      try {
+        this.#insert.run({
+          id,
+          channel: input.channel,
+          conversationKey,
+          expert: input.expert,
+          title: input.title ?? null,
+          owner: input.owner ?? null,
+          origin: input.origin,
+          now,
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY" && attempt < 10) continue;
+        throw error;
+      }
+      this.#setCurrent.run(conversationKey, input.channel, id);
+      return this.#mustGet(id);
+    }
+  }
+
+  async create(input: NewSession): Promise<Session> {
+    return this.#db.transaction(() => this.createSync(input)).immediate();
+  }
+
+  async get(id: string): Promise<Session | undefined> {
+    const row = this.#byId.get(id);
+    return row ? toSession(row) : undefined;
+  }
+
+  async resolve(idOrPrefix: string): Promise<Session> {
+    const wanted = idOrPrefix.trim();
+    const exact = this.#byId.get(wanted);
+    if (exact) return toSession(exact);
+    if (wanted.length < 2) throw new NotFoundError(`no session "${wanted}"`);
+    const rows = this.#byPrefix.all(wanted, wanted);
+    const [first, second] = rows;
+    if (!first) throw new NotFoundError(`no session "${wanted}"`);
+    if (second) throw new NotFoundError(`session prefix "${wanted}" is ambiguous (${first.id}, ${second.id}, …)`);
+    return toSession(first);
+  }
+
+  async current(conversationKey: string): Promise<Session | undefined> {
+    const row = this.#current.get(conversationKey);
+    return row ? toSession(row) : undefined;
+  }
+
+  async list(filter: SessionListFilter): Promise<Session[]> {
+    const where = [`state IN (${filter.states.map(() => "?").join(", ")})`];
+    const params: (string | number)[] = [...filter.states];
+    if (filter.channel) {
+      where.push("channel = ?");
+      params.push(filter.channel);
+    }
+    if (filter.conversationKey) {
+      where.push("conversation_key = ?");
+      params.push(filter.conversationKey);
+    }
+    if (filter.origin) {
+      where.push("origin = ?");
+      params.push(filter.origin);
+    }
+    params.push(filter.limit ?? -1);
+    const rows = this.#db
+      .prepare<typeof params, SessionRow>(
+        `SELECT * FROM sessions WHERE ${where.join(" AND ")} ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(...params);
+    return rows.map(toSession);
+  }
+
+  async rename(id: string, title: string): Promise<Session> {
+    return this.#update(id, "UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?", [title, this.#now(), id]);
+  }
+
+  async setExpert(id: string, expert: string): Promise<Session> {
+    return this.#update(id, "UPDATE sessions SET expert = ?, updated_at = ? WHERE id = ?", [expert, this.#now(), id]);
+  }
+
+  async archive(id: string): Promise<Session> {
+    const now = this.#now();
+    return this.#update(id, "UPDATE sessions SET state = 'archived', archived_at = ?, updated_at = ? WHERE id = ?", [
+      now,
+      now,
+      id,
+    ]);
+  }
+
+  async unarchive(id: string): Promise<Session> {
+    return this.#update(
+      id,
+      `UPDATE sessions SET archived_at = NULL, updated_at = ?,
+         state = CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE session_id = ?) THEN 'active' ELSE 'inactive' END
+       WHERE id = ?`,
+      [this.#now(), id, id],
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    const result = this.#db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
+    if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);
+  }
+
+  async search(text: string, options: { limit?: number; includeArchived?: boolean } = {}): Promise<SearchHit[]> {
+    const query = toFtsQuery(text);
+    if (!query) return [];
+    const states = options.includeArchived === false ? "('active', 'inactive')" : "('active', 'inactive', 'archived')";
+    const rows = this.#db
+      .prepare<[string, number], SessionRow & { message_id: number; kind: string; snippet: string; rank: number }>(
+        `WITH hits AS (
+           SELECT m.session_id, m.id AS message_id, m.kind,
+                  snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet, bm25(messages_fts) AS rank
+           FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+           WHERE messages_fts MATCH ?
+         ), best AS (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY rank, message_id DESC) AS n FROM hits
+         )
+         SELECT s.*, best.message_id, best.kind, best.snippet, best.rank
+         FROM best JOIN sessions s ON s.id = best.session_id
+         WHERE best.n = 1 AND s.state IN ${states}
+         ORDER BY best.rank, s.updated_at DESC
+         LIMIT ?`,
+      )
+      .all(query, options.limit ?? 20);
+    return rows.map((row) => ({
+      session: toSession(row),
+      messageId: row.message_id,
+      kind: row.kind as SearchHit["kind"],
+      snippet: row.snippet,
+      rank: row.rank,
+    }));
+  }
+
+  #update(id: string, sql: string, params: (string | number)[]): Session {
+    const result = this.#db.prepare(sql).run(...params);
+    if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);
+    return this.#mustGet(id);
+  }
+
+  #mustGet(id: string): Session {
+    const row = this.#byId.get(id);
+    if (!row) throw new StoreError("STORE_INCONSISTENT", `session ${id} vanished`);
+    return toSession(row);
+  }
+}
+
+/**
+ * Turns free text into a safe FTS5 query: every word becomes a quoted prefix
+ * term, so operators and quotes typed by a user cannot break the syntax.
+ */
+export function toFtsQuery(text: string): string {
+  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  return words
+    .slice(0, 16)
+    .map((word) => `"${word}"*`)
+    .join(" ");
+}

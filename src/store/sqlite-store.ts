@@ -1,0 +1,53 @@
+import { type Clock, systemClock } from "../ids.js";
+import { type Db, openDatabase } from "./database.js";
+import { type MigrationReport, migrate } from "./migrator.js";
+import { SqliteSessionStore } from "./session-store.js";
+import { SqliteSettingsStore } from "./settings-store.js";
+import type { Store } from "./store.js";
+import { SqliteTranscriptStore } from "./transcript-store.js";
+import { SqliteTurnStore } from "./turn-store.js";
+import { SqliteUsageStore } from "./usage-store.js";
+
+export interface OpenStoreOptions {
+  clock?: Clock;
+  /** Apply pending migrations on open (the default); `false` expects an up-to-date schema. */
+  migrate?: boolean;
+}
+
+/** The SQLite implementation of {@link Store}. */
+export class SqliteStore implements Store {
+  readonly db: Db;
+  readonly sessions: SqliteSessionStore;
+  readonly transcript: SqliteTranscriptStore;
+  readonly turns: SqliteTurnStore;
+  readonly usage: SqliteUsageStore;
+  readonly settings: SqliteSettingsStore;
+  readonly migration: MigrationReport | undefined;
+
+  constructor(db: Db, clock: Clock, migration?: MigrationReport) {
+    this.db = db;
+    this.migration = migration;
+    this.sessions = new SqliteSessionStore(db, clock);
+    this.transcript = new SqliteTranscriptStore(db, clock);
+    this.usage = new SqliteUsageStore(db, clock);
+    this.turns = new SqliteTurnStore(db, clock, this.transcript, this.usage);
+    this.settings = new SqliteSettingsStore(db, clock);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens the database at `path`, migrates it, and returns the store. */
+export function openStore(path: string, options: OpenStoreOptions = {}): SqliteStore {
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase(path);
+  try {
+    const report = options.migrate === false ? undefined : migrate(db, undefined, clock);
+    return new SqliteStore(db, clock, report);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

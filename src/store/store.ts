@@ -1,0 +1,73 @@
+import type {
+  NewSession,
+  NewTranscriptEntry,
+  SearchHit,
+  Session,
+  SessionListFilter,
+  TranscriptEntry,
+  Turn,
+  TurnState,
+  UsageEntry,
+  UsageTotals,
+} from "./types.js";
+
+/**
+ * The store, asynchronous so that a PostgreSQL backend can stand in later.
+ * Every method is one atomic unit: it commits all of its writes or none.
+ */
+export interface Store {
+  readonly sessions: SessionRepository;
+  readonly transcript: TranscriptRepository;
+  readonly turns: TurnRepository;
+  readonly usage: UsageRepository;
+  readonly settings: SettingsRepository;
+  close(): Promise<void>;
+}
+
+export interface SessionRepository {
+  /** Creates a session and makes it the current one of its conversation key. */
+  create(input: NewSession): Promise<Session>;
+  get(id: string): Promise<Session | undefined>;
+  /** Finds a session by id or unique id prefix; throws NotFoundError otherwise. */
+  resolve(idOrPrefix: string): Promise<Session>;
+  /** The current session of a conversation key, whatever its state. */
+  current(conversationKey: string): Promise<Session | undefined>;
+  /** Newest first. */
+  list(filter: SessionListFilter): Promise<Session[]>;
+  rename(id: string, title: string): Promise<Session>;
+  setExpert(id: string, expert: string): Promise<Session>;
+  archive(id: string): Promise<Session>;
+  /** Back to active when it is its key's current session, else inactive. */
+  unarchive(id: string): Promise<Session>;
+  delete(id: string): Promise<void>;
+  /** Full-text search over user and assistant text, best hit per session, ranked. */
+  search(text: string, options?: { limit?: number; includeArchived?: boolean }): Promise<SearchHit[]>;
+}
+
+export interface TranscriptRepository {
+  append(sessionId: string, entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]>;
+  list(sessionId: string): Promise<TranscriptEntry[]>;
+}
+
+export interface TurnRepository {
+  /** Opens a turn and records the messages it answers, in one transaction. */
+  start(input: { sessionId: string; expert: string; model: string; entries: NewTranscriptEntry[] }): Promise<Turn>;
+  /** Closes a turn; a completed turn records its usage in the same transaction. */
+  finish(
+    turnId: number,
+    state: Exclude<TurnState, "running">,
+    details?: { error?: string; usage?: UsageEntry },
+  ): Promise<void>;
+  get(turnId: number): Promise<Turn | undefined>;
+}
+
+export interface UsageRepository {
+  record(entry: UsageEntry): Promise<void>;
+  totalsForSession(sessionId: string): Promise<UsageTotals>;
+}
+
+export interface SettingsRepository {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import type { Clock } from "../ids.js";
+import type { Db } from "./database.js";
+import { type MessageRow, toEntry } from "./rows.js";
+import type { TranscriptRepository } from "./store.js";
+import type { NewTranscriptEntry, TranscriptEntry } from "./types.js";
+
+export class SqliteTranscriptStore implements TranscriptRepository {
+  readonly #db: Db;
+  readonly #now: Clock;
+  readonly #insert;
+  readonly #touch;
+  readonly #list;
+
+  constructor(db: Db, now: Clock) {
+    this.#db = db;
+    this.#now = now;
+    this.#insert = db.prepare<unknown[], MessageRow>(
+      `INSERT INTO messages (session_id, turn_id, kind, content, step, tool_call_id, tool_name, tool_ok,
+         sender_id, sender_name, platform_message_id, expert, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    );
+    this.#touch = db.prepare("UPDATE sessions SET updated_at = ? WHERE id = ?");
+    this.#list = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE session_id = ? ORDER BY id");
+  }
+
+  /** Synchronous core of {@link append}, for callers already inside a transaction. */
+  appendSync(sessionId: string, entries: NewTranscriptEntry[]): TranscriptEntry[] {
+    const now = this.#now();
+    const rows = entries.map((entry) => {
+      const row = this.#insert.get(
+        sessionId,
+        entry.turnId ?? null,
+        entry.kind,
+        entry.content,
+        entry.step ?? null,
+        entry.toolCallId ?? null,
+        entry.toolName ?? null,
+        entry.toolOk === undefined || entry.toolOk === null ? null : entry.toolOk ? 1 : 0,
+        entry.senderId ?? null,
+        entry.senderName ?? null,
+        entry.platformMessageId ?? null,
+        entry.expert ?? null,
+        now,
+      );
+      return toEntry(row as MessageRow);
+    });
+    this.#touch.run(now, sessionId);
+    return rows;
+  }
+
+  async append(sessionId: string, entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
+    return this.#db.transaction(() => this.appendSync(sessionId, entries)).immediate();
+  }
+
+  async list(sessionId: string): Promise<TranscriptEntry[]> {
+    return this.#list.all(sessionId).map(toEntry);
+  }
+}
