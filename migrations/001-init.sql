@@ -37,6 +37,9 @@ CREATE TABLE turns (
   attempts INTEGER NOT NULL DEFAULT 1,
   lease_owner TEXT,
   lease_until INTEGER,
+  -- The streamed preview shown while the turn runs, so a restart can mark it interrupted.
+  preview_message_id TEXT,
+  preview_text TEXT,
   error TEXT,
   started_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -121,15 +124,18 @@ CREATE TABLE outbox (
   turn_id INTEGER REFERENCES turns(id) ON DELETE SET NULL,
   channel TEXT NOT NULL,
   conversation_key TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('answer', 'notice', 'error')),
+  kind TEXT NOT NULL CHECK (kind IN ('answer', 'notice', 'error', 'edit')),
   text TEXT NOT NULL,
   reply_to_message_id TEXT,
+  -- A preview message the first part replaces (edited) instead of sending anew.
+  edit_message_id TEXT,
   state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'delivered', 'failed')),
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
   lease_owner TEXT,
   lease_until INTEGER,
-  platform_message_ids TEXT,
+  -- JSON array of the parts already sent, so a restart continues with the next part.
+  platform_message_ids TEXT NOT NULL DEFAULT '[]',
   error TEXT,
   created_at INTEGER NOT NULL,
   delivered_at INTEGER

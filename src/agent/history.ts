@@ -11,6 +11,9 @@ type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
  */
 export function toChatMessages(entries: readonly TranscriptEntry[]): ChatMessage[] {
   const messages: ChatMessage[] = [];
+  // Names matter only where several people talk to the bot in one conversation.
+  const senders = new Set(entries.filter((e) => e.kind === "user").map((e) => e.senderId ?? ""));
+  const withNames = senders.size > 1;
   let open: { key: string; message: AssistantMessage } | undefined;
   let unanswered: string[] = [];
 
@@ -50,7 +53,7 @@ export function toChatMessages(entries: readonly TranscriptEntry[]): ChatMessage
     if (entry.kind === "user") {
       messages.push({
         role: "user",
-        content: entry.senderName ? `${entry.senderName}: ${entry.content}` : entry.content,
+        content: withNames && entry.senderName ? `${entry.senderName}: ${entry.content}` : entry.content,
       });
     } else {
       messages.push({ role: "system", content: entry.content });

@@ -33,6 +33,8 @@ export interface Config {
     apiUrl: string;
     settings: NonNullable<FileSettings["channels"]["slack"]> | undefined;
   };
+  /** The loopback channel's outbound base URL (tests, benchmarks, integrations). */
+  loopbackUrl: string | undefined;
   triggers: TriggerSettings[];
   memory: FileSettings["memory"];
   compaction: FileSettings["compaction"];

@@ -62,6 +62,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       apiUrl: withSlash(env.SLACK_API_URL ?? file.channels.slack?.api_url ?? "https://slack.com/api/"),
       settings: file.channels.slack,
     },
+    loopbackUrl: env.GATEWAY_LOOPBACK_URL,
     triggers: file.triggers,
     memory: file.memory,
     compaction: file.compaction,

@@ -6,7 +6,8 @@ import type { Tool } from "../agent/tools.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
 import type { Store } from "../store/store.js";
-import type { NewTranscriptEntry, Session } from "../store/types.js";
+import type { NewOutbox, NewTranscriptEntry, Session } from "../store/types.js";
+import { faultPoint } from "./fault-points.js";
 
 export interface TurnRunnerDeps {
   store: Store;
@@ -17,94 +18,132 @@ export interface TurnRunnerDeps {
   retry?: RetryPolicy;
 }
 
-export interface SessionTurnInput {
+/** Where a channel turn's answer goes; the CLI prints instead and passes none. */
+export type AnswerRoute = Omit<NewOutbox, "kind" | "text" | "sessionId">;
+
+export interface StoredTurnInput {
   session: Session;
   expert: Expert;
-  /** The user messages this turn answers; stored with the turn when it opens. */
-  entries: NewTranscriptEntry[];
+  turnId: number;
   signal?: AbortSignal;
   userId?: string | null;
   triggerName?: string | null;
   takeSteering?: () => Promise<ChatMessage[]>;
+  /** Where the answer goes, asked for when the turn completes (a preview may have become its first part). */
+  answer?: () => Promise<AnswerRoute>;
 }
 
 /** A turn event, plus the id of the stored turn once it exists. */
 export type SessionTurnEvent = TurnEvent | { type: "turn"; turnId: number };
 
 /**
- * Runs one persisted turn of a session: opens the turn with its user messages,
- * stores each completed step and tool result as it happens (so a crash loses
- * at most the step in flight), then closes the turn with its usage.
+ * Runs a turn already opened in the store, from the stored transcript. Each
+ * step with tool calls and each tool result is stored as it happens; the final
+ * answer, the usage, the reply and "answered" commit together when it
+ * completes. A cancelled turn (`MODEL_ABORTED`) is left for the caller to end.
  */
-export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnInput): AsyncGenerator<SessionTurnEvent> {
+export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInput): AsyncGenerator<TurnEvent> {
   const { store } = deps;
-  const { session, expert } = input;
-  const turn = await store.turns.start({
-    sessionId: session.id,
-    expert: expert.name,
-    model: expert.model,
-    entries: input.entries.map((entry) => ({ ...entry, expert: expert.name })),
-  });
-  yield { type: "turn", turnId: turn.id };
+  const { session, expert, turnId } = input;
   const history = toChatMessages(await store.transcript.list(session.id));
   let usage = { promptTokens: 0, completionTokens: 0, estimated: false };
-  let finished = false;
-  try {
-    for await (const event of runTurn(deps.model, {
-      model: expert.model,
-      instructions: expert.instructions,
-      history,
-      tools: expert.tools.flatMap((name) => deps.tools.get(name) ?? []),
-      maxSteps: expert.maxSteps,
-      ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
-      idleTimeoutMs: deps.idleTimeoutMs,
-      ...(deps.retry ? { retry: deps.retry } : {}),
-      toolContext: { sessionId: session.id, expert: expert.name, now: deps.clock },
-      ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
-    })) {
-      if (event.type === "step") {
-        await store.transcript.append(session.id, stepEntries(turn.id, expert.name, event));
-      } else if (event.type === "tool_result") {
-        await store.transcript.append(session.id, [
-          {
-            kind: "tool_result",
-            turnId: turn.id,
-            step: event.step,
-            toolCallId: event.call.id,
-            toolName: event.call.name,
-            toolOk: event.result.ok,
-            content: toolMessageContent(event.result),
-          },
-        ]);
-      } else if (event.type === "usage") {
-        usage = event;
-      } else if (event.type === "done" || event.type === "error") {
-        const ledger = {
-          sessionId: session.id,
-          turnId: turn.id,
+  let finalStep: NewTranscriptEntry[] = [];
+  const ledger = () => ({
+    sessionId: session.id,
+    turnId,
+    expert: expert.name,
+    model: expert.model,
+    userId: input.userId ?? null,
+    triggerName: input.triggerName ?? null,
+    ...usage,
+  });
+  for await (const event of runTurn(deps.model, {
+    model: expert.model,
+    instructions: expert.instructions,
+    history,
+    tools: expert.tools.flatMap((name) => deps.tools.get(name) ?? []),
+    maxSteps: expert.maxSteps,
+    ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    idleTimeoutMs: deps.idleTimeoutMs,
+    ...(deps.retry ? { retry: deps.retry } : {}),
+    toolContext: { sessionId: session.id, expert: expert.name, now: deps.clock },
+    ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
+  })) {
+    if (event.type === "step") {
+      const entries = stepEntries(turnId, expert.name, event);
+      // The final step is stored with the turn's completion, so "answered" and the answer commit together.
+      if (event.toolCalls.length === 0) finalStep = entries;
+      else await store.transcript.append(session.id, entries);
+    } else if (event.type === "tool_result") {
+      await store.transcript.append(session.id, [
+        {
+          kind: "tool_result",
+          turnId,
+          step: event.step,
+          toolCallId: event.call.id,
+          toolName: event.call.name,
+          toolOk: event.result.ok,
+          content: toolMessageContent(event.result),
           expert: expert.name,
-          model: expert.model,
-          userId: input.userId ?? null,
-          triggerName: input.triggerName ?? null,
-          ...usage,
-        };
-        const hasUsage = usage.promptTokens + usage.completionTokens > 0;
-        if (event.type === "done") {
-          await store.turns.finish(turn.id, "completed", { usage: ledger });
-        } else {
-          const state = event.error.code === "MODEL_ABORTED" ? "cancelled" : "failed";
-          await store.turns.finish(turn.id, state, {
-            error: event.error.message,
-            ...(hasUsage ? { usage: ledger } : {}),
-          });
-        }
-        finished = true;
+        },
+      ]);
+      faultPoint("after-tool-result");
+    } else if (event.type === "usage") {
+      usage = event;
+    } else if (event.type === "done") {
+      const text = event.text.trim() === "" ? "(The model returned an empty answer.)" : event.text;
+      await store.turns.finish(turnId, "completed", {
+        entries: finalStep,
+        usage: ledger(),
+        ...(input.answer ? { answer: { ...(await input.answer()), sessionId: session.id, kind: "answer", text } } : {}),
+      });
+    } else if (event.type === "error" && event.error.code !== "MODEL_ABORTED") {
+      const hasUsage = usage.promptTokens + usage.completionTokens > 0;
+      await store.turns.finish(turnId, "failed", {
+        error: event.error.message,
+        ...(hasUsage ? { usage: ledger() } : {}),
+        ...(input.answer
+          ? {
+              answer: {
+                ...(await input.answer()),
+                sessionId: session.id,
+                kind: "error",
+                text: `Sorry, I could not answer: ${event.error.message}. Send your message again to retry.`,
+              },
+            }
+          : {}),
+      });
+    }
+    yield event;
+  }
+}
+
+export interface SessionTurnInput extends Omit<StoredTurnInput, "turnId"> {
+  /** The user messages this turn answers; stored with the turn when it opens. */
+  entries: NewTranscriptEntry[];
+}
+
+/** Opens a turn with its user messages and runs it (the CLI's path; channels go through the queue). */
+export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnInput): AsyncGenerator<SessionTurnEvent> {
+  const turn = await deps.store.turns.start({
+    sessionId: input.session.id,
+    expert: input.expert.name,
+    model: input.expert.model,
+    entries: input.entries.map((entry) => ({ ...entry, expert: input.expert.name })),
+  });
+  yield { type: "turn", turnId: turn.id };
+  let ended = false;
+  try {
+    for await (const event of runStoredTurn(deps, { ...input, turnId: turn.id })) {
+      if (event.type === "done" || event.type === "error") ended = true;
+      if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
+        await deps.store.turns.finish(turn.id, "cancelled", { error: event.error.message });
       }
       yield event;
     }
   } finally {
-    if (!finished) await store.turns.finish(turn.id, "interrupted", { error: "the turn was abandoned" });
+    if (!ended) await deps.store.turns.finish(turn.id, "interrupted", { error: "the turn was abandoned" });
   }
 }
 

@@ -72,6 +72,10 @@ export class SqliteSessionStore implements SessionRepository {
   }
 
   async get(id: string): Promise<Session | undefined> {
+    return this.getSync(id);
+  }
+
+  getSync(id: string): Session | undefined {
     const row = this.#byId.get(id);
     return row ? toSession(row) : undefined;
   }

@@ -1,6 +1,8 @@
 import { type Clock, systemClock } from "../ids.js";
 import { type Db, openDatabase } from "./database.js";
 import { type MigrationReport, migrate } from "./migrator.js";
+import { SqliteOutboxStore } from "./outbox-store.js";
+import { SqliteQueueStore } from "./queue-store.js";
 import { SqliteSessionStore } from "./session-store.js";
 import { SqliteSettingsStore } from "./settings-store.js";
 import type { Store } from "./store.js";
@@ -22,6 +24,8 @@ export class SqliteStore implements Store {
   readonly turns: SqliteTurnStore;
   readonly usage: SqliteUsageStore;
   readonly settings: SqliteSettingsStore;
+  readonly outbox: SqliteOutboxStore;
+  readonly queue: SqliteQueueStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport) {
@@ -30,8 +34,18 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessionStore(db, clock);
     this.transcript = new SqliteTranscriptStore(db, clock);
     this.usage = new SqliteUsageStore(db, clock);
-    this.turns = new SqliteTurnStore(db, clock, this.transcript, this.usage);
+    this.outbox = new SqliteOutboxStore(db, clock);
+    this.turns = new SqliteTurnStore(db, clock, {
+      transcript: this.transcript,
+      usage: this.usage,
+      outbox: this.outbox,
+    });
     this.settings = new SqliteSettingsStore(db, clock);
+    this.queue = new SqliteQueueStore(db, clock, {
+      sessions: this.sessions,
+      transcript: this.transcript,
+      outbox: this.outbox,
+    });
   }
 
   async close(): Promise<void> {

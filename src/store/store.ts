@@ -1,3 +1,6 @@
+import type { SqliteOutboxStore } from "./outbox-store.js";
+import type { SqliteQueueStore } from "./queue-store.js";
+import type { TurnEnding } from "./turn-store.js";
 import type {
   NewSession,
   NewTranscriptEntry,
@@ -21,8 +24,20 @@ export interface Store {
   readonly turns: TurnRepository;
   readonly usage: UsageRepository;
   readonly settings: SettingsRepository;
+  readonly queue: QueueRepository;
+  readonly outbox: OutboxRepository;
   close(): Promise<void>;
 }
+
+/** Only the asynchronous methods of a class: what another backend must provide. */
+type AsyncSurface<T> = {
+  [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K];
+};
+
+/** Accept, claim and lease: see {@link SqliteQueueStore}. */
+export type QueueRepository = AsyncSurface<SqliteQueueStore>;
+/** Outgoing replies: see {@link SqliteOutboxStore}. */
+export type OutboxRepository = AsyncSurface<SqliteOutboxStore>;
 
 export interface SessionRepository {
   /** Creates a session and makes it the current one of its conversation key. */
@@ -52,12 +67,11 @@ export interface TranscriptRepository {
 export interface TurnRepository {
   /** Opens a turn and records the messages it answers, in one transaction. */
   start(input: { sessionId: string; expert: string; model: string; entries: NewTranscriptEntry[] }): Promise<Turn>;
-  /** Closes a turn; a completed turn records its usage in the same transaction. */
-  finish(
-    turnId: number,
-    state: Exclude<TurnState, "running">,
-    details?: { error?: string; usage?: UsageEntry },
-  ): Promise<void>;
+  /**
+   * Ends a running turn with what it adds (final entries, usage, its answer)
+   * in one transaction; false when the turn had already ended.
+   */
+  finish(turnId: number, state: Exclude<TurnState, "running">, ending?: TurnEnding): Promise<boolean>;
   get(turnId: number): Promise<Turn | undefined>;
 }
 

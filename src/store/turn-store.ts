@@ -1,34 +1,18 @@
 import type { Clock } from "../ids.js";
 import type { Db } from "./database.js";
+import { type TurnDbRow, toTurn } from "./inbound-rows.js";
+import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { TurnRepository } from "./store.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
-import type { NewTranscriptEntry, Turn, TurnState, UsageEntry } from "./types.js";
+import type { NewOutbox, NewTranscriptEntry, Turn, TurnState, UsageEntry } from "./types.js";
 import type { SqliteUsageStore } from "./usage-store.js";
 
-interface TurnRow {
-  id: number;
-  session_id: string;
-  expert: string;
-  model: string;
-  state: string;
-  attempts: number;
-  error: string | null;
-  started_at: number;
-  finished_at: number | null;
-}
-
-function toTurn(row: TurnRow): Turn {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    expert: row.expert,
-    model: row.model,
-    state: row.state as TurnState,
-    attempts: row.attempts,
-    error: row.error,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-  };
+/** How a turn ends: what it adds to the transcript, its usage and its reply, all in one transaction. */
+export interface TurnEnding {
+  entries?: NewTranscriptEntry[];
+  usage?: UsageEntry;
+  answer?: NewOutbox;
+  error?: string;
 }
 
 export class SqliteTurnStore implements TurnRepository {
@@ -36,26 +20,40 @@ export class SqliteTurnStore implements TurnRepository {
   readonly #now: Clock;
   readonly #transcript: SqliteTranscriptStore;
   readonly #usage: SqliteUsageStore;
+  readonly #outbox: SqliteOutboxStore;
   readonly #insert;
   readonly #finish;
+  readonly #answerInbound;
   readonly #get;
 
-  constructor(db: Db, now: Clock, transcript: SqliteTranscriptStore, usage: SqliteUsageStore) {
+  constructor(
+    db: Db,
+    now: Clock,
+    parts: { transcript: SqliteTranscriptStore; usage: SqliteUsageStore; outbox: SqliteOutboxStore },
+  ) {
     this.#db = db;
     this.#now = now;
-    this.#transcript = transcript;
-    this.#usage = usage;
-    this.#insert = db.prepare<[string, string, string, number], TurnRow>(
+    this.#transcript = parts.transcript;
+    this.#usage = parts.usage;
+    this.#outbox = parts.outbox;
+    this.#insert = db.prepare<[string, string, string, number], TurnDbRow>(
       "INSERT INTO turns (session_id, expert, model, started_at) VALUES (?, ?, ?, ?) RETURNING *",
     );
-    this.#finish = db.prepare("UPDATE turns SET state = ?, error = ?, finished_at = ? WHERE id = ?");
-    this.#get = db.prepare<[number], TurnRow>("SELECT * FROM turns WHERE id = ?");
+    this.#finish = db.prepare(
+      `UPDATE turns SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL,
+         preview_message_id = NULL, preview_text = NULL
+       WHERE id = ? AND state = 'running'`,
+    );
+    this.#answerInbound = db.prepare(
+      "UPDATE inbound SET state = ?, answered_at = ? WHERE turn_id = ? AND state = 'running'",
+    );
+    this.#get = db.prepare<[number], TurnDbRow>("SELECT * FROM turns WHERE id = ?");
   }
 
   async start(input: { sessionId: string; expert: string; model: string; entries: NewTranscriptEntry[] }) {
     return this.#db
       .transaction(() => {
-        const turn = toTurn(this.#insert.get(input.sessionId, input.expert, input.model, this.#now()) as TurnRow);
+        const turn = toTurn(this.#insert.get(input.sessionId, input.expert, input.model, this.#now()) as TurnDbRow);
         this.#transcript.appendSync(
           input.sessionId,
           input.entries.map((entry) => ({ ...entry, turnId: turn.id })),
@@ -65,15 +63,29 @@ export class SqliteTurnStore implements TurnRepository {
       .immediate();
   }
 
-  async finish(
-    turnId: number,
-    state: Exclude<TurnState, "running">,
-    details: { error?: string; usage?: UsageEntry } = {},
-  ): Promise<void> {
-    this.#db
+  /**
+   * Ends a running turn. Its inbound messages count as answered when it
+   * completed or was refused with an answer; a turn already ended is left alone
+   * (returns false), so a late writer cannot answer twice.
+   */
+  async finish(turnId: number, state: Exclude<TurnState, "running">, ending: TurnEnding = {}): Promise<boolean> {
+    const now = this.#now();
+    return this.#db
       .transaction(() => {
-        this.#finish.run(state, details.error ?? null, this.#now(), turnId);
-        if (details.usage) this.#usage.recordSync(details.usage);
+        const turn = this.#get.get(turnId);
+        if (!turn || this.#finish.run(state, ending.error ?? null, now, turnId).changes === 0) return false;
+        if (ending.entries && ending.entries.length > 0) {
+          this.#transcript.appendSync(
+            turn.session_id,
+            ending.entries.map((entry) => ({ ...entry, turnId })),
+          );
+        }
+        if (ending.usage) this.#usage.recordSync(ending.usage);
+        if (ending.answer) this.#outbox.insertSync({ ...ending.answer, turnId });
+        if (state === "completed" || ending.answer) {
+          this.#answerInbound.run(state === "completed" ? "answered" : "failed", now, turnId);
+        }
+        return true;
       })
       .immediate();
   }

@@ -99,3 +99,93 @@ export interface SearchHit {
   snippet: string;
   rank: number;
 }
+
+export type InboundState = "queued" | "running" | "answered" | "dropped" | "failed";
+
+/** An accepted inbound message as stored. */
+export interface InboundRow {
+  id: number;
+  sessionId: string;
+  channel: string;
+  conversationKey: string;
+  senderId: string;
+  senderName: string | null;
+  text: string;
+  attachments: string | null;
+  platformMessageId: string | null;
+  replyToMessageId: string | null;
+  state: InboundState;
+  turnId: number | null;
+  receivedAt: number;
+}
+
+/** What an accept stored: `notice` is set when the sender is told they are queued or over the cap. */
+export type AcceptOutcome =
+  | {
+      status: "accepted";
+      inboundId: number;
+      session: Session;
+      queued: boolean;
+      notice: "queued" | "overflow" | null;
+      dropped: boolean;
+    }
+  | { status: "duplicate" };
+
+export interface NewInbound {
+  channel: string;
+  conversationKey: string;
+  senderId: string;
+  senderName: string | null;
+  text: string;
+  attachments: string | null;
+  platformMessageId: string | null;
+  replyToMessageId: string | null;
+  addressed: boolean;
+  deliveryKeys: string[];
+}
+
+export type OutboxKind = "answer" | "notice" | "error" | "edit";
+export type OutboxState = "pending" | "sending" | "delivered" | "failed";
+
+export interface OutboxRow {
+  id: number;
+  sessionId: string | null;
+  turnId: number | null;
+  channel: string;
+  conversationKey: string;
+  kind: OutboxKind;
+  text: string;
+  replyToMessageId: string | null;
+  editMessageId: string | null;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: number;
+  /** Parts already sent (platform message ids), in order. */
+  sentParts: string[];
+  error: string | null;
+  createdAt: number;
+  /** Found `sending` under an expired lease: it may have gone out already. */
+  recovered: boolean;
+}
+
+export interface NewOutbox {
+  sessionId: string | null;
+  turnId?: number | null;
+  channel: string;
+  conversationKey: string;
+  kind: OutboxKind;
+  text: string;
+  replyToMessageId?: string | null;
+  editMessageId?: string | null;
+}
+
+/** A turn claimed by this process, with the inbound messages it answers. */
+export interface ClaimedTurn {
+  turn: Turn;
+  session: Session;
+  inbound: InboundRow[];
+  /** True when the turn was found abandoned by a dead process and is run again. */
+  resumed: boolean;
+  previewMessageId: string | null;
+  previewText: string | null;
+}

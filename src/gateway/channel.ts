@@ -1,0 +1,111 @@
+import type { RouteHandler } from "../http/http-server.js";
+import type { Logger } from "../logger.js";
+
+/** A file that came with a message, already within the channel's limits. */
+export interface Attachment {
+  kind: "image" | "text" | "unsupported";
+  name: string;
+  mimeType: string;
+  size: number;
+  /** Base64 for images, UTF-8 text for text files, absent for unsupported ones. */
+  data?: string;
+}
+
+/** A platform message turned into the one shape the core understands. */
+export interface InboundMessage {
+  channel: string;
+  /** Where people talk: `telegram:12345`, `slack:T1:C1:1700000000.0001`, `cli:s_abc123`. */
+  conversationKey: string;
+  sender: { id: string; name?: string };
+  text: string;
+  attachments?: Attachment[];
+  /** The bot was mentioned, replied to, commanded, or it is a direct chat. */
+  addressed: boolean;
+  platformMessageId?: string;
+  /** The platform message this one replies to; a reply to the bot routes to that message's session. */
+  replyToMessageId?: string;
+  /**
+   * Unique keys of this delivery (a Slack `event_id`, a Telegram `update_id`,
+   * `channel+ts`): any one already seen makes the message a duplicate.
+   */
+  deliveryKeys: string[];
+  /** A group chat: turns carry the sender's name. */
+  group?: boolean;
+}
+
+/** What accepting a message did. Thrown errors mean "not stored": answer the platform 503. */
+export type AcceptResult =
+  | { status: "accepted"; inboundId: number; sessionId: string; queued: boolean }
+  | { status: "duplicate" }
+  | { status: "ignored"; reason: string };
+
+/** Formatting an adapter renders model Markdown into. */
+export type FormatDialect = "markdown" | "telegram-html" | "slack-mrkdwn" | "plain";
+
+export interface ChannelLimits {
+  /** The longest message the platform takes, in characters after formatting. */
+  maxMessageLength: number;
+  /** The least time between two edits of one message (streaming previews). */
+  editIntervalMs: number;
+  /** The least time between two messages to one conversation. */
+  sendIntervalMs: number;
+  format: FormatDialect;
+  /** Show the answer while it streams by editing one message. */
+  previews: boolean;
+}
+
+export interface OutboundMessage {
+  conversationKey: string;
+  /** Model Markdown; the adapter renders it, falling back to plain text rather than failing. */
+  text: string;
+  replyToMessageId?: string;
+  /** The outbox row this part belongs to, for platforms that can carry it (Slack metadata). */
+  outboxId?: number;
+}
+
+/** Platform failures, translated by adapters so the core decides what to retry. */
+export class ChannelError extends Error {
+  readonly code: "RATE_LIMITED" | "TRANSIENT" | "PERMANENT";
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ChannelError["code"], message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ChannelError";
+    this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export interface ChannelStatus {
+  state: "starting" | "running" | "stopped" | "failed";
+  detail?: string;
+}
+
+/** What the core offers an adapter. */
+export interface ChannelHost {
+  /** Commits the message (and its session on first contact); only then may the adapter acknowledge. */
+  accept(message: InboundMessage): Promise<AcceptResult>;
+  /** Mounts a route on the gateway's one HTTP server. */
+  route(method: string, path: string, handler: RouteHandler, options?: { bodyLimit?: number }): void;
+  logger: Logger;
+}
+
+/** A chat platform, seen from the core. Adapters implement it; the core never imports one. */
+export interface ChannelAdapter {
+  readonly name: string;
+  readonly limits: ChannelLimits;
+  start(host: ChannelHost): Promise<void>;
+  stop(): Promise<void>;
+  status(): ChannelStatus;
+  /** Sends one message of at most `limits.maxMessageLength`; returns its platform id. */
+  send(message: OutboundMessage): Promise<{ messageId: string }>;
+  edit(conversationKey: string, messageId: string, text: string): Promise<void>;
+  delete(conversationKey: string, messageId: string): Promise<void>;
+  /** Shows that the bot is working (typing action, thread status). */
+  typing?(conversationKey: string): Promise<void>;
+  /**
+   * Finds what an outbox row already posted before a crash (Slack: message
+   * metadata). Without it, a row found `sending` at restart is sent again.
+   */
+  findSent?(conversationKey: string, outboxId: number): Promise<string[] | undefined>;
+}

@@ -1,0 +1,196 @@
+import type { Config } from "../config/config.js";
+import { GatewayError } from "../errors.js";
+import type { ExpertRegistry } from "../experts/expert-registry.js";
+import type { HttpServer } from "../http/http-server.js";
+import type { Clock } from "../ids.js";
+import type { Logger } from "../logger.js";
+import type { Store } from "../store/store.js";
+import type { AcceptResult, ChannelAdapter, ChannelHost, InboundMessage } from "./channel.js";
+import { faultPoint } from "./fault-points.js";
+import { OutboxSender } from "./outbox-sender.js";
+import { newOwnerId, ownerIsGone } from "./process-owner.js";
+import type { TurnRunnerDeps } from "./turn-runner.js";
+import { TurnScheduler } from "./turn-scheduler.js";
+
+/** The store refused the write (disk full, read-only): the platform must get an error and retry. */
+export class AcceptError extends GatewayError {
+  constructor(message: string, cause?: unknown) {
+    super("ACCEPT_FAILED", message, { cause });
+  }
+}
+
+export interface GatewayOptions {
+  config: Pick<Config, "maxTurns" | "queue">;
+  store: Store;
+  runner: TurnRunnerDeps;
+  experts: ExpertRegistry;
+  adapters: ChannelAdapter[];
+  http: HttpServer;
+  logger: Logger;
+  clock: Clock;
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+const LEASE_MS = 30_000;
+
+export const queuedNotice = "Got it. I'm still answering your previous message; I'll answer this one right after.";
+export const overflowNotice =
+  "Too many messages are waiting in this conversation. I did not take this one or any more until I catch up; please send it again after my answer.";
+
+/**
+ * The durable core: accepts messages from every channel into the store, runs
+ * turns from it and delivers replies through the outbox. Every decision can
+ * be remade from the database after a crash.
+ */
+export class Gateway {
+  readonly owner = newOwnerId();
+  readonly scheduler: TurnScheduler;
+  readonly outbox: OutboxSender;
+  readonly #options: GatewayOptions;
+  readonly #adapters: Map<string, ChannelAdapter>;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #accepting = false;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    this.#adapters = new Map(options.adapters.map((adapter) => [adapter.name, adapter]));
+    const leaseMs = options.leaseMs ?? LEASE_MS;
+    this.outbox = new OutboxSender({
+      store: options.store,
+      adapters: this.#adapters,
+      owner: this.owner,
+      clock: options.clock,
+      logger: options.logger,
+      leaseMs,
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
+    this.scheduler = new TurnScheduler({
+      runner: options.runner,
+      experts: options.experts,
+      adapters: this.#adapters,
+      owner: this.owner,
+      clock: options.clock,
+      logger: options.logger,
+      maxTurns: options.config.maxTurns,
+      leaseMs,
+      defaultMode: options.config.queue.mode,
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      onOutbox: () => this.outbox.wake(),
+    });
+  }
+
+  get adapters(): ReadonlyMap<string, ChannelAdapter> {
+    return this.#adapters;
+  }
+
+  /**
+   * Commits an inbound message before the adapter acknowledges the platform.
+   * Throws {@link AcceptError} when it could not be stored (answer 503).
+   */
+  async accept(message: InboundMessage): Promise<AcceptResult> {
+    if (!this.#accepting) throw new AcceptError("the gateway is not accepting messages (starting or stopping)");
+    const { store, experts, config } = this.#options;
+    let outcome: Awaited<ReturnType<Store["queue"]["accept"]>>;
+    try {
+      outcome = await store.queue.accept(
+        {
+          channel: message.channel,
+          conversationKey: message.conversationKey,
+          senderId: message.sender.id,
+          senderName: message.sender.name ?? null,
+          text: message.text,
+          attachments:
+            message.attachments && message.attachments.length > 0 ? JSON.stringify(message.attachments) : null,
+          platformMessageId: message.platformMessageId ?? null,
+          replyToMessageId: message.replyToMessageId ?? null,
+          addressed: message.addressed,
+          deliveryKeys: message.deliveryKeys,
+        },
+        {
+          session: {
+            expert: experts.forSession("default").name,
+            origin: "chat",
+            owner: `${message.channel}:${message.sender.id}`,
+            title: message.text.replace(/\s+/g, " ").trim().slice(0, 60) || null,
+          },
+          cap: config.queue.cap,
+          notices: { queued: queuedNotice, overflow: overflowNotice },
+        },
+      );
+    } catch (error) {
+      this.#options.logger.error({ err: error, channel: message.channel }, "could not store an inbound message");
+      throw new AcceptError("the message could not be stored", error);
+    }
+    faultPoint("after-accept");
+    if (outcome.status === "duplicate") return { status: "duplicate" };
+    if (outcome.notice) this.outbox.wake();
+    if (!outcome.dropped) this.scheduler.wake();
+    return { status: "accepted", inboundId: outcome.inboundId, sessionId: outcome.session.id, queued: outcome.queued };
+  }
+
+  /** Starts the adapters, then turns and deliveries (picking up whatever a stopped process left). */
+  async start(): Promise<void> {
+    const { store, logger, http } = this.#options;
+    await this.#expireGoneOwners();
+    this.#accepting = true;
+    const host: ChannelHost = {
+      accept: (message) => this.accept(message),
+      route: (method, path, handler, options) => http.route(method, path, handler, options),
+      logger,
+    };
+    for (const adapter of this.#adapters.values()) {
+      await adapter.start(host);
+      logger.info({ channel: adapter.name }, "channel started");
+    }
+    this.scheduler.start();
+    this.outbox.start();
+    const leaseMs = this.#options.leaseMs ?? LEASE_MS;
+    this.#heartbeat = setInterval(() => {
+      store.queue
+        .renewLeases(this.owner, leaseMs)
+        .then(() => this.#expireGoneOwners())
+        .catch((error: unknown) => logger.error({ err: error }, "lease renewal failed"));
+    }, leaseMs / 3);
+  }
+
+  /**
+   * Drains: stops intake, lets running turns finish for `graceMs`, delivers
+   * what is ready, and leaves everything else in the database for the next start.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#accepting = false;
+    for (const adapter of this.#adapters.values()) {
+      await adapter.stop().catch((error: unknown) => this.#options.logger.warn({ err: error }, "adapter stop failed"));
+    }
+    await this.scheduler.stop(graceMs);
+    await this.outbox.stop(Math.min(graceMs, 5000));
+    clearInterval(this.#heartbeat);
+    await this.#options.store.queue.expireLeases([this.owner]);
+  }
+
+  /** What /healthz reports. */
+  async health() {
+    const stats = await this.#options.store.queue.stats();
+    const channels = Object.fromEntries(
+      [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
+    );
+    return {
+      ok: Object.values(channels).every((status) => status.state !== "failed"),
+      channels,
+      queue_depth: stats.depth,
+      oldest_pending_age_s:
+        stats.oldestReceivedAt === null ? null : Math.round((this.#options.clock() - stats.oldestReceivedAt) / 1000),
+      running_turns: this.scheduler.runningCount,
+    };
+  }
+
+  async #expireGoneOwners(): Promise<void> {
+    const owners = await this.#options.store.queue.leaseOwners();
+    const gone = owners.filter((owner) => ownerIsGone(owner, this.owner));
+    if (gone.length > 0) {
+      this.#options.logger.info({ owners: gone }, "taking over work of stopped processes");
+      await this.#options.store.queue.expireLeases(gone);
+    }
+  }
+}

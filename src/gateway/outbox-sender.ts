@@ -1,0 +1,176 @@
+import type { Clock } from "../ids.js";
+import type { Logger } from "../logger.js";
+import type { Store } from "../store/store.js";
+import type { OutboxRow } from "../store/types.js";
+import { type ChannelAdapter, ChannelError } from "./channel.js";
+import { faultPoint } from "./fault-points.js";
+import { splitMessage } from "./message-splitter.js";
+
+export interface OutboxSenderOptions {
+  store: Store;
+  adapters: ReadonlyMap<string, ChannelAdapter>;
+  owner: string;
+  clock: Clock;
+  logger: Logger;
+  leaseMs: number;
+  /** How often to look for due rows written by others or waiting for a retry. */
+  pollMs?: number;
+  maxAttempts?: number;
+  /** Called after a row is delivered (triggers archive their session then). */
+  onDelivered?: (row: OutboxRow) => void;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+const MAX_RATE_LIMIT_WAITS = 20;
+
+/**
+ * Delivers outbox rows: claims them with a lease, paces each conversation,
+ * sends long answers part by part (recording each part, so a restart goes on
+ * from the next), waits out 429s, backs off on 5xx and gives up on permanent
+ * failures without retrying.
+ */
+export class OutboxSender {
+  readonly #options: OutboxSenderOptions;
+  readonly #lastSent = new Map<string, number>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #rateLimitWaits = new Map<number, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #again = false;
+  #stopped = true;
+
+  constructor(options: OutboxSenderOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.wake();
+  }
+
+  /** Looks for work now (after a row was written). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#ticking = true;
+    this.#tick()
+      .catch((error: unknown) => this.#options.logger.error({ err: error }, "outbox tick failed"))
+      .finally(() => {
+        this.#ticking = false;
+        if (this.#stopped) return;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        } else {
+          this.#timer = setTimeout(() => this.wake(), this.#options.pollMs ?? 250);
+        }
+      });
+  }
+
+  /** Stops claiming; waits for deliveries under way (up to `graceMs`). */
+  async stop(graceMs = 5000): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  async #tick(): Promise<void> {
+    const { store, adapters, owner, leaseMs } = this.#options;
+    // The claim hands out at most the oldest unsent row of each conversation, so rows run in order.
+    const rows = await store.outbox.claim(owner, [...adapters.keys()], leaseMs, 64);
+    for (const row of rows) {
+      const delivery = this.#deliver(row)
+        .catch((error: unknown) => this.#options.logger.error({ err: error, outbox: row.id }, "delivery crashed"))
+        .finally(() => {
+          this.#inFlight.delete(delivery);
+          this.wake();
+        });
+      this.#inFlight.add(delivery);
+    }
+  }
+
+  async #deliver(row: OutboxRow): Promise<void> {
+    const { store, adapters, logger, clock } = this.#options;
+    const adapter = adapters.get(row.channel);
+    if (!adapter) return;
+    const sent = [...row.sentParts];
+    try {
+      if (row.recovered && sent.length === 0 && adapter.findSent) {
+        const found = await adapter.findSent(row.conversationKey, row.id);
+        if (found && found.length > 0) sent.push(...found);
+      }
+      if (row.kind === "edit") {
+        if (row.editMessageId) await adapter.edit(row.conversationKey, row.editMessageId, row.text);
+      } else {
+        const parts = splitMessage(row.text, adapter.limits.maxMessageLength);
+        for (let index = sent.length; index < parts.length; index++) {
+          const text = parts[index] ?? "";
+          await this.#pace(row.conversationKey, adapter.limits.sendIntervalMs);
+          let id: string;
+          if (index === 0 && row.editMessageId) {
+            await adapter.edit(row.conversationKey, row.editMessageId, text);
+            id = row.editMessageId;
+          } else {
+            const reply = index === 0 && row.replyToMessageId ? { replyToMessageId: row.replyToMessageId } : {};
+            id = (await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply }))
+              .messageId;
+          }
+          this.#lastSent.set(row.conversationKey, clock());
+          faultPoint("after-send-before-record");
+          sent.push(id);
+          await store.outbox.recordPart(row, sent);
+        }
+      }
+      await store.outbox.markDelivered(row.id);
+      this.#rateLimitWaits.delete(row.id);
+      this.#options.onDelivered?.(row);
+    } catch (error) {
+      await this.#failed(row, error);
+    }
+    logger.debug({ outbox: row.id, parts: sent.length }, "outbox row handled");
+  }
+
+  async #failed(row: OutboxRow, error: unknown): Promise<void> {
+    const { store, logger, clock } = this.#options;
+    const failure =
+      error instanceof ChannelError ? error : new ChannelError("TRANSIENT", String((error as Error)?.message ?? error));
+    const maxAttempts = this.#options.maxAttempts ?? 8;
+    if (failure.code === "RATE_LIMITED") {
+      const waits = (this.#rateLimitWaits.get(row.id) ?? 0) + 1;
+      this.#rateLimitWaits.set(row.id, waits);
+      if (waits <= MAX_RATE_LIMIT_WAITS) {
+        const wait = failure.retryAfterMs ?? 1000;
+        logger.warn({ outbox: row.id, retryAfterMs: wait }, "rate limited; waiting as asked");
+        this.#lastSent.set(row.conversationKey, clock() + wait);
+        await store.outbox.retryAt(row.id, clock() + wait, failure.message, false);
+        return;
+      }
+    }
+    if (failure.code === "PERMANENT" || row.attempts >= maxAttempts || failure.code === "RATE_LIMITED") {
+      logger.error({ outbox: row.id, error: failure.message }, "delivery failed for good");
+      await store.outbox.markFailed(row.id, failure.message);
+      return;
+    }
+    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (row.attempts - 1));
+    logger.warn(
+      { outbox: row.id, attempt: row.attempts, backoffMs: backoff, error: failure.message },
+      "delivery failed; retrying",
+    );
+    await store.outbox.retryAt(row.id, clock() + backoff, failure.message, true);
+  }
+
+  async #pace(conversationKey: string, intervalMs: number): Promise<void> {
+    const last = this.#lastSent.get(conversationKey);
+    if (last === undefined) return;
+    const wait = last + intervalMs - this.#options.clock();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}

@@ -1,0 +1,81 @@
+import type { Clock } from "../ids.js";
+import type { Logger } from "../logger.js";
+import type { ChannelAdapter } from "./channel.js";
+
+/**
+ * Shows a turn's answer while it streams: one message, edited no more often
+ * than the channel allows. Best effort: a failed or rate-limited edit is
+ * skipped, because the final answer always goes out through the outbox.
+ */
+export class PreviewStreamer {
+  readonly #adapter: ChannelAdapter;
+  readonly #conversationKey: string;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #onPreview: (messageId: string, text: string) => Promise<void>;
+  #messageId: string | undefined;
+  #text = "";
+  #shown = "";
+  #lastAt = 0;
+  #pending: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: {
+    adapter: ChannelAdapter;
+    conversationKey: string;
+    clock: Clock;
+    logger: Logger;
+    /** Records the preview, so a restart can mark it interrupted. */
+    onPreview: (messageId: string, text: string) => Promise<void>;
+  }) {
+    this.#adapter = options.adapter;
+    this.#conversationKey = options.conversationKey;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#onPreview = options.onPreview;
+  }
+
+  /** The preview message, which the final answer replaces. */
+  get messageId(): string | undefined {
+    return this.#messageId;
+  }
+
+  push(delta: string): void {
+    if (this.#closed) return;
+    this.#text += delta;
+    if (this.#timer) return;
+    const wait = Math.max(0, this.#lastAt + this.#adapter.limits.editIntervalMs - this.#clock());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#pending = this.#pending.then(() => this.#show());
+    }, wait);
+  }
+
+  /** Stops updating; waits for an update under way. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#pending;
+  }
+
+  async #show(): Promise<void> {
+    if (this.#closed) return;
+    const max = this.#adapter.limits.maxMessageLength - 2;
+    const text = this.#text.length > max ? `${this.#text.slice(0, max)}…` : `${this.#text} …`;
+    if (text === this.#shown || this.#text.trim() === "") return;
+    this.#lastAt = this.#clock();
+    try {
+      if (this.#messageId === undefined) {
+        this.#messageId = (await this.#adapter.send({ conversationKey: this.#conversationKey, text })).messageId;
+      } else {
+        await this.#adapter.edit(this.#conversationKey, this.#messageId, text);
+      }
+      this.#shown = text;
+      await this.#onPreview(this.#messageId, text);
+    } catch (error) {
+      this.#logger.debug({ err: error }, "preview update skipped");
+    }
+  }
+}
