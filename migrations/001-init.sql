@@ -44,8 +44,8 @@ CREATE TABLE turns (
   started_at INTEGER NOT NULL,
   finished_at INTEGER
 );
-CREATE INDEX turns_by_session ON turns (session_id, id);
-CREATE INDEX turns_running ON turns (state) WHERE state = 'running';
+CREATE INDEX turns_by_session ON turns (session_id, state);
+CREATE INDEX turns_running ON turns (state, lease_until) WHERE state = 'running';
 
 -- The ordered transcript. Tool calls and results are rows of their own; `step`
 -- groups an assistant message with the tool calls it made.
@@ -106,7 +106,9 @@ CREATE TABLE inbound (
   received_at INTEGER NOT NULL,
   answered_at INTEGER
 );
-CREATE INDEX inbound_pending ON inbound (session_id, id) WHERE state IN ('queued', 'running');
+CREATE INDEX inbound_by_session ON inbound (session_id, state, id);
+CREATE INDEX inbound_by_turn ON inbound (turn_id);
+CREATE INDEX inbound_waiting ON inbound (state, session_id);
 
 -- Deduplication keys (Slack event_id, channel+ts; Telegram update_id, chat+message id).
 -- Kept apart from inbound so they outlive pruned sessions; they live at least 7 days.
@@ -140,7 +142,8 @@ CREATE TABLE outbox (
   created_at INTEGER NOT NULL,
   delivered_at INTEGER
 );
-CREATE INDEX outbox_due ON outbox (channel, next_attempt_at) WHERE state IN ('pending', 'sending');
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_by_conversation ON outbox (conversation_key, state, id);
 
 -- The bot's own platform messages, so a reply to one routes to its session.
 CREATE TABLE platform_messages (

@@ -37,6 +37,7 @@ export class OutboxSender {
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
   #again = false;
+  #scheduled = false;
   #stopped = true;
 
   constructor(options: OutboxSenderOptions) {
@@ -50,12 +51,22 @@ export class OutboxSender {
 
   /** Looks for work now (after a row was written). */
   wake(): void {
+    if (this.#stopped || this.#scheduled) return;
+    // Coalesce a burst of wakes (many messages at once) into one look at the database.
+    this.#scheduled = true;
+    clearTimeout(this.#timer);
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#runTick();
+    });
+  }
+
+  #runTick(): void {
     if (this.#stopped) return;
     if (this.#ticking) {
       this.#again = true;
       return;
     }
-    clearTimeout(this.#timer);
     this.#ticking = true;
     this.#tick()
       .catch((error: unknown) => this.#options.logger.error({ err: error }, "outbox tick failed"))

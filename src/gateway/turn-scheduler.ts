@@ -42,6 +42,7 @@ export class TurnScheduler {
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
   #again = false;
+  #scheduled = false;
   #stopped = true;
 
   constructor(options: TurnSchedulerOptions) {
@@ -64,12 +65,22 @@ export class TurnScheduler {
 
   /** Looks for work now (a message was accepted, a turn ended). */
   wake(): void {
+    if (this.#stopped || this.#scheduled) return;
+    // Coalesce a burst of wakes (many messages at once) into one look at the database.
+    this.#scheduled = true;
+    clearTimeout(this.#timer);
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#runTick();
+    });
+  }
+
+  #runTick(): void {
     if (this.#stopped) return;
     if (this.#ticking) {
       this.#again = true;
       return;
     }
-    clearTimeout(this.#timer);
     this.#ticking = true;
     this.#tick()
       .catch((error: unknown) => this.#options.logger.error({ err: error }, "scheduler tick failed"))

@@ -34,3 +34,16 @@ export function isWriteRefused(error: unknown): boolean {
     typeof code === "string" && /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PERM)/.test(code)
   );
 }
+
+/** A `prepare` that compiles each SQL text once per connection (the hot paths run the same statements). */
+export function statementCache(db: Db) {
+  const cache = new Map<string, Database.Statement>();
+  return <P extends unknown[] | {} = unknown[], R = unknown>(sql: string): Database.Statement<P, R> => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  };
+}

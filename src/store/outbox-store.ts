@@ -1,11 +1,12 @@
 import type { Clock } from "../ids.js";
-import type { Db } from "./database.js";
+import { type Db, statementCache } from "./database.js";
 import { type OutboxDbRow, toOutbox } from "./inbound-rows.js";
 import type { NewOutbox, OutboxRow } from "./types.js";
 
 /** Replies waiting to go out: claimed with a lease, delivered part by part, in order per conversation. */
 export class SqliteOutboxStore {
   readonly #db: Db;
+  readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
   readonly #insert;
   readonly #recordPart;
@@ -17,28 +18,29 @@ export class SqliteOutboxStore {
 
   constructor(db: Db, now: Clock) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#now = now;
-    this.#insert = db.prepare(
+    this.#insert = this.#sql(
       `INSERT INTO outbox (session_id, turn_id, channel, conversation_key, kind, text, reply_to_message_id,
          edit_message_id, next_attempt_at, created_at)
        VALUES (@sessionId, @turnId, @channel, @conversationKey, @kind, @text, @replyTo, @editId, @now, @now)`,
     );
-    this.#recordPart = db.prepare("UPDATE outbox SET platform_message_ids = ? WHERE id = ?");
-    this.#remember = db.prepare(
+    this.#recordPart = this.#sql("UPDATE outbox SET platform_message_ids = ? WHERE id = ?");
+    this.#remember = this.#sql(
       `INSERT OR IGNORE INTO platform_messages (channel, platform_message_id, conversation_key, session_id, created_at)
        VALUES (?, ?, ?, ?, ?)`,
     );
-    this.#delivered = db.prepare(
+    this.#delivered = this.#sql(
       "UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
     );
-    this.#retry = db.prepare(
+    this.#retry = this.#sql(
       `UPDATE outbox SET state = 'pending', next_attempt_at = ?, error = ?, lease_owner = NULL, lease_until = NULL,
          attempts = attempts - ? WHERE id = ?`,
     );
-    this.#failed = db.prepare(
+    this.#failed = this.#sql(
       "UPDATE outbox SET state = 'failed', error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
     );
-    this.#get = db.prepare<[number], OutboxDbRow>("SELECT * FROM outbox WHERE id = ?");
+    this.#get = this.#sql<[number], OutboxDbRow>("SELECT * FROM outbox WHERE id = ?");
   }
 
   insertSync(row: NewOutbox): number {
@@ -69,27 +71,27 @@ export class SqliteOutboxStore {
     if (channels.length === 0) return [];
     const now = this.#now();
     const marks = channels.map(() => "?").join(", ");
+    const due = this.#sql<unknown[], OutboxDbRow>(
+      `SELECT o.* FROM outbox o
+       WHERE o.state IN ('pending', 'sending') AND o.channel IN (${marks})
+         AND ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'sending' AND o.lease_until < ?))
+         AND NOT EXISTS (
+           SELECT 1 FROM outbox p WHERE p.conversation_key = o.conversation_key AND p.id < o.id
+             AND p.state IN ('pending', 'sending'))
+       ORDER BY o.id LIMIT ?`,
+    );
+    // Look first without a write lock: most polls find nothing.
+    if (due.all(...channels, now, now, limit).length === 0) return [];
+    const take = this.#sql(
+      "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?",
+    );
     return this.#db
-      .transaction(() => {
-        const rows = this.#db
-          .prepare<unknown[], OutboxDbRow>(
-            `SELECT o.* FROM outbox o
-             WHERE o.channel IN (${marks})
-               AND ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'sending' AND o.lease_until < ?))
-               AND NOT EXISTS (
-                 SELECT 1 FROM outbox p WHERE p.conversation_key = o.conversation_key AND p.id < o.id
-                   AND p.state IN ('pending', 'sending'))
-             ORDER BY o.id LIMIT ?`,
-          )
-          .all(...channels, now, now, limit);
-        const take = this.#db.prepare(
-          "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?",
-        );
-        return rows.map((row) => {
+      .transaction(() =>
+        due.all(...channels, now, now, limit).map((row) => {
           take.run(owner, now + leaseMs, row.id);
           return toOutbox({ ...row, attempts: row.attempts + 1 }, row.state === "sending");
-        });
-      })
+        }),
+      )
       .immediate();
   }
 
@@ -124,22 +126,18 @@ export class SqliteOutboxStore {
   }
 
   async list(filter: { conversationKey?: string; sessionId?: string } = {}): Promise<OutboxRow[]> {
-    const rows = this.#db
-      .prepare<[{ key: string | null; session: string | null }], OutboxDbRow>(
-        `SELECT * FROM outbox WHERE (@key IS NULL OR conversation_key = @key)
+    const rows = this.#sql<[{ key: string | null; session: string | null }], OutboxDbRow>(
+      `SELECT * FROM outbox WHERE (@key IS NULL OR conversation_key = @key)
            AND (@session IS NULL OR session_id = @session) ORDER BY id`,
-      )
-      .all({ key: filter.conversationKey ?? null, session: filter.sessionId ?? null });
+    ).all({ key: filter.conversationKey ?? null, session: filter.sessionId ?? null });
     return rows.map((row) => toOutbox(row));
   }
 
   /** The session that sent a platform message, for routing replies to the bot. */
   async sessionOfMessage(channel: string, messageId: string): Promise<string | undefined> {
-    const row = this.#db
-      .prepare<[string, string], { session_id: string | null }>(
-        "SELECT session_id FROM platform_messages WHERE channel = ? AND platform_message_id = ?",
-      )
-      .get(channel, messageId);
+    const row = this.#sql<[string, string], { session_id: string | null }>(
+      "SELECT session_id FROM platform_messages WHERE channel = ? AND platform_message_id = ?",
+    ).get(channel, messageId);
     return row?.session_id ?? undefined;
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock } from "../ids.js";
-import type { Db } from "./database.js";
+import { type Db, statementCache } from "./database.js";
 import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import { type SessionRow, toSession } from "./rows.js";
@@ -24,6 +24,7 @@ export interface AcceptDefaults {
  */
 export class SqliteQueueStore {
   readonly #db: Db;
+  readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
   readonly #sessions: SqliteSessionStore;
   readonly #transcript: SqliteTranscriptStore;
@@ -35,6 +36,7 @@ export class SqliteQueueStore {
     parts: { sessions: SqliteSessionStore; transcript: SqliteTranscriptStore; outbox: SqliteOutboxStore },
   ) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#now = now;
     this.#sessions = parts.sessions;
     this.#transcript = parts.transcript;
@@ -58,41 +60,37 @@ export class SqliteQueueStore {
   #acceptSync(message: NewInbound, defaults: AcceptDefaults): AcceptOutcome {
     const db = this.#db;
     const now = this.#now();
-    const addKey = db.prepare("INSERT OR IGNORE INTO delivery_keys (key, created_at) VALUES (?, ?)");
+    const addKey = this.#sql("INSERT OR IGNORE INTO delivery_keys (key, created_at) VALUES (?, ?)");
     for (const key of new Set(message.deliveryKeys)) {
       if (addKey.run(key, now).changes === 0) throw new Duplicate();
     }
     const session = this.#route(message, defaults);
-    const counts = db
-      .prepare<[{ id: string }], { queued: number; running: number }>(
-        `SELECT (SELECT COUNT(*) FROM inbound WHERE session_id = @id AND state = 'queued') AS queued,
+    const counts = this.#sql<[{ id: string }], { queued: number; running: number }>(
+      `SELECT (SELECT COUNT(*) FROM inbound WHERE session_id = @id AND state = 'queued') AS queued,
                 (SELECT COUNT(*) FROM turns WHERE session_id = @id AND state = 'running') AS running`,
-      )
-      .get({ id: session.id }) ?? { queued: 0, running: 0 };
+    ).get({ id: session.id }) ?? { queued: 0, running: 0 };
     const dropped = counts.queued >= defaults.cap;
-    const inbound = db
-      .prepare(
-        `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
+    const inbound = this.#sql(
+      `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
            platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        session.id,
-        message.channel,
-        session.conversationKey,
-        message.senderId,
-        message.senderName,
-        message.text,
-        message.attachments,
-        message.platformMessageId,
-        message.replyToMessageId,
-        message.addressed ? 1 : 0,
-        dropped ? "dropped" : "queued",
-        now,
-        dropped ? now : null,
-      );
+    ).run(
+      session.id,
+      message.channel,
+      session.conversationKey,
+      message.senderId,
+      message.senderName,
+      message.text,
+      message.attachments,
+      message.platformMessageId,
+      message.replyToMessageId,
+      message.addressed ? 1 : 0,
+      dropped ? "dropped" : "queued",
+      now,
+      dropped ? now : null,
+    );
     const inboundId = Number(inbound.lastInsertRowid);
-    db.prepare("UPDATE delivery_keys SET inbound_id = ? WHERE key IN (SELECT value FROM json_each(?))").run(
+    this.#sql("UPDATE delivery_keys SET inbound_id = ? WHERE key IN (SELECT value FROM json_each(?))").run(
       inboundId,
       JSON.stringify(message.deliveryKeys),
     );
@@ -117,12 +115,10 @@ export class SqliteQueueStore {
   #route(message: NewInbound, defaults: AcceptDefaults): Session {
     let session: Session | undefined;
     if (message.replyToMessageId) {
-      const row = this.#db
-        .prepare<[string, string], SessionRow>(
-          `SELECT s.* FROM platform_messages p JOIN sessions s ON s.id = p.session_id
+      const row = this.#sql<[string, string], SessionRow>(
+        `SELECT s.* FROM platform_messages p JOIN sessions s ON s.id = p.session_id
            WHERE p.channel = ? AND p.platform_message_id = ?`,
-        )
-        .get(message.channel, message.replyToMessageId);
+      ).get(message.channel, message.replyToMessageId);
       if (row) session = toSession(row);
     }
     const current = this.#currentRow(message.conversationKey);
@@ -138,44 +134,40 @@ export class SqliteQueueStore {
       // A message to an archived or older session reopens it as the conversation's current one.
       const now = this.#now();
       if (current && current.id !== session.id) {
-        this.#db
-          .prepare("UPDATE sessions SET state = 'inactive', updated_at = ? WHERE id = ? AND state = 'active'")
-          .run(now, current.id);
+        this.#sql("UPDATE sessions SET state = 'inactive', updated_at = ? WHERE id = ? AND state = 'active'").run(
+          now,
+          current.id,
+        );
       }
-      this.#db
-        .prepare(
-          `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
+      this.#sql(
+        `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
            ON CONFLICT (conversation_key) DO UPDATE SET session_id = excluded.session_id`,
-        )
-        .run(session.conversationKey, session.channel, session.id);
-      this.#db
-        .prepare("UPDATE sessions SET state = 'active', archived_at = NULL, updated_at = ? WHERE id = ?")
-        .run(now, session.id);
+      ).run(session.conversationKey, session.channel, session.id);
+      this.#sql("UPDATE sessions SET state = 'active', archived_at = NULL, updated_at = ? WHERE id = ?").run(
+        now,
+        session.id,
+      );
       session = { ...session, state: "active", archivedAt: null };
     }
     return session;
   }
 
   #currentRow(conversationKey: string): Session | undefined {
-    const row = this.#db
-      .prepare<[string], SessionRow>(
-        "SELECT s.* FROM conversations c JOIN sessions s ON s.id = c.session_id WHERE c.conversation_key = ?",
-      )
-      .get(conversationKey);
+    const row = this.#sql<[string], SessionRow>(
+      "SELECT s.* FROM conversations c JOIN sessions s ON s.id = c.session_id WHERE c.conversation_key = ?",
+    ).get(conversationKey);
     return row ? toSession(row) : undefined;
   }
 
   /** Sessions of these channels with queued messages and no running turn, oldest message first. */
   async ready(channels: readonly string[], limit: number): Promise<string[]> {
     if (channels.length === 0 || limit <= 0) return [];
-    const rows = this.#db
-      .prepare<unknown[], { session_id: string }>(
-        `SELECT i.session_id FROM inbound i
+    const rows = this.#sql<unknown[], { session_id: string }>(
+      `SELECT i.session_id FROM inbound i
          WHERE i.state = 'queued' AND i.channel IN (${channels.map(() => "?").join(", ")})
            AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.session_id = i.session_id AND t.state = 'running')
          GROUP BY i.session_id ORDER BY MIN(i.id) LIMIT ?`,
-      )
-      .all(...channels, limit);
+    ).all(...channels, limit);
     return rows.map((row) => row.session_id);
   }
 
@@ -192,24 +184,19 @@ export class SqliteQueueStore {
     const now = this.#now();
     return this.#db
       .transaction((): ClaimedTurn | undefined => {
-        const running = this.#db
-          .prepare("SELECT 1 FROM turns WHERE session_id = ? AND state = 'running'")
-          .get(sessionId);
+        const running = this.#sql("SELECT 1 FROM turns WHERE session_id = ? AND state = 'running'").get(sessionId);
         if (running) return undefined;
-        const inbound = this.#db
-          .prepare<[string, number], InboundDbRow>(
-            "SELECT * FROM inbound WHERE session_id = ? AND state = 'queued' ORDER BY id LIMIT ?",
-          )
+        const inbound = this.#sql<[string, number], InboundDbRow>(
+          "SELECT * FROM inbound WHERE session_id = ? AND state = 'queued' ORDER BY id LIMIT ?",
+        )
           .all(sessionId, options.take === "all" ? -1 : 1)
           .map(toInbound);
         if (inbound.length === 0) return undefined;
-        const turnRow = this.#db
-          .prepare<[string, string, string, string, number, number], TurnDbRow>(
-            `INSERT INTO turns (session_id, expert, model, lease_owner, lease_until, started_at)
+        const turnRow = this.#sql<[string, string, string, string, number, number], TurnDbRow>(
+          `INSERT INTO turns (session_id, expert, model, lease_owner, lease_until, started_at)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-          )
-          .get(sessionId, options.expert, options.model, options.owner, now + options.leaseMs, now) as TurnDbRow;
-        const take = this.#db.prepare("UPDATE inbound SET state = 'running', turn_id = ? WHERE id = ?");
+        ).get(sessionId, options.expert, options.model, options.owner, now + options.leaseMs, now) as TurnDbRow;
+        const take = this.#sql("UPDATE inbound SET state = 'running', turn_id = ? WHERE id = ?");
         for (const row of inbound) take.run(turnRow.id, row.id);
         this.#transcript.appendSync(
           sessionId,
@@ -240,14 +227,12 @@ export class SqliteQueueStore {
   /** Running turns of these channels whose lease ran out: their process died. */
   async abandoned(channels: readonly string[]): Promise<number[]> {
     if (channels.length === 0) return [];
-    const rows = this.#db
-      .prepare<unknown[], { id: number }>(
-        `SELECT t.id FROM turns t JOIN sessions s ON s.id = t.session_id
+    const rows = this.#sql<unknown[], { id: number }>(
+      `SELECT t.id FROM turns t JOIN sessions s ON s.id = t.session_id
          WHERE t.state = 'running' AND t.lease_until IS NOT NULL AND t.lease_until < ?
            AND s.channel IN (${channels.map(() => "?").join(", ")})
          ORDER BY t.id`,
-      )
-      .all(this.#now(), ...channels);
+    ).all(this.#now(), ...channels);
     return rows.map((row) => row.id);
   }
 
@@ -256,17 +241,14 @@ export class SqliteQueueStore {
     const now = this.#now();
     return this.#db
       .transaction((): ClaimedTurn | undefined => {
-        const row = this.#db
-          .prepare<[string, number, number, number], TurnDbRow>(
-            `UPDATE turns SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+        const row = this.#sql<[string, number, number, number], TurnDbRow>(
+          `UPDATE turns SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
              WHERE id = ? AND state = 'running' AND lease_until < ? RETURNING *`,
-          )
-          .get(owner, now + leaseMs, turnId, now);
+        ).get(owner, now + leaseMs, turnId, now);
         if (!row) return undefined;
         const session = this.#sessions.getSync(row.session_id);
         if (!session) return undefined;
-        const inbound = this.#db
-          .prepare<[number], InboundDbRow>("SELECT * FROM inbound WHERE turn_id = ? ORDER BY id")
+        const inbound = this.#sql<[number], InboundDbRow>("SELECT * FROM inbound WHERE turn_id = ? ORDER BY id")
           .all(turnId)
           .map(toInbound);
         return {
@@ -285,12 +267,8 @@ export class SqliteQueueStore {
   async renewLeases(owner: string, leaseMs: number): Promise<void> {
     const until = this.#now() + leaseMs;
     this.#db.transaction(() => {
-      this.#db
-        .prepare("UPDATE turns SET lease_until = ? WHERE lease_owner = ? AND state = 'running'")
-        .run(until, owner);
-      this.#db
-        .prepare("UPDATE outbox SET lease_until = ? WHERE lease_owner = ? AND state = 'sending'")
-        .run(until, owner);
+      this.#sql("UPDATE turns SET lease_until = ? WHERE lease_owner = ? AND state = 'running'").run(until, owner);
+      this.#sql("UPDATE outbox SET lease_until = ? WHERE lease_owner = ? AND state = 'sending'").run(until, owner);
     })();
   }
 
@@ -299,54 +277,44 @@ export class SqliteQueueStore {
     if (owners.length === 0) return;
     const list = JSON.stringify(owners);
     this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          "UPDATE turns SET lease_until = 0 WHERE state = 'running' AND lease_owner IN (SELECT value FROM json_each(?))",
-        )
-        .run(list);
-      this.#db
-        .prepare(
-          "UPDATE outbox SET lease_until = 0 WHERE state = 'sending' AND lease_owner IN (SELECT value FROM json_each(?))",
-        )
-        .run(list);
+      this.#sql(
+        "UPDATE turns SET lease_until = 0 WHERE state = 'running' AND lease_owner IN (SELECT value FROM json_each(?))",
+      ).run(list);
+      this.#sql(
+        "UPDATE outbox SET lease_until = 0 WHERE state = 'sending' AND lease_owner IN (SELECT value FROM json_each(?))",
+      ).run(list);
     })();
   }
 
   /** Every process that holds a lease now. */
   async leaseOwners(): Promise<string[]> {
-    return this.#db
-      .prepare<[], { owner: string }>(
-        `SELECT lease_owner AS owner FROM turns WHERE state = 'running' AND lease_owner IS NOT NULL
+    return this.#sql<[], { owner: string }>(
+      `SELECT lease_owner AS owner FROM turns WHERE state = 'running' AND lease_owner IS NOT NULL
          UNION SELECT lease_owner FROM outbox WHERE state = 'sending' AND lease_owner IS NOT NULL`,
-      )
+    )
       .all()
       .map((row) => row.owner);
   }
 
   /** Lets a turn that failed in this process be taken again at once (counting an attempt). */
   async release(turnId: number): Promise<void> {
-    this.#db.prepare("UPDATE turns SET lease_until = 0 WHERE id = ? AND state = 'running'").run(turnId);
+    this.#sql("UPDATE turns SET lease_until = 0 WHERE id = ? AND state = 'running'").run(turnId);
   }
 
   async setPreview(turnId: number, messageId: string | null, text: string | null): Promise<void> {
-    this.#db
-      .prepare("UPDATE turns SET preview_message_id = ?, preview_text = ? WHERE id = ?")
-      .run(messageId, text, turnId);
+    this.#sql("UPDATE turns SET preview_message_id = ?, preview_text = ? WHERE id = ?").run(messageId, text, turnId);
   }
 
   /** Queue depth and the age of the oldest waiting message, for /healthz. */
   async stats(): Promise<{ depth: number; oldestReceivedAt: number | null }> {
-    const row = this.#db
-      .prepare<[], { depth: number; oldest: number | null }>(
-        "SELECT COUNT(*) AS depth, MIN(received_at) AS oldest FROM inbound WHERE state IN ('queued', 'running')",
-      )
-      .get();
+    const row = this.#sql<[], { depth: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS depth, MIN(received_at) AS oldest FROM inbound WHERE state IN ('queued', 'running')",
+    ).get();
     return { depth: row?.depth ?? 0, oldestReceivedAt: row?.oldest ?? null };
   }
 
   async inboundOfSession(sessionId: string): Promise<ReturnType<typeof toInbound>[]> {
-    return this.#db
-      .prepare<[string], InboundDbRow>("SELECT * FROM inbound WHERE session_id = ? ORDER BY id")
+    return this.#sql<[string], InboundDbRow>("SELECT * FROM inbound WHERE session_id = ? ORDER BY id")
       .all(sessionId)
       .map(toInbound);
   }
@@ -354,6 +322,6 @@ export class SqliteQueueStore {
   /** Forgets delivery keys older than `maxAgeMs` (at least 7 days are kept). */
   async pruneDeliveryKeys(maxAgeMs: number): Promise<number> {
     const age = Math.max(maxAgeMs, 7 * 24 * 3600 * 1000);
-    return this.#db.prepare("DELETE FROM delivery_keys WHERE created_at < ?").run(this.#now() - age).changes;
+    return this.#sql("DELETE FROM delivery_keys WHERE created_at < ?").run(this.#now() - age).changes;
   }
 }

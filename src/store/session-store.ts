@@ -1,12 +1,13 @@
 import { NotFoundError, StoreError } from "../errors.js";
 import { type Clock, shortId } from "../ids.js";
-import type { Db } from "./database.js";
+import { type Db, statementCache } from "./database.js";
 import { type SessionRow, toSession } from "./rows.js";
 import type { SessionRepository } from "./store.js";
 import type { NewSession, SearchHit, Session, SessionListFilter } from "./types.js";
 
 export class SqliteSessionStore implements SessionRepository {
   readonly #db: Db;
+  readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
   readonly #byId;
   readonly #byPrefix;
@@ -17,23 +18,24 @@ export class SqliteSessionStore implements SessionRepository {
 
   constructor(db: Db, now: Clock) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#now = now;
-    this.#byId = db.prepare<[string], SessionRow>("SELECT * FROM sessions WHERE id = ?");
-    this.#byPrefix = db.prepare<[string, string], SessionRow>(
+    this.#byId = this.#sql<[string], SessionRow>("SELECT * FROM sessions WHERE id = ?");
+    this.#byPrefix = this.#sql<[string, string], SessionRow>(
       "SELECT * FROM sessions WHERE id >= ? AND id < ? || char(1114111) ORDER BY id LIMIT 2",
     );
-    this.#current = db.prepare<[string], SessionRow>(
+    this.#current = this.#sql<[string], SessionRow>(
       "SELECT s.* FROM conversations c JOIN sessions s ON s.id = c.session_id WHERE c.conversation_key = ?",
     );
-    this.#insert = db.prepare(
+    this.#insert = this.#sql(
       `INSERT INTO sessions (id, channel, conversation_key, expert, title, owner, state, origin, created_at, updated_at)
        VALUES (@id, @channel, @conversationKey, @expert, @title, @owner, 'active', @origin, @now, @now)`,
     );
-    this.#setCurrent = db.prepare(
+    this.#setCurrent = this.#sql(
       `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
        ON CONFLICT (conversation_key) DO UPDATE SET session_id = excluded.session_id`,
     );
-    this.#deactivate = db.prepare(
+    this.#deactivate = this.#sql(
       "UPDATE sessions SET state = 'inactive', updated_at = ? WHERE id = ? AND state = 'active'",
     );
   }
@@ -113,11 +115,9 @@ export class SqliteSessionStore implements SessionRepository {
       params.push(filter.origin);
     }
     params.push(filter.limit ?? -1);
-    const rows = this.#db
-      .prepare<typeof params, SessionRow>(
-        `SELECT * FROM sessions WHERE ${where.join(" AND ")} ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
-      )
-      .all(...params);
+    const rows = this.#sql<typeof params, SessionRow>(
+      `SELECT * FROM sessions WHERE ${where.join(" AND ")} ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
+    ).all(...params);
     return rows.map(toSession);
   }
 
@@ -149,7 +149,7 @@ export class SqliteSessionStore implements SessionRepository {
   }
 
   async delete(id: string): Promise<void> {
-    const result = this.#db.prepare("DELETE FROM sessions WHERE id = ?").run(id);
+    const result = this.#sql("DELETE FROM sessions WHERE id = ?").run(id);
     if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);
   }
 
@@ -157,9 +157,11 @@ export class SqliteSessionStore implements SessionRepository {
     const query = toFtsQuery(text);
     if (!query) return [];
     const states = options.includeArchived === false ? "('active', 'inactive')" : "('active', 'inactive', 'archived')";
-    const rows = this.#db
-      .prepare<[string, number], SessionRow & { message_id: number; kind: string; snippet: string; rank: number }>(
-        `WITH hits AS (
+    const rows = this.#sql<
+      [string, number],
+      SessionRow & { message_id: number; kind: string; snippet: string; rank: number }
+    >(
+      `WITH hits AS (
            SELECT m.session_id, m.id AS message_id, m.kind,
                   snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet, bm25(messages_fts) AS rank
            FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
@@ -172,8 +174,7 @@ export class SqliteSessionStore implements SessionRepository {
          WHERE best.n = 1 AND s.state IN ${states}
          ORDER BY best.rank, s.updated_at DESC
          LIMIT ?`,
-      )
-      .all(query, options.limit ?? 20);
+    ).all(query, options.limit ?? 20);
     return rows.map((row) => ({
       session: toSession(row),
       messageId: row.message_id,
@@ -184,7 +185,7 @@ export class SqliteSessionStore implements SessionRepository {
   }
 
   #update(id: string, sql: string, params: (string | number)[]): Session {
-    const result = this.#db.prepare(sql).run(...params);
+    const result = this.#sql(sql).run(...params);
     if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);
     return this.#mustGet(id);
   }
