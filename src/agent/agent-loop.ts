@@ -173,7 +173,8 @@ async function* streamOnce(
   } finally {
     clearTimeout(timer);
   }
-  if (idle.signal.aborted) throw idle.signal.reason;
+  // The SDK ends a stream quietly when its signal fires: a timeout or a cancel is not a short stream.
+  if (signal.aborted) throw signal.reason;
   if (!finished) throw new ModelError("MODEL_STREAM", "the model stream ended before it finished");
   const tail = filter.flush();
   if (tail) {

@@ -69,7 +69,10 @@ export class OpenAiModelClient implements ModelClient {
         if (choice.finish_reason) yield { type: "finish", reason: choice.finish_reason };
       }
     } catch (error) {
-      throw toModelError(error, signal);
+      const failure = toModelError(error, signal);
+      if (failure.code !== "MODEL_NETWORK") throw failure;
+      // The connection broke after the response began: a broken stream, retried only if nothing came yet.
+      throw new ModelError("MODEL_STREAM", "the model stream broke off", { retryable: true, cause: error });
     }
   }
 

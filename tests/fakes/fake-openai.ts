@@ -15,7 +15,15 @@ export type FakeReply =
   | { kind: "tools"; calls: { name: string; arguments: string; id?: string }[]; text?: string }
   | { kind: "status"; status: number; retryAfter?: string; message?: string }
   | { kind: "hang" }
-  | { kind: "cut"; text: string };
+  | {
+      kind: "cut";
+      text: string;
+      /**
+       * Wait until the text has been handed to the socket before cutting. Without
+       * it the cut lands before the first chunk leaves, so the client sees no text.
+       */
+      flush?: boolean;
+    };
 
 export interface ChatRequestBody {
   model: string;
@@ -33,6 +41,13 @@ export class FakeOpenAi {
   readonly requests: ChatRequestBody[] = [];
   readonly script: FakeReply[] = [];
   fallback: (body: ChatRequestBody) => FakeReply = (body) => ({ kind: "text", text: `echo: ${lastUserText(body)}` });
+  /**
+   * Awaited after a request is recorded and before it is answered: a test can
+   * hold the model here (return a promise it resolves later).
+   */
+  beforeReply: ((body: ChatRequestBody) => Promise<void> | void) | undefined;
+  /** Requests being answered right now (held, streaming or hanging), until their response closes. */
+  readonly active = new Set<ChatRequestBody>();
   #server: Server | undefined;
   readonly #open = new Set<ServerResponse>();
 
@@ -74,6 +89,10 @@ export class FakeOpenAi {
     }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequestBody;
     this.requests.push(body);
+    this.active.add(body);
+    res.on("close", () => this.active.delete(body));
+    await this.beforeReply?.(body);
+    if (res.destroyed) return;
     const reply = this.script.shift() ?? this.fallback(body);
     await this.#send(res, body, reply);
   }
@@ -90,10 +109,17 @@ export class FakeOpenAi {
     res.on("close", () => this.#open.delete(res));
     if (reply.kind === "hang") return;
     const base = { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model: body.model };
-    const event = (delta: object, finish: string | null = null) =>
-      res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+    const event = (delta: object, finish: string | null = null, written?: () => void) =>
+      res.write(
+        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+        written,
+      );
     if (reply.kind === "cut") {
-      event({ role: "assistant", content: reply.text });
+      if (reply.flush) {
+        await new Promise<void>((resolve) => event({ role: "assistant", content: reply.text }, null, resolve));
+      } else {
+        event({ role: "assistant", content: reply.text });
+      }
       res.destroy();
       return;
     }
