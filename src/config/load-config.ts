@@ -21,7 +21,7 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
-  const raw = { ...readDotEnv(cwd), ...(options.env ?? process.env) };
+  const raw = { ...readDotEnv(cwd), ...withoutEmpty(options.env ?? process.env) };
   const env = parseEnvironment(raw);
   const configPath = env.GATEWAY_CONFIG ? resolve(cwd, env.GATEWAY_CONFIG) : undefined;
   const file = configPath ? readYaml(configPath) : fileSchema.parse({});
@@ -107,17 +107,18 @@ function readYaml(path: string): FileSettings {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax) {
-    const at = syntax.linePos?.[0];
-    throw new ConfigError(`${path}${at ? `:${at.line}` : ""}: ${syntax.message.split("\n")[0]}`);
+    const at = lineCounter.linePos(syntax.pos[0]);
+    throw new ConfigError(`${path}:${at.line}: ${syntax.message.split("\n")[0]}`);
   }
   const result = fileSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
   const issue = firstIssue(result.error);
   const keys = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
-  const line = lineOf(doc, lineCounter, keys);
+  // An unknown key is reported at its own line, not at the start of its section.
+  const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  const line = lineOf(doc, lineCounter, unknownKey === undefined ? keys : [...keys, unknownKey]);
   const where = keys.length > 0 ? keys.join(".") : "(top level)";
-  const extra = issue.code === "unrecognized_keys" ? `: unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}` : "";
-  throw new ConfigError(`${path}${line ? `:${line}` : ""}: ${where}: ${issue.message}${extra}`);
+  throw new ConfigError(`${path}${line ? `:${line}` : ""}: ${where}: ${issue.message}`);
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: (string | number)[]) {
@@ -133,6 +134,12 @@ function firstIssue(error: z.ZodError) {
   const issue = error.issues[0];
   if (!issue) throw new ConfigError("invalid configuration");
   return issue;
+}
+
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== "") result[key] = value;
+  return result;
 }
 
 function splitList(value: string): string[] {

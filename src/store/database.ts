@@ -20,11 +20,33 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   } catch (error) {
     throw new StoreError("STORE_OPEN", `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
   }
-  db.pragma("busy_timeout = 5000");
-  if (!options.readonly) db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  db.pragma("foreign_keys = ON");
+  try {
+    db.pragma("busy_timeout = 5000");
+    if (!options.readonly) switchToWal(db);
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+  } catch (error) {
+    db.close();
+    throw new StoreError("STORE_OPEN", `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
+  }
   return db;
+}
+
+/**
+ * Two processes creating the same new file both switch it to WAL; SQLite
+ * answers one of them SQLITE_BUSY at once, without the busy timeout, so retry.
+ */
+function switchToWal(db: Db): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || attempt >= 250) throw error;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
 }
 
 /** True for SQLite errors that mean the disk is full, read-only or otherwise refusing writes. */
