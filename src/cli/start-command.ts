@@ -39,7 +39,15 @@ export async function startCommand(): Promise<number> {
     return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
   });
   await gateway.start();
-  const address = await http.listen(config.host, config.port);
+  let address: Awaited<ReturnType<HttpServer["listen"]>>;
+  try {
+    address = await http.listen(config.host, config.port);
+  } catch (error) {
+    // The port is taken or not ours: stop the timers the gateway started, or the process never exits.
+    await gateway.stop(0);
+    await store.close();
+    throw error;
+  }
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
     "gateway started",
