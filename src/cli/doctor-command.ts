@@ -34,7 +34,7 @@ export async function doctorCommand(): Promise<number> {
       `OPENAI_API_KEY ${setOrUnset(config.model.apiKey)}`,
       `GATEWAY_MODEL=${config.model.defaultModel ?? "(unset)"}`,
       `GATEWAY_DB=${config.db}`,
-      `listening on ${config.host}:${config.port}`,
+      `HOST=${config.host} PORT=${config.port}`,
       `TELEGRAM_BOT_TOKEN ${setOrUnset(config.telegram.token)}, TELEGRAM_API_ROOT=${config.telegram.apiRoot}`,
       `SLACK_BOT_TOKEN ${setOrUnset(config.slack.botToken)}, SLACK_SIGNING_SECRET ${setOrUnset(config.slack.signingSecret)}, SLACK_APP_TOKEN ${setOrUnset(config.slack.appToken)}`,
     ];

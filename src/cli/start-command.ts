@@ -34,20 +34,19 @@ export async function startCommand(): Promise<number> {
     clock: systemClock,
   });
   const startedAt = Date.now();
-  http.route("GET", "/healthz", async () => {
-    const health = await gateway.health();
-    return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
-  });
+  http.route(
+    "GET",
+    "/healthz",
+    async () => {
+      const health = await gateway.health();
+      return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
+    },
+    { beforeReady: true },
+  );
+  // Bind first: a taken port fails the start before any work is claimed. Routes answer 503 until ready.
+  const address = await http.listen(config.host, config.port);
   await gateway.start();
-  let address: Awaited<ReturnType<HttpServer["listen"]>>;
-  try {
-    address = await http.listen(config.host, config.port);
-  } catch (error) {
-    // The port is taken or not ours: stop the timers the gateway started, or the process never exits.
-    await gateway.stop(0);
-    await store.close();
-    throw error;
-  }
+  http.ready();
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
     "gateway started",

@@ -36,6 +36,7 @@ export class OutboxSender {
   readonly #rateLimitWaits = new Map<number, number>();
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  #current: Promise<void> = Promise.resolve();
   #again = false;
   #scheduled = false;
   #stopped = true;
@@ -68,7 +69,8 @@ export class OutboxSender {
       return;
     }
     this.#ticking = true;
-    this.#tick()
+    this.#current = this.#tick()
+      .then(() => undefined)
       .catch((error: unknown) => this.#options.logger.error({ err: error }, "outbox tick failed"))
       .finally(() => {
         this.#ticking = false;
@@ -82,18 +84,31 @@ export class OutboxSender {
       });
   }
 
-  /** Stops claiming; waits for deliveries under way (up to `graceMs`). */
+  /**
+   * Stops the background loop, then keeps delivering what is due (an answer
+   * that a draining turn just wrote, the next row of a conversation) until
+   * nothing is left or `graceMs` is over. The rest waits in the database.
+   */
   async stop(graceMs = 5000): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    const deadline = Date.now() + graceMs;
+    const timeLeft = () =>
+      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+    await this.#current;
+    while (Date.now() < deadline) {
+      const claimed = await this.#tick().catch(() => 0);
+      await Promise.race([Promise.allSettled([...this.#inFlight]), timeLeft()]);
+      if (claimed === 0 && this.#inFlight.size === 0) return;
+    }
   }
 
   get inFlight(): number {
     return this.#inFlight.size;
   }
 
-  async #tick(): Promise<void> {
+  /** Claims due rows and starts delivering them; returns how many it claimed. */
+  async #tick(): Promise<number> {
     const { store, adapters, owner, leaseMs } = this.#options;
     // The claim hands out at most the oldest unsent row of each conversation, so rows run in order.
     const rows = await store.outbox.claim(owner, [...adapters.keys()], leaseMs, 64);
@@ -106,6 +121,7 @@ export class OutboxSender {
         });
       this.#inFlight.add(delivery);
     }
+    return rows.length;
   }
 
   async #deliver(row: OutboxRow): Promise<void> {

@@ -44,7 +44,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
  * answers and never shows a stack trace.
  */
 export class HttpServer {
-  readonly #routes = new Map<string, { handler: RouteHandler; bodyLimit: number }>();
+  readonly #routes = new Map<string, { handler: RouteHandler; bodyLimit: number; beforeReady: boolean }>();
+  #ready = false;
   readonly #server: Server;
   readonly #logger: Logger;
 
@@ -62,11 +63,23 @@ export class HttpServer {
     this.#server.requestTimeout = 30_000;
   }
 
-  route(method: string, path: string, handler: RouteHandler, options: { bodyLimit?: number } = {}): void {
+  /** `beforeReady` routes (health) answer while the gateway starts; the others get 503 until {@link ready}. */
+  route(
+    method: string,
+    path: string,
+    handler: RouteHandler,
+    options: { bodyLimit?: number; beforeReady?: boolean } = {},
+  ): void {
     this.#routes.set(`${method.toUpperCase()} ${path}`, {
       handler,
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      beforeReady: options.beforeReady ?? false,
     });
+  }
+
+  /** Everything is wired: routes answer from now on. */
+  ready(): void {
+    this.#ready = true;
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
@@ -101,6 +114,11 @@ export class HttpServer {
           ? { status: 405, body: { error: "method not allowed" } }
           : { status: 404, body: { error: "not found" } },
       );
+      return;
+    }
+    if (!this.#ready && !route.beforeReady) {
+      req.resume();
+      send(res, { status: 503, headers: { "retry-after": "1" }, body: { error: "starting; try again" } });
       return;
     }
     const body = await readBody(req, route.bodyLimit);

@@ -60,7 +60,7 @@ export function isWriteRefused(error: unknown): boolean {
 /** A `prepare` that compiles each SQL text once per connection (the hot paths run the same statements). */
 export function statementCache(db: Db) {
   const cache = new Map<string, Database.Statement>();
-  return <P extends unknown[] | {} = unknown[], R = unknown>(sql: string): Database.Statement<P, R> => {
+  return <P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P, R> => {
     let statement = cache.get(sql);
     if (!statement) {
       statement = db.prepare(sql);

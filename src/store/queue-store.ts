@@ -58,7 +58,6 @@ export class SqliteQueueStore {
   }
 
   #acceptSync(message: NewInbound, defaults: AcceptDefaults): AcceptOutcome {
-    const db = this.#db;
     const now = this.#now();
     const addKey = this.#sql("INSERT OR IGNORE INTO delivery_keys (key, created_at) VALUES (?, ?)");
     for (const key of new Set(message.deliveryKeys)) {

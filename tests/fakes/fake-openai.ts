@@ -67,8 +67,10 @@ export class FakeOpenAi {
 
   async stop(): Promise<void> {
     for (const res of this.#open) res.destroy();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    // Held requests (see beforeReply) and keep-alive sockets would otherwise keep close() waiting.
     this.#server?.closeAllConnections();
+    await closed;
   }
 
   reply(...replies: FakeReply[]): this {

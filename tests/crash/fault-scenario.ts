@@ -1,0 +1,103 @@
+import type { FaultPoint } from "../../src/gateway/fault-points.js";
+import type { PlatformMessage } from "../fakes/fake-loopback-platform.js";
+import type { ChildExit, LoopbackMessage, PostOutcome } from "./child-gateway.js";
+import { waitFor } from "./child-gateway.js";
+import { answersOf, type CrashWorld, type DbFacts, readDb } from "./crash-world.js";
+
+export type Message = LoopbackMessage & { message_id: string };
+
+export interface Recovery {
+  messages: Message[];
+  /** What the crashing life answered each message (by message_id). */
+  first: Map<string, PostOutcome>;
+  /** What the restarted life answered the messages the platform had to send again. */
+  retried: Map<string, PostOutcome>;
+  crash: ChildExit;
+  /** From the restart to the last answer delivered. */
+  recoveryMs: number;
+  stop: ChildExit;
+  answers: Map<string, PlatformMessage[]>;
+  db: DbFacts;
+}
+
+/**
+ * The crash drill: a gateway armed with `point` gets messages in three
+ * conversations, A's second and third arriving while A's first turn runs;
+ * it kills itself; the platform re-sends whatever was not acknowledged with
+ * the same message id; a life without the crash point must answer everything;
+ * then it is stopped (SIGTERM) and the database is read.
+ */
+export async function crashAndRecover(world: CrashWorld, point: FaultPoint): Promise<Recovery> {
+  const messages: Message[] = [
+    world.message("A", 1),
+    world.message("B", 1),
+    world.message("C", 1),
+    world.message("A", 2),
+    world.message("A", 3),
+    world.message("B", 2),
+  ];
+  const doomed = await world.start({ crashAt: point });
+  const first = new Map<string, PostOutcome>();
+  for (const message of messages) first.set(message.message_id, await doomed.post(message));
+  const crash = await doomed.waitForExit(10_000);
+
+  const restarted = await world.start();
+  const startedAt = Date.now();
+  const retried = new Map<string, PostOutcome>();
+  for (const message of messages) {
+    if (first.get(message.message_id)?.kind !== "accepted") {
+      retried.set(message.message_id, await restarted.post(message));
+    }
+  }
+  const stored = messages.filter((message) =>
+    [first.get(message.message_id)?.kind, retried.get(message.message_id)?.kind].some(
+      (kind) => kind === "accepted" || kind === "duplicate",
+    ),
+  );
+  const unanswered = () =>
+    [...answersOf(world.platform, stored)].filter(([, found]) => found.length === 0).map(([text]) => text);
+  await waitFor(
+    () => unanswered().length === 0,
+    () => `answers to ${unanswered().join(", ")}\n${world.logs()}`,
+    12_000,
+  );
+  const recoveryMs = Date.now() - startedAt;
+  const stop = await restarted.stop();
+  return {
+    messages,
+    first,
+    retried,
+    crash,
+    recoveryMs,
+    stop,
+    answers: answersOf(world.platform, messages),
+    db: await readDb(world.sandbox.db),
+  };
+}
+
+/** How many answers beyond the first each message got, and in total. */
+export function duplicates(recovery: Recovery): { total: number; byText: Record<string, number> } {
+  const byText: Record<string, number> = {};
+  let total = 0;
+  for (const [text, found] of recovery.answers) {
+    if (found.length > 1) {
+      byText[text] = found.length - 1;
+      total += found.length - 1;
+    }
+  }
+  return { total, byText };
+}
+
+/** One line per message, for assertion messages. */
+export function explain(recovery: Recovery): string {
+  return recovery.messages
+    .map((message) => {
+      const first = recovery.first.get(message.message_id);
+      const retry = recovery.retried.get(message.message_id);
+      const answers = recovery.answers.get(message.text) ?? [];
+      return `${message.message_id}: first ${JSON.stringify(first)}, retry ${JSON.stringify(retry)}, answers ${answers
+        .map((answer) => `${answer.id}@life${answer.generation} ${JSON.stringify(answer.texts)}`)
+        .join("; ")}`;
+    })
+    .join("\n");
+}
