@@ -35,6 +35,9 @@ export class LoopbackAdapter implements ChannelAdapter {
     sendIntervalMs: 0,
     format: "markdown",
     previews: true,
+    commandPrefix: "/",
+    // A local integration point: whoever can reach HOST:PORT is trusted, like the terminal.
+    access: "open",
   };
   readonly #outboundUrl: string;
   #state: ChannelStatus = { state: "stopped" };
@@ -63,7 +66,7 @@ export class LoopbackAdapter implements ChannelAdapter {
             ...(body.delivery_key ? [`loopback:delivery:${body.delivery_key}`] : []),
             ...(messageId ? [`loopback:message:${body.conversation}:${messageId}`] : []),
           ],
-          ...(body.group ? { group: true } : {}),
+          chat: { id: body.conversation, group: body.group ?? false },
         });
         return {
           status: 200,

@@ -29,15 +29,32 @@ export interface InboundMessage {
    * `channel+ts`): any one already seen makes the message a duplicate.
    */
   deliveryKeys: string[];
-  /** A group chat: turns carry the sender's name. */
-  group?: boolean;
+  /**
+   * The chat the message was written in, for allow lists, bindings and
+   * visibility: a Telegram chat id, a Slack channel (with its team).
+   */
+  chat?: { id: string; teamId?: string; group: boolean };
+  /** A command the channel already parsed (a Slack slash command); otherwise the core parses `text`. */
+  command?: ParsedCommand;
+  /** Return a command's reply to the adapter (ephemeral answers) instead of sending it as a message. */
+  inlineReply?: boolean;
+}
+
+/** A chat command, whatever the channel's syntax (`/new`, `!new`, `/gateway new`). */
+export interface ParsedCommand {
+  name: string;
+  args: string;
 }
 
 /** What accepting a message did. Thrown errors mean "not stored": answer the platform 503. */
 export type AcceptResult =
   | { status: "accepted"; inboundId: number; sessionId: string; queued: boolean }
   | { status: "duplicate" }
-  | { status: "ignored"; reason: string };
+  | { status: "ignored"; reason: string }
+  /** Not admitted: the sender was told (once) how to get admitted. */
+  | { status: "refused" }
+  /** A chat command, handled at once; `reply` is set when the adapter asked for it inline. */
+  | { status: "command"; reply?: string };
 
 /** Formatting an adapter renders model Markdown into. */
 export type FormatDialect = "markdown" | "telegram-html" | "slack-mrkdwn" | "plain";
@@ -52,6 +69,10 @@ export interface ChannelLimits {
   format: FormatDialect;
   /** Show the answer while it streams by editing one message. */
   previews: boolean;
+  /** How commands are written in text: `/new` (Telegram, terminal) or `!new` (Slack threads). */
+  commandPrefix: "/" | "!";
+  /** `allow-list`: only admitted people get answers; `open`: the channel is trusted (terminal, loopback). */
+  access: "allow-list" | "open";
 }
 
 export interface OutboundMessage {

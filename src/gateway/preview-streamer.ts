@@ -52,12 +52,17 @@ export class PreviewStreamer {
     }, wait);
   }
 
-  /** Stops updating; waits for an update under way. */
+  /**
+   * Stops updating and waits for an update under way, then for the edit
+   * interval, so the final answer's edit of the preview keeps the channel's pace.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#pending;
+    const wait = this.#lastAt + this.#adapter.limits.editIntervalMs - this.#clock();
+    if (this.#messageId !== undefined && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   async #show(): Promise<void> {

@@ -64,10 +64,12 @@ export class SqliteQueueStore {
       if (addKey.run(key, now).changes === 0) throw new Duplicate();
     }
     const session = this.#route(message, defaults);
-    const counts = this.#sql<[{ id: string }], { queued: number; running: number }>(
+    const counts = this.#sql<[{ id: string }], { queued: number; running: number; lastDropped: number }>(
       `SELECT (SELECT COUNT(*) FROM inbound WHERE session_id = @id AND state = 'queued') AS queued,
-                (SELECT COUNT(*) FROM turns WHERE session_id = @id AND state = 'running') AS running`,
-    ).get({ id: session.id }) ?? { queued: 0, running: 0 };
+              (SELECT COUNT(*) FROM turns WHERE session_id = @id AND state = 'running') AS running,
+              COALESCE((SELECT state = 'dropped' FROM inbound WHERE session_id = @id ORDER BY id DESC LIMIT 1), 0)
+                AS lastDropped`,
+    ).get({ id: session.id }) ?? { queued: 0, running: 0, lastDropped: 0 };
     const dropped = counts.queued >= defaults.cap;
     const inbound = this.#sql(
       `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
@@ -96,7 +98,7 @@ export class SqliteQueueStore {
     const queued = counts.running > 0 || counts.queued > 0;
     // One notice per burst: the first message that waits behind a running turn, and the first over the cap.
     let notice: "queued" | "overflow" | null = null;
-    if (dropped && counts.queued === defaults.cap) notice = "overflow";
+    if (dropped && counts.lastDropped === 0) notice = "overflow";
     else if (!dropped && counts.running > 0 && counts.queued === 0) notice = "queued";
     if (notice) {
       this.#outbox.insertSync({

@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { abortableSleep, type RetryPolicy } from "../../src/agent/backoff.js";
+import { builtinTools } from "../../src/agent/builtin-tools.js";
+import { OpenAiModelClient } from "../../src/agent/llm-client.js";
+import type { QueueMode } from "../../src/config/file-schema.js";
+import { ExpertRegistry } from "../../src/experts/expert-registry.js";
+import type { ChannelAdapter } from "../../src/gateway/channel.js";
+import { Gateway } from "../../src/gateway/gateway.js";
+import { HttpServer } from "../../src/http/http-server.js";
+import { createLogger } from "../../src/logger.js";
+import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import type { InboundState } from "../../src/store/types.js";
+import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
+
+export interface GatewayTestOptions {
+  maxTurns?: number;
+  mode?: QueueMode;
+  cap?: number;
+  retry?: RetryPolicy;
+}
+
+/** A clock that runs with real time but can be moved ahead (to skip backoffs). */
+export class SkewClock {
+  skew = 0;
+  readonly now = (): number => Date.now() + this.skew;
+  advance(ms: number): void {
+    this.skew += ms;
+  }
+}
+
+/** A gate the fake model waits at until the test opens it. */
+export class Gate {
+  #open: () => void = () => undefined;
+  #promise: Promise<void> | undefined;
+
+  close(): void {
+    this.#promise = new Promise((resolve) => {
+      this.#open = resolve;
+    });
+  }
+
+  open(): void {
+    this.#open();
+    this.#promise = undefined;
+  }
+
+  wait(): Promise<void> {
+    return this.#promise ?? Promise.resolve();
+  }
+}
+
+/** `[a] hello` → `a`: tests tag each text with its conversation. */
+export function tagOf(body: ChatRequestBody): string {
+  const first = body.messages.find((message) => message.role === "user");
+  return /^\[(\w+)\]/.exec(typeof first?.content === "string" ? first.content : "")?.[1] ?? "?";
+}
+
+export function userTexts(body: ChatRequestBody | undefined): string[] {
+  return (body?.messages ?? [])
+    .filter((message) => message.role === "user")
+    .map((message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content)));
+}
+
+/**
+ * One in-process gateway on a temporary SQLite file, with a fake model and
+ * the given adapters. `restart()` closes it and opens a new one on the same file.
+ */
+export class GatewayHarness {
+  readonly dir = mkdtempSync(join(tmpdir(), "gw-test-"));
+  readonly dbPath = join(this.dir, "gateway.db");
+  readonly clock = new SkewClock();
+  readonly logger = createLogger("silent");
+  readonly options: GatewayTestOptions;
+  readonly adapters: ChannelAdapter[];
+  fake!: FakeOpenAi;
+  store!: SqliteStore;
+  http!: HttpServer;
+  gateway!: Gateway;
+  port = 0;
+
+  constructor(adapters: ChannelAdapter[], options: GatewayTestOptions = {}) {
+    this.adapters = adapters;
+    this.options = options;
+  }
+
+  static async start(adapters: ChannelAdapter[], options: GatewayTestOptions = {}): Promise<GatewayHarness> {
+    const harness = new GatewayHarness(adapters, options);
+    harness.fake = await new FakeOpenAi().start();
+    await harness.open();
+    return harness;
+  }
+
+  async open(): Promise<void> {
+    const { options } = this;
+    this.store = openStore(this.dbPath, { clock: this.clock.now });
+    this.http = new HttpServer(this.logger);
+    this.port = (await this.http.listen("127.0.0.1", 0)).port;
+    this.http.ready();
+    const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
+    const experts = new ExpertRegistry(
+      {
+        experts: [],
+        model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
+      },
+      new Set(tools.keys()),
+    );
+    this.gateway = new Gateway({
+      config: { maxTurns: options.maxTurns ?? 4, queue: { mode: options.mode ?? "collect", cap: options.cap ?? 10 } },
+      store: this.store,
+      runner: {
+        store: this.store,
+        model: new OpenAiModelClient({ baseUrl: this.fake.url, apiKey: undefined }),
+        tools,
+        idleTimeoutMs: 5000,
+        clock: this.clock.now,
+        retry: options.retry ?? { attempts: 1, baseDelayMs: 10, maxDelayMs: 10, sleep: abortableSleep },
+      },
+      experts,
+      adapters: this.adapters,
+      http: this.http,
+      logger: this.logger,
+      clock: this.clock.now,
+      pollMs: 20,
+    });
+    await this.gateway.start();
+  }
+
+  /** Stops the gateway and closes the store, leaving the database file. */
+  async shut(graceMs = 200): Promise<void> {
+    await this.gateway.stop(graceMs);
+    await this.http.close();
+    await this.store.close();
+  }
+
+  async restart(): Promise<void> {
+    await this.shut();
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    this.fake.beforeReply = undefined;
+    await this.shut(100).catch(() => undefined);
+    await this.fake.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async inboundStates(sessionId: string): Promise<{ text: string; state: InboundState }[]> {
+    return (await this.store.queue.inboundOfSession(sessionId)).map((row) => ({ text: row.text, state: row.state }));
+  }
+}
+
+/** The session id of an accept result, or a thrown error saying what came back instead. */
+export function sessionOf(result: unknown): string {
+  if (typeof result === "object" && result !== null && "sessionId" in result && typeof result.sessionId === "string") {
+    return result.sessionId;
+  }
+  throw new Error(`not accepted: ${String(result instanceof Error ? result.message : JSON.stringify(result))}`);
+}
