@@ -5,8 +5,10 @@ import type { HttpServer } from "../http/http-server.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
+import { AccessControl } from "./access-control.js";
+import type { ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, ChannelHost, InboundMessage } from "./channel.js";
-import { faultPoint } from "./fault-points.js";
+import { Intake } from "./intake.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -20,7 +22,7 @@ export class AcceptError extends GatewayError {
 }
 
 export interface GatewayOptions {
-  config: Pick<Config, "maxTurns" | "queue">;
+  config: Pick<Config, "maxTurns" | "queue" | "access"> & ChannelSections;
   store: Store;
   runner: TurnRunnerDeps;
   experts: ExpertRegistry;
@@ -34,10 +36,6 @@ export interface GatewayOptions {
 
 const LEASE_MS = 30_000;
 
-export const queuedNotice = "Got it. I'm still answering your previous message; I'll answer this one right after.";
-export const overflowNotice =
-  "Too many messages are waiting in this conversation. I did not take this one or any more until I catch up; please send it again after my answer.";
-
 /**
  * The durable core: accepts messages from every channel into the store, runs
  * turns from it and delivers replies through the outbox. Every decision can
@@ -47,6 +45,7 @@ export class Gateway {
   readonly owner = newOwnerId();
   readonly scheduler: TurnScheduler;
   readonly outbox: OutboxSender;
+  readonly intake: Intake;
   readonly #options: GatewayOptions;
   readonly #adapters: Map<string, ChannelAdapter>;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -74,9 +73,28 @@ export class Gateway {
       logger: options.logger,
       maxTurns: options.config.maxTurns,
       leaseMs,
-      defaultMode: options.config.queue.mode,
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       onOutbox: () => this.outbox.wake(),
+      modeOf: (session) => this.intake.modeOf(session),
+    });
+    const { config } = options;
+    this.intake = new Intake({
+      store: options.store,
+      experts: options.experts,
+      access: new AccessControl(
+        {
+          allow: config.access.allow,
+          admins: config.access.admins,
+          channels: { telegram: config.telegram.settings?.allow, slack: config.slack.settings?.allow },
+        },
+        options.store,
+      ),
+      config,
+      adapters: this.#adapters,
+      logger: options.logger,
+      onQueued: () => this.scheduler.wake(),
+      onOutbox: () => this.outbox.wake(),
+      onCancel: () => this.scheduler.wake(),
     });
   }
 
@@ -90,43 +108,12 @@ export class Gateway {
    */
   async accept(message: InboundMessage): Promise<AcceptResult> {
     if (!this.#accepting) throw new AcceptError("the gateway is not accepting messages (starting or stopping)");
-    const { store, experts, config } = this.#options;
-    let outcome: Awaited<ReturnType<Store["queue"]["accept"]>>;
     try {
-      outcome = await store.queue.accept(
-        {
-          channel: message.channel,
-          conversationKey: message.conversationKey,
-          senderId: message.sender.id,
-          senderName: message.sender.name ?? null,
-          text: message.text,
-          attachments:
-            message.attachments && message.attachments.length > 0 ? JSON.stringify(message.attachments) : null,
-          platformMessageId: message.platformMessageId ?? null,
-          replyToMessageId: message.replyToMessageId ?? null,
-          addressed: message.addressed,
-          deliveryKeys: message.deliveryKeys,
-        },
-        {
-          session: {
-            expert: experts.forSession("default").name,
-            origin: "chat",
-            owner: `${message.channel}:${message.sender.id}`,
-            title: message.text.replace(/\s+/g, " ").trim().slice(0, 60) || null,
-          },
-          cap: config.queue.cap,
-          notices: { queued: queuedNotice, overflow: overflowNotice },
-        },
-      );
+      return await this.intake.accept(message);
     } catch (error) {
       this.#options.logger.error({ err: error, channel: message.channel }, "could not store an inbound message");
       throw new AcceptError("the message could not be stored", error);
     }
-    faultPoint("after-accept");
-    if (outcome.status === "duplicate") return { status: "duplicate" };
-    if (outcome.notice) this.outbox.wake();
-    if (!outcome.dropped) this.scheduler.wake();
-    return { status: "accepted", inboundId: outcome.inboundId, sessionId: outcome.session.id, queued: outcome.queued };
   }
 
   /** Starts the adapters, then turns and deliveries (picking up whatever a stopped process left). */

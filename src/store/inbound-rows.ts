@@ -14,6 +14,7 @@ export interface InboundDbRow {
   state: string;
   turn_id: number | null;
   received_at: number;
+  transcript_id: number | null;
 }
 
 export function toInbound(row: InboundDbRow): InboundRow {
@@ -31,6 +32,7 @@ export function toInbound(row: InboundDbRow): InboundRow {
     state: row.state as InboundState,
     turnId: row.turn_id,
     receivedAt: row.received_at,
+    transcriptId: row.transcript_id,
   };
 }
 

@@ -5,7 +5,7 @@ import type { SqliteOutboxStore } from "./outbox-store.js";
 import { type SessionRow, toSession } from "./rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
-import type { AcceptOutcome, ClaimedTurn, NewInbound, NewSession, Session } from "./types.js";
+import type { AcceptOutcome, ClaimedTurn, InboundRow, NewInbound, NewOutbox, NewSession, Session } from "./types.js";
 
 class Duplicate extends Error {}
 
@@ -14,8 +14,8 @@ export interface AcceptDefaults {
   session: Omit<NewSession, "conversationKey" | "channel">;
   /** Most messages that may wait in one session. */
   cap: number;
-  /** What the sender is told when their message waits, or is over the cap. */
-  notices: { queued: string; overflow: string };
+  /** What the sender is told when their message waits, or is over the cap (by the session's mode). */
+  notices: (session: Session) => { queued: string; overflow: string };
 }
 
 /**
@@ -59,11 +59,12 @@ export class SqliteQueueStore {
 
   #acceptSync(message: NewInbound, defaults: AcceptDefaults): AcceptOutcome {
     const now = this.#now();
-    const addKey = this.#sql("INSERT OR IGNORE INTO delivery_keys (key, created_at) VALUES (?, ?)");
-    for (const key of new Set(message.deliveryKeys)) {
-      if (addKey.run(key, now).changes === 0) throw new Duplicate();
+    this.#addKeys(message.deliveryKeys);
+    let session = this.#route(message, defaults);
+    if (message.expert && message.expert !== session.expert) {
+      this.#sql("UPDATE sessions SET expert = ?, updated_at = ? WHERE id = ?").run(message.expert, now, session.id);
+      session = { ...session, expert: message.expert };
     }
-    const session = this.#route(message, defaults);
     const counts = this.#sql<[{ id: string }], { queued: number; running: number; lastDropped: number }>(
       `SELECT (SELECT COUNT(*) FROM inbound WHERE session_id = @id AND state = 'queued') AS queued,
               (SELECT COUNT(*) FROM turns WHERE session_id = @id AND state = 'running') AS running,
@@ -106,7 +107,7 @@ export class SqliteQueueStore {
         channel: message.channel,
         conversationKey: session.conversationKey,
         kind: "notice",
-        text: defaults.notices[notice],
+        text: defaults.notices(session)[notice],
         replyToMessageId: message.platformMessageId,
       });
     }
@@ -197,20 +198,7 @@ export class SqliteQueueStore {
           `INSERT INTO turns (session_id, expert, model, lease_owner, lease_until, started_at)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
         ).get(sessionId, options.expert, options.model, options.owner, now + options.leaseMs, now) as TurnDbRow;
-        const take = this.#sql("UPDATE inbound SET state = 'running', turn_id = ? WHERE id = ?");
-        for (const row of inbound) take.run(turnRow.id, row.id);
-        this.#transcript.appendSync(
-          sessionId,
-          inbound.map((row) => ({
-            kind: "user" as const,
-            turnId: turnRow.id,
-            content: row.text,
-            senderId: row.senderId,
-            senderName: row.senderName,
-            platformMessageId: row.platformMessageId,
-            expert: options.expert,
-          })),
-        );
+        this.#takeIntoTurn(sessionId, turnRow.id, inbound, options.expert);
         const session = this.#sessions.getSync(sessionId);
         if (!session) return undefined;
         return {
@@ -223,6 +211,147 @@ export class SqliteQueueStore {
         };
       })
       .immediate();
+  }
+
+  /** Marks messages as taken by a turn and copies those not yet copied into the transcript. */
+  #takeIntoTurn(sessionId: string, turnId: number, rows: readonly InboundRow[], expert: string): void {
+    const take = this.#sql("UPDATE inbound SET state = 'running', turn_id = ? WHERE id = ?");
+    const copied = this.#sql("UPDATE inbound SET transcript_id = ? WHERE id = ?");
+    for (const row of rows) {
+      take.run(turnId, row.id);
+      if (row.transcriptId !== null) continue;
+      const [entry] = this.#transcript.appendSync(sessionId, [
+        {
+          kind: "user",
+          turnId,
+          content: row.text,
+          senderId: row.senderId,
+          senderName: row.senderName,
+          platformMessageId: row.platformMessageId,
+          expert,
+        },
+      ]);
+      if (entry) copied.run(entry.id, row.id);
+    }
+  }
+
+  /**
+   * Steer mode: messages queued while a turn runs join it before its next
+   * model call. Returns them (empty when none wait or the turn has ended).
+   */
+  async joinTurn(sessionId: string, turnId: number, expert: string): Promise<InboundRow[]> {
+    return this.#db
+      .transaction((): InboundRow[] => {
+        const running = this.#sql("SELECT 1 FROM turns WHERE id = ? AND state = 'running'").get(turnId);
+        if (!running) return [];
+        const rows = this.#sql<[string], InboundDbRow>(
+          "SELECT * FROM inbound WHERE session_id = ? AND state = 'queued' ORDER BY id",
+        )
+          .all(sessionId)
+          .map(toInbound);
+        this.#takeIntoTurn(sessionId, turnId, rows, expert);
+        return rows;
+      })
+      .immediate();
+  }
+
+  /** Asks whichever process runs the session's turn to stop or interrupt it. */
+  async requestCancel(sessionId: string, kind: "stop" | "interrupt"): Promise<number | undefined> {
+    const row = this.#sql<[string, string], { id: number }>(
+      "UPDATE turns SET cancel = ? WHERE session_id = ? AND state = 'running' RETURNING id",
+    ).get(kind, sessionId);
+    return row?.id;
+  }
+
+  /** This process's running turns that someone asked to cancel. */
+  async cancelRequests(owner: string): Promise<{ turnId: number; kind: "stop" | "interrupt" }[]> {
+    return this.#sql<[string], { id: number; cancel: "stop" | "interrupt" }>(
+      "SELECT id, cancel FROM turns WHERE lease_owner = ? AND state = 'running' AND cancel IS NOT NULL",
+    )
+      .all(owner)
+      .map((row) => ({ turnId: row.id, kind: row.cancel }));
+  }
+
+  /** Whether a turn of the session is running (in any process). */
+  async isRunning(sessionId: string): Promise<boolean> {
+    return this.#sql("SELECT 1 FROM turns WHERE session_id = ? AND state = 'running'").get(sessionId) !== undefined;
+  }
+
+  /** Messages waiting in a session, oldest first. */
+  async queued(sessionId: string): Promise<InboundRow[]> {
+    return this.#sql<[string], InboundDbRow>(
+      "SELECT * FROM inbound WHERE session_id = ? AND state = 'queued' ORDER BY id",
+    )
+      .all(sessionId)
+      .map(toInbound);
+  }
+
+  /** Removes a waiting message before it runs; false if it already ran or is gone. */
+  async drop(sessionId: string, inboundId: number): Promise<boolean> {
+    return (
+      this.#sql(
+        "UPDATE inbound SET state = 'dropped', answered_at = ? WHERE id = ? AND session_id = ? AND state = 'queued'",
+      ).run(this.#now(), inboundId, sessionId).changes > 0
+    );
+  }
+
+  /**
+   * Records delivery keys of a message that is not queued (a command, a
+   * refusal) so that a redelivery is recognised; false if one was seen before.
+   */
+  async recordDelivery(keys: readonly string[], notice?: NewOutbox): Promise<boolean> {
+    try {
+      this.#db
+        .transaction(() => {
+          this.#addKeys(keys);
+          if (notice) this.#outbox.insertSync(notice);
+        })
+        .immediate();
+      return true;
+    } catch (error) {
+      if (error instanceof Duplicate) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * A message from someone not admitted: its keys are recorded, and they are
+   * told how to get admitted at most once per `everyMs`. Returns whether the
+   * message was new and whether the notice went out.
+   */
+  async refuse(
+    keys: readonly string[],
+    principal: string,
+    notice: NewOutbox,
+    everyMs: number,
+  ): Promise<"duplicate" | "notified" | "quiet"> {
+    const now = this.#now();
+    try {
+      return this.#db
+        .transaction(() => {
+          this.#addKeys(keys);
+          const last = this.#sql<[string], { notified_at: number }>(
+            "SELECT notified_at FROM access_notices WHERE principal = ?",
+          ).get(principal);
+          if (last && now - last.notified_at < everyMs) return "quiet" as const;
+          this.#sql(
+            `INSERT INTO access_notices (principal, notified_at) VALUES (?, ?)
+             ON CONFLICT (principal) DO UPDATE SET notified_at = excluded.notified_at`,
+          ).run(principal, now);
+          this.#outbox.insertSync(notice);
+          return "notified" as const;
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof Duplicate) return "duplicate";
+      throw error;
+    }
+  }
+
+  #addKeys(keys: readonly string[]): void {
+    const now = this.#now();
+    const add = this.#sql("INSERT OR IGNORE INTO delivery_keys (key, created_at) VALUES (?, ?)");
+    for (const key of new Set(keys)) if (add.run(key, now).changes === 0) throw new Duplicate();
   }
 
   /** Running turns of these channels whose lease ran out: their process died. */

@@ -1,3 +1,4 @@
+import type { QueueMode } from "../config/file-schema.js";
 import { NotFoundError, StoreError } from "../errors.js";
 import { type Clock, shortId } from "../ids.js";
 import { type Db, statementCache } from "./database.js";
@@ -28,8 +29,8 @@ export class SqliteSessionStore implements SessionRepository {
       "SELECT s.* FROM conversations c JOIN sessions s ON s.id = c.session_id WHERE c.conversation_key = ?",
     );
     this.#insert = this.#sql(
-      `INSERT INTO sessions (id, channel, conversation_key, expert, title, owner, state, origin, created_at, updated_at)
-       VALUES (@id, @channel, @conversationKey, @expert, @title, @owner, 'active', @origin, @now, @now)`,
+      `INSERT INTO sessions (id, channel, conversation_key, expert, title, owner, state, origin, mode, created_at, updated_at)
+       VALUES (@id, @channel, @conversationKey, @expert, @title, @owner, 'active', @origin, @mode, @now, @now)`,
     );
     this.#setCurrent = this.#sql(
       `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
@@ -58,6 +59,7 @@ export class SqliteSessionStore implements SessionRepository {
           title: input.title ?? null,
           owner: input.owner ?? null,
           origin: input.origin,
+          mode: input.mode ?? null,
           now,
         });
       } catch (error) {
@@ -129,6 +131,10 @@ export class SqliteSessionStore implements SessionRepository {
     return this.#update(id, "UPDATE sessions SET expert = ?, updated_at = ? WHERE id = ?", [expert, this.#now(), id]);
   }
 
+  async setMode(id: string, mode: QueueMode | null): Promise<Session> {
+    return this.#update(id, "UPDATE sessions SET mode = ?, updated_at = ? WHERE id = ?", [mode, this.#now(), id]);
+  }
+
   async archive(id: string): Promise<Session> {
     const now = this.#now();
     return this.#update(id, "UPDATE sessions SET state = 'archived', archived_at = ?, updated_at = ? WHERE id = ?", [
@@ -146,6 +152,24 @@ export class SqliteSessionStore implements SessionRepository {
        WHERE id = ?`,
       [this.#now(), id, id],
     );
+  }
+
+  /** Makes a session its conversation's current one (reopening it); the previous current one becomes inactive. */
+  async makeCurrent(id: string): Promise<Session> {
+    const now = this.#now();
+    return this.#db
+      .transaction(() => {
+        const session = this.#mustGet(id);
+        const previous = this.#current.get(session.conversationKey);
+        if (previous && previous.id !== id) this.#deactivate.run(now, previous.id);
+        this.#setCurrent.run(session.conversationKey, session.channel, id);
+        return this.#update(
+          id,
+          "UPDATE sessions SET state = 'active', archived_at = NULL, updated_at = ? WHERE id = ?",
+          [now, id],
+        );
+      })
+      .immediate();
   }
 
   async delete(id: string): Promise<void> {
@@ -184,7 +208,7 @@ export class SqliteSessionStore implements SessionRepository {
     }));
   }
 
-  #update(id: string, sql: string, params: (string | number)[]): Session {
+  #update(id: string, sql: string, params: (string | number | null)[]): Session {
     const result = this.#sql(sql).run(...params);
     if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);
     return this.#mustGet(id);

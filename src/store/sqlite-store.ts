@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../ids.js";
+import { SqliteAccessStore } from "./access-store.js";
 import { type Db, openDatabase } from "./database.js";
 import { type MigrationReport, migrate } from "./migrator.js";
 import { SqliteOutboxStore } from "./outbox-store.js";
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly settings: SqliteSettingsStore;
   readonly outbox: SqliteOutboxStore;
   readonly queue: SqliteQueueStore;
+  readonly access: SqliteAccessStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport) {
@@ -41,6 +43,7 @@ export class SqliteStore implements Store {
       outbox: this.outbox,
     });
     this.settings = new SqliteSettingsStore(db, clock);
+    this.access = new SqliteAccessStore(db, clock);
     this.queue = new SqliteQueueStore(db, clock, {
       sessions: this.sessions,
       transcript: this.transcript,

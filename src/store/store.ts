@@ -1,3 +1,5 @@
+import type { QueueMode } from "../config/file-schema.js";
+import type { SqliteAccessStore } from "./access-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
 import type { TurnEnding } from "./turn-store.js";
@@ -26,6 +28,7 @@ export interface Store {
   readonly settings: SettingsRepository;
   readonly queue: QueueRepository;
   readonly outbox: OutboxRepository;
+  readonly access: AccessRepository;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ type AsyncSurface<T> = {
 
 /** Accept, claim and lease: see {@link SqliteQueueStore}. */
 export type QueueRepository = AsyncSurface<SqliteQueueStore>;
+/** Run-time access grants: see {@link SqliteAccessStore}. */
+export type AccessRepository = AsyncSurface<SqliteAccessStore>;
 /** Outgoing replies: see {@link SqliteOutboxStore}. */
 export type OutboxRepository = AsyncSurface<SqliteOutboxStore>;
 
@@ -51,9 +56,13 @@ export interface SessionRepository {
   list(filter: SessionListFilter): Promise<Session[]>;
   rename(id: string, title: string): Promise<Session>;
   setExpert(id: string, expert: string): Promise<Session>;
+  /** The session's queue mode; null falls back to the Expert's and the YAML's. */
+  setMode(id: string, mode: QueueMode | null): Promise<Session>;
   archive(id: string): Promise<Session>;
   /** Back to active when it is its key's current session, else inactive. */
   unarchive(id: string): Promise<Session>;
+  /** Makes a session its conversation's current one (reopening it); the previous current one becomes inactive. */
+  makeCurrent(id: string): Promise<Session>;
   delete(id: string): Promise<void>;
   /** Full-text search over user and assistant text, best hit per session, ranked. */
   search(text: string, options?: { limit?: number; includeArchived?: boolean }): Promise<SearchHit[]>;

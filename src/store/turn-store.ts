@@ -13,6 +13,12 @@ export interface TurnEnding {
   usage?: UsageEntry;
   answer?: NewOutbox;
   error?: string;
+  /**
+   * What becomes of the messages the turn took: answered (the default when it
+   * completed), failed (refused with an error), or queued again for the next
+   * turn (interrupted). Unset and not completed: left as they are.
+   */
+  inbound?: "answered" | "failed" | "queued";
 }
 
 export class SqliteTurnStore implements TurnRepository {
@@ -24,6 +30,7 @@ export class SqliteTurnStore implements TurnRepository {
   readonly #insert;
   readonly #finish;
   readonly #answerInbound;
+  readonly #requeueInbound;
   readonly #get;
 
   constructor(
@@ -46,6 +53,9 @@ export class SqliteTurnStore implements TurnRepository {
     );
     this.#answerInbound = db.prepare(
       "UPDATE inbound SET state = ?, answered_at = ? WHERE turn_id = ? AND state = 'running'",
+    );
+    this.#requeueInbound = db.prepare(
+      "UPDATE inbound SET state = 'queued', turn_id = NULL WHERE turn_id = ? AND state = 'running'",
     );
     this.#get = db.prepare<[number], TurnDbRow>("SELECT * FROM turns WHERE id = ?");
   }
@@ -82,9 +92,9 @@ export class SqliteTurnStore implements TurnRepository {
         }
         if (ending.usage) this.#usage.recordSync(ending.usage);
         if (ending.answer) this.#outbox.insertSync({ ...ending.answer, turnId });
-        if (state === "completed" || ending.answer) {
-          this.#answerInbound.run(state === "completed" ? "answered" : "failed", now, turnId);
-        }
+        const inbound = ending.inbound ?? (state === "completed" ? "answered" : ending.answer ? "failed" : undefined);
+        if (inbound === "queued") this.#requeueInbound.run(turnId);
+        else if (inbound) this.#answerInbound.run(inbound, now, turnId);
         return true;
       })
       .immediate();

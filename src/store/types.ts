@@ -27,6 +27,8 @@ export interface NewSession {
   origin: SessionOrigin;
   title?: string | null;
   owner?: string | null;
+  /** A queue mode from the channel binding; null falls back to the Expert's and the YAML's. */
+  mode?: QueueMode | null;
 }
 
 export type TranscriptKind = "system" | "user" | "assistant" | "tool_call" | "tool_result" | "summary";
@@ -117,6 +119,8 @@ export interface InboundRow {
   state: InboundState;
   turnId: number | null;
   receivedAt: number;
+  /** Its transcript row once copied into a turn. */
+  transcriptId: number | null;
 }
 
 /** What an accept stored: `notice` is set when the sender is told they are queued or over the cap. */
@@ -132,6 +136,8 @@ export type AcceptOutcome =
   | { status: "duplicate" };
 
 export interface NewInbound {
+  /** Switches the session's Expert (a leading `+name`). */
+  expert?: string;
   channel: string;
   conversationKey: string;
   senderId: string;

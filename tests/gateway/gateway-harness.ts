@@ -107,7 +107,13 @@ export class GatewayHarness {
       new Set(tools.keys()),
     );
     this.gateway = new Gateway({
-      config: { maxTurns: options.maxTurns ?? 4, queue: { mode: options.mode ?? "collect", cap: options.cap ?? 10 } },
+      config: {
+        maxTurns: options.maxTurns ?? 4,
+        queue: { mode: options.mode ?? "collect", cap: options.cap ?? 10 },
+        access: { allow: ["*"], admins: [] },
+        telegram: {},
+        slack: {},
+      },
       store: this.store,
       runner: {
         store: this.store,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { overflowNotice, queuedNotice } from "../../src/gateway/gateway.js";
+import { overflowNotice, queuedNotices } from "../../src/gateway/intake.js";
 import { FakeChannel, waitUntil } from "../fakes/fake-channel.js";
 import { Gate, GatewayHarness, sessionOf, userTexts } from "./gateway-harness.js";
 
@@ -37,13 +37,13 @@ describe("collect mode", () => {
       const result = await channel.deliver({ conv: "c", text: `[c] m${n}`, id: String(n) });
       expect(result).toMatchObject({ status: "accepted", sessionId: session, queued: true });
     }
-    await channel.waitFor((sends) => sends.some((send) => send.text === queuedNotice), 3000);
+    await channel.waitFor((sends) => sends.some((send) => send.text === queuedNotices.collect), 3000);
     expect(h.fake.requests).toHaveLength(1);
     gate.open();
     await channel.waitFor((sends) => sends.length >= 3, 5000);
     await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state === "answered"), 3000);
 
-    expect(texts(channel)).toEqual([queuedNotice, "echo: [c] m1", "echo: [c] m4"]);
+    expect(texts(channel)).toEqual([queuedNotices.collect, "echo: [c] m1", "echo: [c] m4"]);
     expect(h.fake.requests).toHaveLength(2);
     const second = userTexts(h.fake.requests[1]);
     for (const text of ["[c] m2", "[c] m3", "[c] m4"]) expect(second).toContain(text);
@@ -66,7 +66,7 @@ describe("followup mode", () => {
     await channel.waitFor((sends) => sends.length >= 5, 5000);
     await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state === "answered"), 3000);
 
-    expect(texts(channel)).toEqual([queuedNotice, ...[1, 2, 3, 4].map((n) => `echo: [c] m${n}`)]);
+    expect(texts(channel)).toEqual([queuedNotices.followup, ...[1, 2, 3, 4].map((n) => `echo: [c] m${n}`)]);
     expect(h.fake.requests).toHaveLength(4);
     // Each turn's request ends with its own message and has not seen the later ones.
     h.fake.requests.forEach((request, index) => {
@@ -91,7 +91,7 @@ describe("queue cap", () => {
     await waitUntil(async () => (await h.store.outbox.list()).every((row) => row.state === "delivered"), 3000);
 
     const sent = texts(channel);
-    expect(sent.filter((text) => text === queuedNotice)).toHaveLength(1);
+    expect(sent.filter((text) => text === queuedNotices.collect)).toHaveLength(1);
     expect(sent.filter((text) => text.startsWith("echo:"))).toEqual(["echo: [c] m1", "echo: [c] m3"]);
     const final = await h.inboundStates(session);
     expect(final.map((row) => row.state)).toEqual(["answered", "answered", "answered", "dropped", "dropped"]);

@@ -54,15 +54,19 @@ function catchError(fn: () => unknown): unknown {
 }
 
 describe("openStore and migrate", () => {
-  it("applies 001 on open and records it in schema_migrations", async () => {
+  it("applies every shipped migration on open, in order, and records each in schema_migrations", async () => {
+    const shipped = loadMigrations();
+    expect(shipped.map((m) => m.name).slice(0, 2)).toEqual(["001-init", "002-conversation-control"]);
     const store = openStore(join(dir, "nested", "gateway.db"), { clock: () => 42 });
     try {
-      expect(store.migration?.applied.map((m) => m.name)).toEqual(["001-init"]);
-      expect(store.migration?.version).toBe(1);
+      expect(store.migration?.applied.map((m) => m.name)).toEqual(shipped.map((m) => m.name));
+      expect(store.migration?.version).toBe(shipped.length);
       const rows = store.db
-        .prepare<[], { version: number; name: string; applied_at: number }>("SELECT * FROM schema_migrations")
+        .prepare<[], { version: number; name: string; applied_at: number }>(
+          "SELECT * FROM schema_migrations ORDER BY version",
+        )
         .all();
-      expect(rows).toEqual([{ version: 1, name: "001-init", applied_at: 42 }]);
+      expect(rows).toEqual(shipped.map((m) => ({ version: m.version, name: m.name, applied_at: 42 })));
       expect(tableNames(store.db)).toEqual(
         expect.arrayContaining(["sessions", "conversations", "turns", "messages", "messages_fts", "usage", "outbox"]),
       );
@@ -75,14 +79,14 @@ describe("openStore and migrate", () => {
     const path = join(dir, "gateway.db");
     const store = openStore(path);
     try {
-      expect(migrate(store.db)).toEqual({ applied: [], version: 1 });
+      expect(migrate(store.db)).toEqual({ applied: [], version: loadMigrations().length });
     } finally {
       await store.close();
     }
     const again = openStore(path);
     try {
       expect(again.migration?.applied).toEqual([]);
-      expect(recorded(again.db)).toHaveLength(1);
+      expect(recorded(again.db)).toHaveLength(loadMigrations().length);
     } finally {
       await again.close();
     }

@@ -1,0 +1,227 @@
+import { type QueueMode, queueModes } from "../../config/file-schema.js";
+import { NotFoundError } from "../../errors.js";
+import type { ExpertRegistry } from "../../experts/expert-registry.js";
+import type { Store } from "../../store/store.js";
+import type { Session } from "../../store/types.js";
+import type { InboundMessage, ParsedCommand } from "../channel.js";
+import { canSee, type Viewer } from "../visibility.js";
+import type { CommandName } from "./command-parser.js";
+
+/** What a command may know and do. */
+export interface CommandContext {
+  store: Store;
+  experts: ExpertRegistry;
+  message: InboundMessage;
+  viewer: Viewer;
+  /** How commands are written on this channel: `/` or `!`. */
+  prefix: string;
+  /** The conversation's current session, if it has one. */
+  session: Session | undefined;
+  /** Starts a fresh session for the conversation (optionally with an Expert). */
+  newSession(expert?: string): Promise<Session>;
+  modeOf(session: Session): QueueMode;
+  /** Asks the process running the session's turn to stop it; false when none runs. */
+  stop(sessionId: string): Promise<boolean>;
+}
+
+const modeHelp: Record<QueueMode, string> = {
+  collect: "messages sent while I answer are answered together right after",
+  followup: "each message sent while I answer gets its own answer, in order",
+  steer: "messages sent while I answer join the current answer at its next step",
+  interrupt: "a new message stops the current answer; the next one answers everything",
+};
+
+/** Commands only admins and the session's starter may run in group conversations. */
+const guarded: ReadonlySet<CommandName> = new Set(["new", "mode", "expert", "archive"]);
+
+/** Runs a chat command and returns the short reply for the person who sent it. */
+export async function runChatCommand(context: CommandContext, command: ParsedCommand): Promise<string> {
+  const name = command.name as CommandName;
+  const { session, viewer, prefix } = context;
+  if (
+    guarded.has(name) &&
+    context.message.chat?.group &&
+    session &&
+    !viewer.admin &&
+    session.owner !== viewer.principal
+  ) {
+    return `Only admins and the person who started this session can use ${prefix}${name} here.`;
+  }
+  switch (name) {
+    case "help":
+      return help(prefix);
+    case "new": {
+      const created = await context.newSession(command.args || undefined);
+      return `Started a new session ${created.id} with Expert ${created.expert}. Earlier ones: ${prefix}sessions.`;
+    }
+    case "sessions":
+      return listSessions(context);
+    case "resume":
+      return resume(context, command.args);
+    case "rename": {
+      if (!session) return noSession(prefix);
+      if (!command.args) return `Usage: ${prefix}rename TITLE`;
+      await context.store.sessions.rename(session.id, command.args.slice(0, 200));
+      return `Renamed ${session.id} to "${command.args.slice(0, 200)}".`;
+    }
+    case "archive": {
+      if (!session) return noSession(prefix);
+      await context.store.sessions.archive(session.id);
+      return `Archived ${session.id}. Your next message reopens it; ${prefix}new starts a fresh one.`;
+    }
+    case "expert":
+      return expert(context, command.args);
+    case "queue": {
+      if (!session) return "Nothing is waiting.";
+      const queued = await context.store.queue.queued(session.id);
+      if (queued.length === 0) return "Nothing is waiting.";
+      const lines = queued.map(
+        (row, i) => `${i + 1}. ${preview(row.text)}${row.senderName ? ` (${row.senderName})` : ""}`,
+      );
+      return [`Waiting (${prefix}drop N removes one):`, ...lines].join("\n");
+    }
+    case "drop":
+      return drop(context, command.args);
+    case "stop": {
+      if (!session) return "Nothing is running.";
+      return (await context.stop(session.id))
+        ? "Stopping the current answer. Waiting messages run next."
+        : "Nothing is running.";
+    }
+    case "mode":
+      return mode(context, command.args);
+    case "status":
+      return status(context);
+  }
+}
+
+function help(prefix: string): string {
+  const lines: [string, string][] = [
+    ["new [EXPERT]", "start a fresh session"],
+    ["sessions", "this conversation's sessions, newest first"],
+    ["resume ID", "switch back to an earlier session"],
+    ["rename TITLE", "name the current session"],
+    ["archive", "close the current session"],
+    ["expert [NAME]", "list the Experts, or switch to one"],
+    ["queue", "what waits to be answered"],
+    ["drop N", "remove waiting message N"],
+    ["stop", "stop the current answer"],
+    ["mode collect|followup|steer|interrupt", "how messages sent while I answer are handled"],
+    ["status", "session, Expert, model, queue and tokens"],
+  ];
+  return [
+    "Commands:",
+    ...lines.map(([usage, what]) => `${prefix}${usage} — ${what}`),
+    "Start a message with +NAME to ask a specific Expert, e.g. +default hello.",
+  ].join("\n");
+}
+
+async function listSessions(context: CommandContext): Promise<string> {
+  const sessions = (
+    await context.store.sessions.list({
+      states: ["active", "inactive", "archived"],
+      conversationKey: context.viewer.conversationKey,
+      limit: 50,
+    })
+  ).filter((s) => canSee(context.viewer, s));
+  if (sessions.length === 0) return "No sessions here yet.";
+  const lines = sessions.slice(0, 10).map((s) => {
+    const current = s.id === context.session?.id ? " · current" : "";
+    return `${s.id} · ${preview(s.title ?? "(untitled)", 50)} · ${s.expert} · ${s.state}${current}`;
+  });
+  const more = sessions.length > 10 ? [`…and ${sessions.length - 10} more.`] : [];
+  return [`Sessions here, newest first (${context.prefix}resume ID):`, ...lines, ...more].join("\n");
+}
+
+async function resume(context: CommandContext, id: string): Promise<string> {
+  if (!id) return `Usage: ${context.prefix}resume ID (see ${context.prefix}sessions)`;
+  let target: Session;
+  try {
+    target = await context.store.sessions.resolve(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return `No session "${id}" here.`;
+    throw error;
+  }
+  // Sessions of other conversations are not resumed here, and not even named, when not visible.
+  if (!canSee(context.viewer, target) || target.conversationKey !== context.viewer.conversationKey) {
+    return `No session "${id}" here.`;
+  }
+  await context.store.sessions.makeCurrent(target.id);
+  return `Resumed ${target.id} (${preview(target.title ?? "untitled", 50)}) with Expert ${target.expert}.`;
+}
+
+async function expert(context: CommandContext, name: string): Promise<string> {
+  const current = context.session?.expert;
+  if (!name) {
+    const lines = context.experts
+      .list()
+      .map((e) => `${e.name}${e.name === current ? " (current)" : ""} — ${e.description || e.model}`);
+    return [`Experts (${context.prefix}expert NAME switches):`, ...lines].join("\n");
+  }
+  const wanted = context.experts.get(name);
+  if (!wanted)
+    return `No Expert "${name}". Known: ${context.experts
+      .list()
+      .map((e) => e.name)
+      .join(", ")}.`;
+  if (!context.session) {
+    const created = await context.newSession(wanted.name);
+    return `Started session ${created.id} with Expert ${wanted.name}.`;
+  }
+  await context.store.sessions.setExpert(context.session.id, wanted.name);
+  return `Expert ${wanted.name} answers from now on in ${context.session.id}.`;
+}
+
+async function drop(context: CommandContext, arg: string): Promise<string> {
+  const index = Number.parseInt(arg, 10);
+  if (!context.session || !Number.isInteger(index) || index < 1)
+    return `Usage: ${context.prefix}drop N (see ${context.prefix}queue)`;
+  const queued = await context.store.queue.queued(context.session.id);
+  const row = queued[index - 1];
+  if (!row) return `There is no message ${index} waiting; see ${context.prefix}queue.`;
+  return (await context.store.queue.drop(context.session.id, row.id))
+    ? `Dropped ${index}: ${preview(row.text)}`
+    : `Message ${index} is already being answered.`;
+}
+
+async function mode(context: CommandContext, arg: string): Promise<string> {
+  const { session, prefix } = context;
+  if (!arg) {
+    const currentMode = session ? context.modeOf(session) : undefined;
+    return [
+      currentMode ? `Mode: ${currentMode} — ${modeHelp[currentMode]}.` : "No session yet.",
+      ...queueModes.map((m) => `${prefix}mode ${m} — ${modeHelp[m]}`),
+    ].join("\n");
+  }
+  const wanted = arg.toLowerCase() as QueueMode;
+  if (!queueModes.includes(wanted)) return `Unknown mode "${arg}". Use one of: ${queueModes.join(", ")}.`;
+  const target = session ?? (await context.newSession());
+  await context.store.sessions.setMode(target.id, wanted);
+  return `Mode ${wanted}: ${modeHelp[wanted]}.`;
+}
+
+async function status(context: CommandContext): Promise<string> {
+  const { session, store } = context;
+  if (!session) return noSession(context.prefix);
+  const expertInfo = context.experts.forSession(session.expert);
+  const [queued, running, usage] = await Promise.all([
+    store.queue.queued(session.id),
+    store.queue.isRunning(session.id),
+    store.usage.totalsForSession(session.id),
+  ]);
+  return [
+    `Session ${session.id}${session.title ? ` "${preview(session.title, 60)}"` : ""} · ${session.state}`,
+    `Expert ${expertInfo.name} · model ${expertInfo.model} · mode ${context.modeOf(session)}`,
+    `${running ? "Answering now" : "Idle"} · ${queued.length} waiting`,
+    `Tokens: ${usage.promptTokens} in, ${usage.completionTokens} out${usage.estimated ? " (partly estimated)" : ""}`,
+  ].join("\n");
+}
+
+function noSession(prefix: string): string {
+  return `There is no session here yet; send a message or ${prefix}new.`;
+}
+
+function preview(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

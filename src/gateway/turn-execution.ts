@@ -1,0 +1,180 @@
+import type { QueueMode } from "../config/file-schema.js";
+import type { ExpertRegistry } from "../experts/expert-registry.js";
+import type { Clock } from "../ids.js";
+import type { Logger } from "../logger.js";
+import type { Store } from "../store/store.js";
+import type { ClaimedTurn, NewOutbox } from "../store/types.js";
+import type { ChannelAdapter } from "./channel.js";
+import { faultPoint } from "./fault-points.js";
+import { PreviewStreamer } from "./preview-streamer.js";
+import { runStoredTurn, type TurnRunnerDeps } from "./turn-runner.js";
+
+/** Why a running turn was cancelled: the `stop` command, a new message in interrupt mode, or shutdown. */
+export class CancelRequest extends Error {
+  constructor(readonly kind: "stop" | "interrupt" | "shutdown") {
+    super(`turn cancelled (${kind})`);
+  }
+}
+
+/** A turn cancelled by shutdown: it stays running in the database for the next process. */
+export class TurnLeftRunning extends Error {}
+
+export interface ExecutionContext {
+  runner: TurnRunnerDeps;
+  experts: ExpertRegistry;
+  adapter: ChannelAdapter;
+  clock: Clock;
+  logger: Logger;
+  mode: QueueMode;
+  maxAttempts: number;
+}
+
+const TYPING_EVERY_MS = 4000;
+
+/**
+ * Runs one claimed turn on its channel: the preview while it streams, steer
+ * messages joining between steps, and the ending a stop or interrupt asks for.
+ */
+export async function executeTurn(context: ExecutionContext, claimed: ClaimedTurn, signal: AbortSignal): Promise<void> {
+  const { runner, adapter, logger, clock } = context;
+  const store = runner.store;
+  const { turn, session, inbound } = claimed;
+  const expert = context.experts.forSession(turn.expert);
+  const lastInbound = inbound.at(-1);
+  const route = {
+    sessionId: session.id,
+    channel: session.channel,
+    conversationKey: session.conversationKey,
+    replyToMessageId: lastInbound?.platformMessageId ?? null,
+  };
+  if (claimed.resumed && !(await resume(context, claimed, route))) return;
+  const preview = adapter.limits.previews
+    ? new PreviewStreamer({
+        adapter,
+        conversationKey: session.conversationKey,
+        clock,
+        logger,
+        onPreview: async (messageId, text) => {
+          await store.queue.setPreview(turn.id, messageId, text);
+          faultPoint("mid-stream");
+        },
+      })
+    : undefined;
+  const typing = keepTyping(adapter, session.conversationKey);
+  let partial = "";
+  try {
+    for await (const event of runStoredTurn(runner, {
+      session,
+      expert,
+      turnId: turn.id,
+      signal,
+      userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
+      ...(context.mode === "steer"
+        ? {
+            takeSteering: async () =>
+              (await store.queue.joinTurn(session.id, turn.id, expert.name)).map((row) => ({
+                role: "user" as const,
+                content: row.text,
+              })),
+          }
+        : {}),
+      answer: async () => {
+        await preview?.close();
+        return { ...route, ...(preview?.messageId ? { editMessageId: preview.messageId } : {}) };
+      },
+    })) {
+      if (event.type === "text") {
+        partial += event.delta;
+        preview?.push(event.delta);
+        if (!preview) faultPoint("mid-stream");
+      } else if (event.type === "step") {
+        partial = "";
+      } else if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
+        await preview?.close();
+        await endCancelled(store, claimed, route, signal.reason, partial.trim(), preview?.messageId);
+      } else if (event.type === "error") {
+        logger.warn({ turn: turn.id, code: event.error.code, error: event.error.message }, "turn failed");
+      }
+    }
+  } finally {
+    clearInterval(typing);
+    await preview?.close();
+  }
+}
+
+/** A turn taken over from a stopped process: mark its old preview, give up after too many attempts. */
+async function resume(
+  context: ExecutionContext,
+  claimed: ClaimedTurn,
+  route: Omit<NewOutbox, "kind" | "text">,
+): Promise<boolean> {
+  const store = context.runner.store;
+  const { turn } = claimed;
+  if (claimed.previewMessageId) {
+    await store.outbox.enqueue({
+      ...route,
+      kind: "edit",
+      text: `${(claimed.previewText ?? "").replace(/ …$/, "")}\n\n(interrupted)`,
+      editMessageId: claimed.previewMessageId,
+    });
+    await store.queue.setPreview(turn.id, null, null);
+  }
+  if (turn.attempts > context.maxAttempts) {
+    context.logger.error(
+      { turn: turn.id, attempts: turn.attempts },
+      "turn abandoned too often; answering with an error",
+    );
+    await store.turns.finish(turn.id, "failed", {
+      error: `abandoned ${turn.attempts - 1} times`,
+      answer: {
+        ...route,
+        kind: "error",
+        text: "Sorry, I could not answer this message: the gateway stopped while working on it several times.",
+      },
+    });
+    return false;
+  }
+  context.logger.info({ turn: turn.id, attempt: turn.attempts }, "resuming a turn left by a stopped process");
+  return true;
+}
+
+/**
+ * Ends a cancelled turn. `stop`: its messages count as answered, the partial
+ * output stays (marked) and the preview says so. `interrupt`: the same, but its
+ * messages wait again so the next turn answers everything. Shutdown: nothing
+ * is written; the next process resumes the turn.
+ */
+async function endCancelled(
+  store: Store,
+  claimed: ClaimedTurn,
+  route: Omit<NewOutbox, "kind" | "text">,
+  reason: unknown,
+  partial: string,
+  previewId: string | undefined,
+): Promise<void> {
+  const kind = reason instanceof CancelRequest ? reason.kind : "shutdown";
+  if (kind === "shutdown") throw new TurnLeftRunning("left for the next start");
+  const label = kind === "stop" ? "stopped" : "interrupted";
+  const shown = previewId ? { editMessageId: previewId } : {};
+  const answer: NewOutbox | undefined =
+    kind === "stop"
+      ? { ...route, ...shown, kind: "notice", text: partial ? `${partial}\n\n(${label})` : "Stopped." }
+      : previewId
+        ? { ...route, ...shown, kind: "edit", text: `${partial}\n\n(${label})` }
+        : undefined;
+  await store.turns.finish(claimed.turn.id, kind === "stop" ? "cancelled" : "interrupted", {
+    error: label,
+    entries: partial ? [{ kind: "assistant", content: `${partial}\n\n[${label} by the user]` }] : [],
+    inbound: kind === "stop" ? "answered" : "queued",
+    ...(answer ? { answer } : {}),
+  });
+}
+
+function keepTyping(adapter: ChannelAdapter, conversationKey: string): NodeJS.Timeout | undefined {
+  if (!adapter.typing) return undefined;
+  const show = () => {
+    adapter.typing?.(conversationKey).catch(() => undefined);
+  };
+  show();
+  return setInterval(show, TYPING_EVERY_MS);
+}
