@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
+import { chatCommand } from "./cli/chat-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
 import { runCommand } from "./cli/run-command.js";
@@ -66,6 +68,20 @@ program
     ),
   );
 
+program
+  .command("chat")
+  .description("talk to an Expert in the terminal: streaming, queueing and the chat commands (/help)")
+  .option("--expert <name>", "the Expert of a new session (default: default)")
+  .option("--session <id>", "continue this CLI session (id or unique prefix)")
+  .action(
+    action((options: { expert?: string; session?: string }) =>
+      chatCommand({
+        ...(options.expert !== undefined ? { expert: options.expert } : {}),
+        ...(options.session !== undefined ? { session: options.session } : {}),
+      }),
+    ),
+  );
+
 const sessions = program.command("sessions").description("list, show, rename, archive, delete and search sessions");
 sessions
   .command("list")
@@ -120,6 +136,18 @@ sessions
   .action(
     action((text: string, options: { json?: boolean }) => withStore((store) => searchSessions(store, text, options))),
   );
+
+const access = program.command("access").description("who may talk to the bot (takes effect at once)");
+access
+  .command("allow <principal>")
+  .description("admit a user or chat, e.g. telegram:12345 or slack:C0456")
+  .action(action(accessAllow));
+access.command("revoke <principal>").description("remove a grant made with allow").action(action(accessRevoke));
+access
+  .command("list")
+  .description("everyone admitted, and where from")
+  .option("--json", "print JSON")
+  .action(action((options: { json?: boolean }) => accessList(options)));
 
 program.command("migrate").description("apply database migrations").action(action(migrateCommand));
 program

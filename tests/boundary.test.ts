@@ -11,7 +11,7 @@ interface ImportRef {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const compositionRoot = "src/cli/start-command.ts";
+const compositionRoot = "src/cli/composition-root.ts";
 
 /** Packages confined to certain files: exact file paths, or folder prefixes ending in `/`. */
 const confined: ReadonlyMap<string, readonly string[]> = new Map([
@@ -104,7 +104,7 @@ describe("checkBoundaries (the checker itself)", () => {
       { file: "src/agent/llm-client.ts", specifier: "openai" },
       { file: "src/agent/llm-client.ts", specifier: "openai/resources/chat/completions" },
       { file: "src/store/database.ts", specifier: "better-sqlite3" },
-      { file: "src/cli/start-command.ts", specifier: "../../adapters/telegram/telegram-adapter.js" },
+      { file: "src/cli/composition-root.ts", specifier: "../../adapters/telegram/telegram-adapter.js" },
       { file: "adapters/telegram/bot.ts", specifier: "grammy" },
       { file: "adapters/telegram/bot.ts", specifier: "./api.js" },
       { file: "adapters/telegram/bot.ts", specifier: "../../src/gateway/channel.js" },
@@ -128,7 +128,7 @@ describe("checkBoundaries (the checker itself)", () => {
     ["grammy in the slack adapter", { file: "adapters/slack/app.ts", specifier: "grammy" }],
     ["@slack/bolt outside the slack adapter", { file: "src/http/http-server.ts", specifier: "@slack/bolt" }],
     ["@slack/web-api in telegram", { file: "adapters/telegram/bot.ts", specifier: "@slack/web-api/dist/x" }],
-    ["@slack/socket-mode in src", { file: "src/cli/start-command.ts", specifier: "@slack/socket-mode" }],
+    ["@slack/socket-mode in src", { file: "src/cli/composition-root.ts", specifier: "@slack/socket-mode" }],
     ["telegram importing slack", { file: "adapters/telegram/bot.ts", specifier: "../slack/app.js" }],
     ["slack importing telegram deeply", { file: "adapters/slack/a/b.ts", specifier: "../../telegram/x/y.js" }],
   ])("flags %s", (_label, ref) => {

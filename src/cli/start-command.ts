@@ -1,20 +1,17 @@
-import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
-import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
-import type { ChannelAdapter } from "../gateway/channel.js";
 import { armFaultPoint } from "../gateway/fault-points.js";
 import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
-import { createLogger, type Logger } from "../logger.js";
+import { createLogger } from "../logger.js";
+import { createChannelAdapters } from "./composition-root.js";
 import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * `gateway start`: the composition root, the one place that knows both the
- * core and the adapters. It wires configuration, store, agent, channels and
- * the HTTP server, and drains cleanly on SIGTERM or SIGINT.
+ * `gateway start`: wires configuration, store, agent, the configured channels
+ * and the HTTP server, and drains cleanly on SIGTERM or SIGINT.
  */
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
@@ -28,7 +25,7 @@ export async function startCommand(): Promise<number> {
     store,
     runner: turnDeps(runtime, store),
     experts: runtime.experts,
-    adapters: createAdapters(config, logger),
+    adapters: createChannelAdapters(config, logger),
     http,
     logger,
     clock: systemClock,
@@ -45,6 +42,9 @@ export async function startCommand(): Promise<number> {
   );
   // Bind first: a taken port fails the start before any work is claimed. Routes answer 503 until ready.
   const address = await http.listen(config.host, config.port);
+  if (config.access.allow.includes("*")) {
+    logger.warn("GATEWAY_ALLOW=* (or access.allow: ['*']): everyone who can reach the bot may talk to it");
+  }
   await gateway.start();
   http.ready();
   logger.info(
@@ -62,15 +62,4 @@ export async function startCommand(): Promise<number> {
   logger.info("stopped");
   logger.flush();
   return 0;
-}
-
-function createAdapters(config: Config, logger: Logger): ChannelAdapter[] {
-  const adapters: ChannelAdapter[] = [];
-  if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
-  if (adapters.length === 0) {
-    logger.warn(
-      "no channel is configured: set TELEGRAM_BOT_TOKEN for Telegram, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; /healthz keeps serving",
-    );
-  }
-  return adapters;
 }

@@ -84,6 +84,14 @@ export interface OutboundMessage {
   outboxId?: number;
 }
 
+/** A reply streamed natively (a terminal; later Slack's chat.startStream) instead of shown by edits. */
+export interface ChannelStream {
+  /** Best effort: the adapter paces and may drop what the platform will not take. */
+  append(delta: string): void;
+  /** The turn ended; returns the message id when the stream itself became the final answer. */
+  finish(outcome: "completed" | "cancelled" | "failed"): Promise<string | undefined>;
+}
+
 /** Platform failures, translated by adapters so the core decides what to retry. */
 export class ChannelError extends Error {
   readonly code: "RATE_LIMITED" | "TRANSIENT" | "PERMANENT";
@@ -122,6 +130,8 @@ export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<{ messageId: string }>;
   edit(conversationKey: string, messageId: string, text: string): Promise<void>;
   delete(conversationKey: string, messageId: string): Promise<void>;
+  /** Streams a turn's answer natively; used instead of edited previews when present. */
+  openStream?(conversationKey: string): ChannelStream;
   /** Shows that the bot is working (typing action, thread status). */
   typing?(conversationKey: string): Promise<void>;
   /**

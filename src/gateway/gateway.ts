@@ -32,9 +32,13 @@ export interface GatewayOptions {
   clock: Clock;
   leaseMs?: number;
   pollMs?: number;
+  /** Work on this one conversation only (a terminal chat beside a running gateway). */
+  onlyConversation?: string;
 }
 
 const LEASE_MS = 30_000;
+/** Duplicates are recognised for at least this long (Slack retries for minutes, Telegram keeps updates 24 h). */
+const KEEP_DELIVERY_KEYS_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * The durable core: accepts messages from every channel into the store, runs
@@ -49,13 +53,19 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #adapters: Map<string, ChannelAdapter>;
   #heartbeat: NodeJS.Timeout | undefined;
+  #prune: NodeJS.Timeout | undefined;
   #accepting = false;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#adapters = new Map(options.adapters.map((adapter) => [adapter.name, adapter]));
     const leaseMs = options.leaseMs ?? LEASE_MS;
+    const scope = {
+      channels: [...this.#adapters.keys()],
+      ...(options.onlyConversation ? { conversationKey: options.onlyConversation } : {}),
+    };
     this.outbox = new OutboxSender({
+      scope,
       store: options.store,
       adapters: this.#adapters,
       owner: this.owner,
@@ -65,6 +75,7 @@ export class Gateway {
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     });
     this.scheduler = new TurnScheduler({
+      scope,
       runner: options.runner,
       experts: options.experts,
       adapters: this.#adapters,
@@ -132,6 +143,13 @@ export class Gateway {
     }
     this.scheduler.start();
     this.outbox.start();
+    const prune = () =>
+      store.queue
+        .pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS)
+        .catch((error: unknown) => logger.warn({ err: error }, "delivery key pruning failed"));
+    void prune();
+    this.#prune = setInterval(prune, 3600_000);
+    this.#prune.unref();
     const leaseMs = this.#options.leaseMs ?? LEASE_MS;
     this.#heartbeat = setInterval(() => {
       store.queue
@@ -153,6 +171,7 @@ export class Gateway {
     await this.scheduler.stop(graceMs);
     await this.outbox.stop(Math.min(graceMs, 5000));
     clearInterval(this.#heartbeat);
+    clearInterval(this.#prune);
     await this.#options.store.queue.expireLeases([this.owner]);
   }
 

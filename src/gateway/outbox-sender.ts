@@ -1,7 +1,7 @@
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
-import type { OutboxRow } from "../store/types.js";
+import type { OutboxRow, WorkScope } from "../store/types.js";
 import { type ChannelAdapter, ChannelError } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
 import { splitMessage } from "./message-splitter.js";
@@ -9,6 +9,8 @@ import { splitMessage } from "./message-splitter.js";
 export interface OutboxSenderOptions {
   store: Store;
   adapters: ReadonlyMap<string, ChannelAdapter>;
+  /** The rows this process delivers: its channels' (or one conversation's). */
+  scope: WorkScope;
   owner: string;
   clock: Clock;
   logger: Logger;
@@ -109,9 +111,9 @@ export class OutboxSender {
 
   /** Claims due rows and starts delivering them; returns how many it claimed. */
   async #tick(): Promise<number> {
-    const { store, adapters, owner, leaseMs } = this.#options;
+    const { store, owner, leaseMs } = this.#options;
     // The claim hands out at most the oldest unsent row of each conversation, so rows run in order.
-    const rows = await store.outbox.claim(owner, [...adapters.keys()], leaseMs, 64);
+    const rows = await store.outbox.claim(owner, this.#options.scope, leaseMs, 64);
     for (const row of rows) {
       const delivery = this.#deliver(row)
         .catch((error: unknown) => this.#options.logger.error({ err: error, outbox: row.id }, "delivery crashed"))

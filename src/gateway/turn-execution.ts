@@ -48,18 +48,26 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     replyToMessageId: lastInbound?.platformMessageId ?? null,
   };
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
-  const preview = adapter.limits.previews
-    ? new PreviewStreamer({
-        adapter,
-        conversationKey: session.conversationKey,
-        clock,
-        logger,
-        onPreview: async (messageId, text) => {
-          await store.queue.setPreview(turn.id, messageId, text);
-          faultPoint("mid-stream");
-        },
-      })
-    : undefined;
+  const stream = adapter.openStream?.(session.conversationKey);
+  let streamOpen = stream !== undefined;
+  const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
+    if (!stream || !streamOpen) return undefined;
+    streamOpen = false;
+    return stream.finish(outcome);
+  };
+  const preview =
+    !stream && adapter.limits.previews
+      ? new PreviewStreamer({
+          adapter,
+          conversationKey: session.conversationKey,
+          clock,
+          logger,
+          onPreview: async (messageId, text) => {
+            await store.queue.setPreview(turn.id, messageId, text);
+            faultPoint("mid-stream");
+          },
+        })
+      : undefined;
   const typing = keepTyping(adapter, session.conversationKey);
   let partial = "";
   try {
@@ -78,20 +86,35 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
               })),
           }
         : {}),
-      answer: async () => {
+      answer: async (outcome) => {
         await preview?.close();
-        return { ...route, ...(preview?.messageId ? { editMessageId: preview.messageId } : {}) };
+        const streamedAs = await endStream(outcome);
+        return {
+          ...route,
+          ...(preview?.messageId ? { editMessageId: preview.messageId } : {}),
+          ...(streamedAs ? { deliveredAs: streamedAs } : {}),
+        };
       },
     })) {
       if (event.type === "text") {
         partial += event.delta;
         preview?.push(event.delta);
+        stream?.append(event.delta);
         if (!preview) faultPoint("mid-stream");
       } else if (event.type === "step") {
         partial = "";
       } else if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
         await preview?.close();
-        await endCancelled(store, claimed, route, signal.reason, partial.trim(), preview?.messageId);
+        await endStream("cancelled");
+        await endCancelled(
+          store,
+          claimed,
+          route,
+          signal.reason,
+          partial.trim(),
+          preview?.messageId,
+          stream !== undefined,
+        );
       } else if (event.type === "error") {
         logger.warn({ turn: turn.id, code: event.error.code, error: event.error.message }, "turn failed");
       }
@@ -99,6 +122,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   } finally {
     clearInterval(typing);
     await preview?.close();
+    await endStream("cancelled");
   }
 }
 
@@ -151,17 +175,18 @@ async function endCancelled(
   reason: unknown,
   partial: string,
   previewId: string | undefined,
+  streamed: boolean,
 ): Promise<void> {
   const kind = reason instanceof CancelRequest ? reason.kind : "shutdown";
   if (kind === "shutdown") throw new TurnLeftRunning("left for the next start");
   const label = kind === "stop" ? "stopped" : "interrupted";
   const shown = previewId ? { editMessageId: previewId } : {};
-  const answer: NewOutbox | undefined =
-    kind === "stop"
-      ? { ...route, ...shown, kind: "notice", text: partial ? `${partial}\n\n(${label})` : "Stopped." }
-      : previewId
-        ? { ...route, ...shown, kind: "edit", text: `${partial}\n\n(${label})` }
-        : undefined;
+  // What people saw stays, marked: an edited preview, or a line after a natively streamed answer.
+  let answer: NewOutbox | undefined;
+  if (streamed) answer = { ...route, kind: "notice", text: `(${label})` };
+  else if (kind === "stop") {
+    answer = { ...route, ...shown, kind: "notice", text: partial ? `${partial}\n\n(${label})` : "Stopped." };
+  } else if (previewId) answer = { ...route, ...shown, kind: "edit", text: `${partial}\n\n(${label})` };
   await store.turns.finish(claimed.turn.id, kind === "stop" ? "cancelled" : "interrupted", {
     error: label,
     entries: partial ? [{ kind: "assistant", content: `${partial}\n\n[${label} by the user]` }] : [],

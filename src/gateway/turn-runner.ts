@@ -30,7 +30,7 @@ export interface StoredTurnInput {
   triggerName?: string | null;
   takeSteering?: () => Promise<ChatMessage[]>;
   /** Where the answer goes, asked for when the turn completes (a preview may have become its first part). */
-  answer?: () => Promise<AnswerRoute>;
+  answer?: (outcome: "completed" | "failed") => Promise<AnswerRoute>;
 }
 
 /** A turn event, plus the id of the stored turn once it exists. */
@@ -96,7 +96,9 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
       await store.turns.finish(turnId, "completed", {
         entries: finalStep,
         usage: ledger(),
-        ...(input.answer ? { answer: { ...(await input.answer()), sessionId: session.id, kind: "answer", text } } : {}),
+        ...(input.answer
+          ? { answer: { ...(await input.answer("completed")), sessionId: session.id, kind: "answer", text } }
+          : {}),
       });
     } else if (event.type === "error" && event.error.code !== "MODEL_ABORTED") {
       const hasUsage = usage.promptTokens + usage.completionTokens > 0;
@@ -106,7 +108,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
         ...(input.answer
           ? {
               answer: {
-                ...(await input.answer()),
+                ...(await input.answer("failed")),
                 sessionId: session.id,
                 kind: "error",
                 text: `Sorry, I could not answer: ${event.error.message}. Send your message again to retry.`,

@@ -4,7 +4,7 @@ import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
-import type { ClaimedTurn, Session } from "../store/types.js";
+import type { ClaimedTurn, Session, WorkScope } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
 import { CancelRequest, executeTurn, TurnLeftRunning } from "./turn-execution.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -13,6 +13,8 @@ export interface TurnSchedulerOptions {
   runner: TurnRunnerDeps;
   experts: ExpertRegistry;
   adapters: ReadonlyMap<string, ChannelAdapter>;
+  /** The turns this process runs: its channels' (or one conversation's). */
+  scope: WorkScope;
   owner: string;
   clock: Clock;
   logger: Logger;
@@ -112,19 +114,19 @@ export class TurnScheduler {
   }
 
   async #tick(): Promise<void> {
-    const { owner, leaseMs, adapters, maxTurns } = this.#options;
+    const { owner, leaseMs, maxTurns } = this.#options;
     for (const request of await this.store.queue.cancelRequests(owner)) {
       const run = this.#running.get(request.turnId);
       if (run && !run.abort.signal.aborted) run.abort.abort(new CancelRequest(request.kind));
     }
-    const channels = [...adapters.keys()];
+    const { scope } = this.#options;
     const free = () => maxTurns - this.#running.size;
-    for (const turnId of await this.store.queue.abandoned(channels)) {
+    for (const turnId of await this.store.queue.abandoned(scope)) {
       if (free() <= 0) return;
       const claimed = await this.store.queue.reclaim(turnId, owner, leaseMs);
       if (claimed) this.#launch(claimed);
     }
-    for (const sessionId of await this.store.queue.ready(channels, free())) {
+    for (const sessionId of await this.store.queue.ready(scope, free())) {
       if (free() <= 0) return;
       const session = await this.store.sessions.get(sessionId);
       if (!session) continue;

@@ -1,7 +1,8 @@
 import type { Clock } from "../ids.js";
 import { type Db, statementCache } from "./database.js";
 import { type OutboxDbRow, toOutbox } from "./inbound-rows.js";
-import type { NewOutbox, OutboxRow } from "./types.js";
+import type { NewOutbox, OutboxRow, WorkScope } from "./types.js";
+import { scopeParams, scopeSql } from "./work-scope.js";
 
 /** Replies waiting to go out: claimed with a lease, delivered part by part, in order per conversation. */
 export class SqliteOutboxStore {
@@ -22,8 +23,9 @@ export class SqliteOutboxStore {
     this.#now = now;
     this.#insert = this.#sql(
       `INSERT INTO outbox (session_id, turn_id, channel, conversation_key, kind, text, reply_to_message_id,
-         edit_message_id, next_attempt_at, created_at)
-       VALUES (@sessionId, @turnId, @channel, @conversationKey, @kind, @text, @replyTo, @editId, @now, @now)`,
+         edit_message_id, next_attempt_at, created_at, state, platform_message_ids, delivered_at)
+       VALUES (@sessionId, @turnId, @channel, @conversationKey, @kind, @text, @replyTo, @editId, @now, @now,
+         @state, @parts, @deliveredAt)`,
     );
     this.#recordPart = this.#sql("UPDATE outbox SET platform_message_ids = ? WHERE id = ?");
     this.#remember = this.#sql(
@@ -54,6 +56,9 @@ export class SqliteOutboxStore {
       replyTo: row.replyToMessageId ?? null,
       editId: row.editMessageId ?? null,
       now: this.#now(),
+      state: row.deliveredAs ? "delivered" : "pending",
+      parts: JSON.stringify(row.deliveredAs ? [row.deliveredAs] : []),
+      deliveredAt: row.deliveredAs ? this.#now() : null,
     });
     return Number(result.lastInsertRowid);
   }
@@ -67,13 +72,12 @@ export class SqliteOutboxStore {
    * conversation, so a later reply never overtakes an earlier one. Rows left
    * `sending` by a process whose lease expired come back flagged `recovered`.
    */
-  async claim(owner: string, channels: readonly string[], leaseMs: number, limit: number): Promise<OutboxRow[]> {
-    if (channels.length === 0) return [];
+  async claim(owner: string, scope: WorkScope, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    if (scope.channels.length === 0) return [];
     const now = this.#now();
-    const marks = channels.map(() => "?").join(", ");
     const due = this.#sql<unknown[], OutboxDbRow>(
       `SELECT o.* FROM outbox o
-       WHERE o.state IN ('pending', 'sending') AND o.channel IN (${marks})
+       WHERE o.state IN ('pending', 'sending') AND ${scopeSql(scope, "o")}
          AND ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'sending' AND o.lease_until < ?))
          AND NOT EXISTS (
            SELECT 1 FROM outbox p WHERE p.conversation_key = o.conversation_key AND p.id < o.id
@@ -81,13 +85,13 @@ export class SqliteOutboxStore {
        ORDER BY o.id LIMIT ?`,
     );
     // Look first without a write lock: most polls find nothing.
-    if (due.all(...channels, now, now, limit).length === 0) return [];
+    if (due.all(...scopeParams(scope), now, now, limit).length === 0) return [];
     const take = this.#sql(
       "UPDATE outbox SET state = 'sending', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?",
     );
     return this.#db
       .transaction(() =>
-        due.all(...channels, now, now, limit).map((row) => {
+        due.all(...scopeParams(scope), now, now, limit).map((row) => {
           take.run(owner, now + leaseMs, row.id);
           return toOutbox({ ...row, attempts: row.attempts + 1 }, row.state === "sending");
         }),

@@ -5,7 +5,17 @@ import type { SqliteOutboxStore } from "./outbox-store.js";
 import { type SessionRow, toSession } from "./rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
-import type { AcceptOutcome, ClaimedTurn, InboundRow, NewInbound, NewOutbox, NewSession, Session } from "./types.js";
+import type {
+  AcceptOutcome,
+  ClaimedTurn,
+  InboundRow,
+  NewInbound,
+  NewOutbox,
+  NewSession,
+  Session,
+  WorkScope,
+} from "./types.js";
+import { scopeParams, scopeSql } from "./work-scope.js";
 
 class Duplicate extends Error {}
 
@@ -162,14 +172,14 @@ export class SqliteQueueStore {
   }
 
   /** Sessions of these channels with queued messages and no running turn, oldest message first. */
-  async ready(channels: readonly string[], limit: number): Promise<string[]> {
-    if (channels.length === 0 || limit <= 0) return [];
+  async ready(scope: WorkScope, limit: number): Promise<string[]> {
+    if (scope.channels.length === 0 || limit <= 0) return [];
     const rows = this.#sql<unknown[], { session_id: string }>(
       `SELECT i.session_id FROM inbound i
-         WHERE i.state = 'queued' AND i.channel IN (${channels.map(() => "?").join(", ")})
-           AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.session_id = i.session_id AND t.state = 'running')
-         GROUP BY i.session_id ORDER BY MIN(i.id) LIMIT ?`,
-    ).all(...channels, limit);
+       WHERE i.state = 'queued' AND ${scopeSql(scope, "i")}
+         AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.session_id = i.session_id AND t.state = 'running')
+       GROUP BY i.session_id ORDER BY MIN(i.id) LIMIT ?`,
+    ).all(...scopeParams(scope), limit);
     return rows.map((row) => row.session_id);
   }
 
@@ -355,14 +365,13 @@ export class SqliteQueueStore {
   }
 
   /** Running turns of these channels whose lease ran out: their process died. */
-  async abandoned(channels: readonly string[]): Promise<number[]> {
-    if (channels.length === 0) return [];
+  async abandoned(scope: WorkScope): Promise<number[]> {
+    if (scope.channels.length === 0) return [];
     const rows = this.#sql<unknown[], { id: number }>(
       `SELECT t.id FROM turns t JOIN sessions s ON s.id = t.session_id
-         WHERE t.state = 'running' AND t.lease_until IS NOT NULL AND t.lease_until < ?
-           AND s.channel IN (${channels.map(() => "?").join(", ")})
-         ORDER BY t.id`,
-    ).all(this.#now(), ...channels);
+       WHERE t.state = 'running' AND t.lease_until IS NOT NULL AND t.lease_until < ? AND ${scopeSql(scope, "s")}
+       ORDER BY t.id`,
+    ).all(this.#now(), ...scopeParams(scope));
     return rows.map((row) => row.id);
   }
 

@@ -183,6 +183,8 @@ export interface NewOutbox {
   text: string;
   replyToMessageId?: string | null;
   editMessageId?: string | null;
+  /** Already shown by a native stream as this message: stored as delivered, never sent. */
+  deliveredAs?: string | null;
 }
 
 /** A turn claimed by this process, with the inbound messages it answers. */
@@ -194,4 +196,10 @@ export interface ClaimedTurn {
   resumed: boolean;
   previewMessageId: string | null;
   previewText: string | null;
+}
+
+/** What one process works on: its channels' rows, or only one conversation (a terminal chat). */
+export interface WorkScope {
+  channels: readonly string[];
+  conversationKey?: string;
 }

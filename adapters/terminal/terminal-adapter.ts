@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { createInterface, type Interface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import type {
+  ChannelAdapter,
+  ChannelHost,
+  ChannelLimits,
+  ChannelStatus,
+  ChannelStream,
+  OutboundMessage,
+} from "../../src/gateway/channel.js";
+
+export interface TerminalOptions {
+  input: Readable;
+  output: Writable;
+  /** The one conversation this terminal is: `cli:<session id>`. */
+  conversationKey: string;
+  /** The local user's display name. */
+  userName: string;
+  /** Standard input ended (Ctrl-D, or the end of piped input). */
+  onInputEnd: () => void;
+}
+
+/**
+ * The terminal as a channel (`gateway chat`): every line typed is a message,
+ * answers stream as they are written, commands start with `/`. Typing while
+ * an answer streams queues the line like any chat message.
+ */
+export class TerminalAdapter implements ChannelAdapter {
+  readonly name = "cli";
+  readonly limits: ChannelLimits = {
+    maxMessageLength: 100_000,
+    editIntervalMs: 0,
+    sendIntervalMs: 0,
+    format: "markdown",
+    previews: false,
+    commandPrefix: "/",
+    access: "open",
+  };
+  readonly #options: TerminalOptions;
+  #readline: Interface | undefined;
+  #state: ChannelStatus = { state: "stopped" };
+  #nextId = 1;
+  /** Lines are taken one after another, so replies come in the order things were typed. */
+  #intake: Promise<unknown> = Promise.resolve();
+
+  constructor(options: TerminalOptions) {
+    this.#options = options;
+  }
+
+  async start(host: ChannelHost): Promise<void> {
+    const { input, output, conversationKey, userName } = this.#options;
+    const interactive = (input as { isTTY?: boolean }).isTTY === true;
+    this.#readline = createInterface({
+      input,
+      ...(interactive ? { output, prompt: "> " } : {}),
+      terminal: interactive,
+    });
+    this.#readline.on("line", (line) => {
+      const text = line.trim();
+      if (text === "") return;
+      this.#intake = this.#intake.then(() =>
+        host
+          .accept({
+            channel: this.name,
+            conversationKey,
+            sender: { id: "local", name: userName },
+            text,
+            addressed: true,
+            deliveryKeys: [`cli:line:${randomUUID()}`],
+            chat: { id: conversationKey, group: false },
+          })
+          .catch((error: unknown) => this.#write(`error: ${(error as Error).message}\n`)),
+      );
+    });
+    this.#readline.on("close", () => this.#options.onInputEnd());
+    this.#state = { state: "running" };
+    this.#prompt();
+  }
+
+  async stop(): Promise<void> {
+    this.#readline?.close();
+    this.#state = { state: "stopped" };
+  }
+
+  status(): ChannelStatus {
+    return this.#state;
+  }
+
+  async send(message: OutboundMessage): Promise<{ messageId: string }> {
+    this.#write(`${message.text}\n`);
+    this.#prompt();
+    return { messageId: `t${this.#nextId++}` };
+  }
+
+  async edit(_conversationKey: string, _messageId: string, text: string): Promise<void> {
+    this.#write(`${text}\n`);
+  }
+
+  async delete(): Promise<void> {}
+
+  openStream(): ChannelStream {
+    return {
+      append: (delta) => this.#write(delta),
+      finish: async (outcome) => {
+        this.#write("\n");
+        this.#prompt();
+        return outcome === "completed" ? `t${this.#nextId++}` : undefined;
+      },
+    };
+  }
+
+  #write(text: string): void {
+    this.#options.output.write(text);
+  }
+
+  #prompt(): void {
+    if (this.#state.state === "running") this.#readline?.prompt(true);
+  }
+}

@@ -1,0 +1,99 @@
+import { userInfo } from "node:os";
+import { UsageError } from "../errors.js";
+import { Gateway } from "../gateway/gateway.js";
+import { HttpServer } from "../http/http-server.js";
+import { systemClock } from "../ids.js";
+import { createLogger } from "../logger.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
+import type { Session } from "../store/types.js";
+import { createTerminalAdapter } from "./composition-root.js";
+import { type AgentRuntime, createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+
+export interface ChatOptions {
+  expert?: string;
+  session?: string;
+}
+
+/**
+ * `gateway chat`: a conversation in the terminal through the same core as
+ * every channel — queue, modes, commands, streaming. It works on its own
+ * conversation only, so it runs beside `gateway start` on the same database.
+ */
+export async function chatCommand(options: ChatOptions): Promise<number> {
+  const runtime = createAgentRuntime();
+  const logger = createLogger(runtime.config.logLevel === "info" ? "warn" : runtime.config.logLevel);
+  const store = openConfiguredStore(runtime.config);
+  try {
+    const session = await pickSession(store, runtime, options);
+    let inputEnded: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => {
+      inputEnded = resolve;
+    });
+    const gateway = new Gateway({
+      config: runtime.config,
+      store,
+      runner: turnDeps(runtime, store),
+      experts: runtime.experts,
+      adapters: [
+        createTerminalAdapter({
+          input: process.stdin,
+          output: process.stdout,
+          conversationKey: session.conversationKey,
+          userName: userInfo().username,
+          onInputEnd: () => inputEnded(),
+        }),
+      ],
+      http: new HttpServer(logger),
+      logger,
+      clock: systemClock,
+      onlyConversation: session.conversationKey,
+      pollMs: 100,
+    });
+    process.stderr.write(
+      `chat-gateway · session ${session.id} · Expert ${session.expert} · /help for commands, Ctrl-D to leave\n`,
+    );
+    await gateway.start();
+    await Promise.race([ended, new Promise<void>((resolve) => process.once("SIGINT", () => resolve()))]);
+    // Piped input: answer everything that was typed before leaving.
+    await untilIdle(store, session.conversationKey);
+    await gateway.stop(2000);
+    process.stderr.write(`session ${session.id} saved; continue it with: gateway chat --session ${session.id}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: ChatOptions): Promise<Session> {
+  if (options.session !== undefined) {
+    const session = await store.sessions.resolve(options.session);
+    if (session.channel !== "cli") {
+      throw new UsageError(`session ${session.id} belongs to ${session.channel}; only CLI sessions continue here`);
+    }
+    if (options.expert) await store.sessions.setExpert(session.id, runtime.experts.require(options.expert).name);
+    return store.sessions.makeCurrent(session.id);
+  }
+  const expert = runtime.experts.require(options.expert ?? "default");
+  return store.sessions.create({
+    channel: "cli",
+    conversationKey: (id) => `cli:${id}`,
+    expert: expert.name,
+    origin: "cli",
+    owner: "cli:local",
+    title: null,
+  });
+}
+
+async function untilIdle(store: SqliteStore, conversationKey: string): Promise<void> {
+  for (;;) {
+    const current = await store.sessions.current(conversationKey);
+    const waiting = current
+      ? (await store.queue.queued(current.id)).length > 0 || (await store.queue.isRunning(current.id))
+      : false;
+    const unsent = (await store.outbox.list({ conversationKey })).some(
+      (row) => row.state === "pending" || row.state === "sending",
+    );
+    if (!waiting && !unsent) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

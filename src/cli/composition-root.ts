@@ -1,0 +1,31 @@
+import type { Readable, Writable } from "node:stream";
+import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
+import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
+import type { Config } from "../config/config.js";
+import type { ChannelAdapter } from "../gateway/channel.js";
+import type { Logger } from "../logger.js";
+
+/**
+ * The one place in `src/` that knows the adapters: it builds the channels the
+ * configuration enables. Everything else sees only the ChannelAdapter interface.
+ */
+export function createChannelAdapters(config: Config, logger: Logger): ChannelAdapter[] {
+  const adapters: ChannelAdapter[] = [];
+  if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  if (adapters.length === 0) {
+    logger.warn(
+      "no channel is configured: set TELEGRAM_BOT_TOKEN for Telegram, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; /healthz keeps serving, and `gateway chat` talks to an Expert in the terminal",
+    );
+  }
+  return adapters;
+}
+
+export function createTerminalAdapter(options: {
+  input: Readable;
+  output: Writable;
+  conversationKey: string;
+  userName: string;
+  onInputEnd: () => void;
+}): ChannelAdapter {
+  return new TerminalAdapter(options);
+}
