@@ -7,7 +7,7 @@ import { createLogger } from "../logger.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { createTerminalAdapter } from "./composition-root.js";
-import { type AgentRuntime, createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";
 
 export interface ChatOptions {
   expert?: string;
@@ -73,15 +73,7 @@ async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: C
     if (options.expert) await store.sessions.setExpert(session.id, runtime.experts.require(options.expert).name);
     return store.sessions.makeCurrent(session.id);
   }
-  const expert = runtime.experts.require(options.expert ?? "default");
-  return store.sessions.create({
-    channel: "cli",
-    conversationKey: (id) => `cli:${id}`,
-    expert: expert.name,
-    origin: "cli",
-    owner: "cli:local",
-    title: null,
-  });
+  return createCliSession(store, runtime.experts.require(options.expert ?? "default").name, null);
 }
 
 async function untilIdle(store: SqliteStore, conversationKey: string): Promise<void> {

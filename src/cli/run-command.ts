@@ -6,7 +6,7 @@ import { systemClock } from "../ids.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { oneLine, printJson } from "./output.js";
-import { type AgentRuntime, createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";
 
 export interface RunOptions {
   prompt: string;
@@ -69,14 +69,7 @@ async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: R
     return session;
   }
   const expert = runtime.experts.require(options.expert ?? "default");
-  return store.sessions.create({
-    channel: "cli",
-    conversationKey: (id) => `cli:${id}`,
-    expert: expert.name,
-    origin: "cli",
-    owner: "cli:local",
-    title: oneLine(options.prompt, 60),
-  });
+  return createCliSession(store, expert.name, oneLine(options.prompt, 60));
 }
 
 function ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {

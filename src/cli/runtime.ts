@@ -8,6 +8,7 @@ import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
 import { openStore, type SqliteStore } from "../store/sqlite-store.js";
+import type { Session } from "../store/types.js";
 
 /** What commands that run turns need, built from the configuration once. */
 export interface AgentRuntime {
@@ -39,4 +40,16 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
 
 export function openConfiguredStore(config: Config): SqliteStore {
   return openStore(config.db);
+}
+
+/** A new terminal session, keyed `cli:<its id>`, owned by the local user. */
+export function createCliSession(store: SqliteStore, expert: string, title: string | null): Promise<Session> {
+  return store.sessions.create({
+    channel: "cli",
+    conversationKey: (id) => `cli:${id}`,
+    expert,
+    origin: "cli",
+    owner: "cli:local",
+    title,
+  });
 }

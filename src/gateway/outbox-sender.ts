@@ -5,6 +5,7 @@ import type { OutboxRow, WorkScope } from "../store/types.js";
 import { type ChannelAdapter, ChannelError } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
 import { splitMessage } from "./message-splitter.js";
+import { PollLoop } from "./poll-loop.js";
 
 export interface OutboxSenderOptions {
   store: Store;
@@ -36,54 +37,25 @@ export class OutboxSender {
   readonly #lastSent = new Map<string, number>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #rateLimitWaits = new Map<number, number>();
-  #timer: NodeJS.Timeout | undefined;
-  #ticking = false;
-  #current: Promise<void> = Promise.resolve();
-  #again = false;
-  #scheduled = false;
-  #stopped = true;
+  readonly #loop: PollLoop;
 
   constructor(options: OutboxSenderOptions) {
     this.#options = options;
+    this.#loop = new PollLoop({
+      tick: () => this.#tick(),
+      pollMs: options.pollMs ?? 250,
+      logger: options.logger,
+      name: "outbox",
+    });
   }
 
   start(): void {
-    this.#stopped = false;
-    this.wake();
+    this.#loop.start();
   }
 
   /** Looks for work now (after a row was written). */
   wake(): void {
-    if (this.#stopped || this.#scheduled) return;
-    // Coalesce a burst of wakes (many messages at once) into one look at the database.
-    this.#scheduled = true;
-    clearTimeout(this.#timer);
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#runTick();
-    });
-  }
-
-  #runTick(): void {
-    if (this.#stopped) return;
-    if (this.#ticking) {
-      this.#again = true;
-      return;
-    }
-    this.#ticking = true;
-    this.#current = this.#tick()
-      .then(() => undefined)
-      .catch((error: unknown) => this.#options.logger.error({ err: error }, "outbox tick failed"))
-      .finally(() => {
-        this.#ticking = false;
-        if (this.#stopped) return;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        } else {
-          this.#timer = setTimeout(() => this.wake(), this.#options.pollMs ?? 250);
-        }
-      });
+    this.#loop.wake();
   }
 
   /**
@@ -92,12 +64,10 @@ export class OutboxSender {
    * nothing is left or `graceMs` is over. The rest waits in the database.
    */
   async stop(graceMs = 5000): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
     const deadline = Date.now() + graceMs;
     const timeLeft = () =>
       new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
-    await this.#current;
+    await this.#loop.stop();
     while (Date.now() < deadline) {
       const claimed = await this.#tick().catch(() => 0);
       await Promise.race([Promise.allSettled([...this.#inFlight]), timeLeft()]);

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, Session, WorkScope } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
+import { PollLoop } from "./poll-loop.js";
 import { CancelRequest, executeTurn, TurnLeftRunning } from "./turn-execution.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
 
@@ -38,15 +39,17 @@ export class TurnScheduler {
   readonly #options: TurnSchedulerOptions;
   readonly #queue: PQueue;
   readonly #running = new Map<number, { sessionId: string; abort: AbortController }>();
-  #timer: NodeJS.Timeout | undefined;
-  #ticking = false;
-  #again = false;
-  #scheduled = false;
-  #stopped = true;
+  readonly #loop: PollLoop;
 
   constructor(options: TurnSchedulerOptions) {
     this.#options = options;
     this.#queue = new PQueue({ concurrency: options.maxTurns });
+    this.#loop = new PollLoop({
+      tick: () => this.#tick(),
+      pollMs: options.pollMs ?? 500,
+      logger: options.logger,
+      name: "scheduler",
+    });
   }
 
   get store(): Store {
@@ -58,41 +61,12 @@ export class TurnScheduler {
   }
 
   start(): void {
-    this.#stopped = false;
-    this.wake();
+    this.#loop.start();
   }
 
-  /** Looks for work now (a message was accepted, a turn ended). */
+  /** Looks for work now (a message was accepted, a turn ended, a cancel was asked for). */
   wake(): void {
-    if (this.#stopped || this.#scheduled) return;
-    // Coalesce a burst of wakes (many messages at once) into one look at the database.
-    this.#scheduled = true;
-    clearTimeout(this.#timer);
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#runTick();
-    });
-  }
-
-  #runTick(): void {
-    if (this.#stopped) return;
-    if (this.#ticking) {
-      this.#again = true;
-      return;
-    }
-    this.#ticking = true;
-    this.#tick()
-      .catch((error: unknown) => this.#options.logger.error({ err: error }, "scheduler tick failed"))
-      .finally(() => {
-        this.#ticking = false;
-        if (this.#stopped) return;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        } else {
-          this.#timer = setTimeout(() => this.wake(), this.#options.pollMs ?? 500);
-        }
-      });
+    this.#loop.wake();
   }
 
   /**
@@ -100,8 +74,7 @@ export class TurnScheduler {
    * rest are cancelled and stay in the database for the next process.
    */
   async stop(graceMs: number): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    await this.#loop.stop();
     const idle = this.#queue.onIdle();
     const timedOut = await Promise.race([
       idle.then(() => false),
