@@ -3,7 +3,7 @@ import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
-import type { ClaimedTurn, NewOutbox } from "../store/types.js";
+import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
 import { PreviewStreamer } from "./preview-streamer.js";
@@ -70,6 +70,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       : undefined;
   const typing = keepTyping(adapter, session.conversationKey);
   let partial = "";
+  let usage: UsageEntry | undefined;
   try {
     for await (const event of runStoredTurn(runner, {
       session,
@@ -103,18 +104,27 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         if (!preview) faultPoint("mid-stream");
       } else if (event.type === "step") {
         partial = "";
+      } else if (event.type === "usage") {
+        usage = {
+          sessionId: session.id,
+          turnId: turn.id,
+          expert: expert.name,
+          model: expert.model,
+          userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
+          promptTokens: event.promptTokens,
+          completionTokens: event.completionTokens,
+          estimated: event.estimated,
+        };
       } else if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
         await preview?.close();
         await endStream("cancelled");
-        await endCancelled(
-          store,
-          claimed,
-          route,
-          signal.reason,
-          partial.trim(),
-          preview?.messageId,
-          stream !== undefined,
-        );
+        await endCancelled(store, claimed, route, signal.reason, {
+          partial: partial.trim(),
+          previewId: preview?.messageId,
+          streamed: stream !== undefined,
+          maxLength: adapter.limits.maxMessageLength,
+          usage,
+        });
       } else if (event.type === "error") {
         logger.warn({ turn: turn.id, code: event.error.code, error: event.error.message }, "turn failed");
       }
@@ -138,7 +148,11 @@ async function resume(
     await store.outbox.enqueue({
       ...route,
       kind: "edit",
-      text: `${(claimed.previewText ?? "").replace(/ …$/, "")}\n\n(interrupted)`,
+      text: marked(
+        (claimed.previewText ?? "").replace(/ …$/, ""),
+        "interrupted",
+        context.adapter.limits.maxMessageLength,
+      ),
       editMessageId: claimed.previewMessageId,
     });
     await store.queue.setPreview(turn.id, null, null);
@@ -173,25 +187,31 @@ async function endCancelled(
   claimed: ClaimedTurn,
   route: Omit<NewOutbox, "kind" | "text">,
   reason: unknown,
-  partial: string,
-  previewId: string | undefined,
-  streamed: boolean,
+  shown: {
+    partial: string;
+    previewId: string | undefined;
+    streamed: boolean;
+    maxLength: number;
+    usage: UsageEntry | undefined;
+  },
 ): Promise<void> {
   const kind = reason instanceof CancelRequest ? reason.kind : "shutdown";
   if (kind === "shutdown") throw new TurnLeftRunning("left for the next start");
   const label = kind === "stop" ? "stopped" : "interrupted";
-  const shown = previewId ? { editMessageId: previewId } : {};
+  const { partial, previewId, streamed, maxLength, usage } = shown;
+  const edit = previewId ? { editMessageId: previewId } : {};
   // What people saw stays, marked: an edited preview, or a line after a natively streamed answer.
   let answer: NewOutbox | undefined;
   if (streamed) answer = { ...route, kind: "notice", text: `(${label})` };
   else if (kind === "stop") {
-    answer = { ...route, ...shown, kind: "notice", text: partial ? `${partial}\n\n(${label})` : "Stopped." };
-  } else if (previewId) answer = { ...route, ...shown, kind: "edit", text: `${partial}\n\n(${label})` };
+    answer = { ...route, ...edit, kind: "notice", text: partial ? marked(partial, label, maxLength) : "Stopped." };
+  } else if (previewId) answer = { ...route, ...edit, kind: "edit", text: marked(partial, label, maxLength) };
   await store.turns.finish(claimed.turn.id, kind === "stop" ? "cancelled" : "interrupted", {
     error: label,
     entries: partial ? [{ kind: "assistant", content: `${partial}\n\n[${label} by the user]` }] : [],
     inbound: kind === "stop" ? "answered" : "queued",
     ...(answer ? { answer } : {}),
+    ...(usage ? { usage } : {}),
   });
 }
 
@@ -202,4 +222,11 @@ function keepTyping(adapter: ChannelAdapter, conversationKey: string): NodeJS.Ti
   };
   show();
   return setInterval(show, TYPING_EVERY_MS);
+}
+
+/** Partial output ending in "(label)", cut so that it still fits in one message (an edit is never split). */
+function marked(partial: string, label: string, maxLength: number): string {
+  const suffix = `\n\n(${label})`;
+  const room = maxLength - suffix.length;
+  return `${partial.length > room ? `${partial.slice(0, room - 1)}…` : partial}${suffix}`;
 }

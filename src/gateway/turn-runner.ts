@@ -6,7 +6,7 @@ import type { Tool } from "../agent/tools.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
 import type { Store } from "../store/store.js";
-import type { NewOutbox, NewTranscriptEntry, Session } from "../store/types.js";
+import type { NewOutbox, NewTranscriptEntry, Session, UsageEntry } from "../store/types.js";
 import { faultPoint } from "./fault-points.js";
 
 export interface TurnRunnerDeps {
@@ -136,11 +136,27 @@ export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnIn
   });
   yield { type: "turn", turnId: turn.id };
   let ended = false;
+  let usage: UsageEntry | undefined;
   try {
     for await (const event of runStoredTurn(deps, { ...input, turnId: turn.id })) {
       if (event.type === "done" || event.type === "error") ended = true;
+      if (event.type === "usage") {
+        usage = {
+          sessionId: input.session.id,
+          turnId: turn.id,
+          expert: input.expert.name,
+          model: input.expert.model,
+          userId: input.userId ?? null,
+          promptTokens: event.promptTokens,
+          completionTokens: event.completionTokens,
+          estimated: event.estimated,
+        };
+      }
       if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
-        await deps.store.turns.finish(turn.id, "cancelled", { error: event.error.message });
+        await deps.store.turns.finish(turn.id, "cancelled", {
+          error: event.error.message,
+          ...(usage ? { usage } : {}),
+        });
       }
       yield event;
     }

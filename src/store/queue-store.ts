@@ -268,7 +268,8 @@ export class SqliteQueueStore {
   /** Asks whichever process runs the session's turn to stop or interrupt it. */
   async requestCancel(sessionId: string, kind: "stop" | "interrupt"): Promise<number | undefined> {
     const row = this.#sql<[string, string], { id: number }>(
-      "UPDATE turns SET cancel = ? WHERE session_id = ? AND state = 'running' RETURNING id",
+      // A stop is never turned into an interrupt by a message that arrives after it.
+      "UPDATE turns SET cancel = CASE WHEN cancel = 'stop' THEN 'stop' ELSE ? END WHERE session_id = ? AND state = 'running' RETURNING id",
     ).get(kind, sessionId);
     return row?.id;
   }

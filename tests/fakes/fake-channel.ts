@@ -43,6 +43,8 @@ export interface FakeInbound {
   senderName?: string;
   replyTo?: string;
   addressed?: boolean;
+  /** The chat it was written in (allow lists, bindings, group rules). */
+  chat?: { id: string; teamId?: string; group: boolean };
 }
 
 export interface FakeChannelOptions {
@@ -118,6 +120,7 @@ export class FakeChannel implements ChannelAdapter {
         addressed: message.addressed ?? true,
         platformMessageId: message.id,
         ...(message.replyTo ? { replyToMessageId: message.replyTo } : {}),
+        ...(message.chat ? { chat: message.chat } : {}),
         deliveryKeys: [`${this.name}:message:${message.conv}:${message.id}`],
       });
     } catch (error) {

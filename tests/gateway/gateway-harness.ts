@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { abortableSleep, type RetryPolicy } from "../../src/agent/backoff.js";
 import { builtinTools } from "../../src/agent/builtin-tools.js";
 import { OpenAiModelClient } from "../../src/agent/llm-client.js";
-import type { QueueMode } from "../../src/config/file-schema.js";
+import type { ExpertSettings, QueueMode } from "../../src/config/file-schema.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
+import type { ChannelSections } from "../../src/gateway/bindings.js";
 import type { ChannelAdapter } from "../../src/gateway/channel.js";
 import { Gateway } from "../../src/gateway/gateway.js";
 import { HttpServer } from "../../src/http/http-server.js";
@@ -19,6 +20,20 @@ export interface GatewayTestOptions {
   mode?: QueueMode;
   cap?: number;
   retry?: RetryPolicy;
+  /** Experts besides the built-in `default` (missing fields get the YAML's defaults). */
+  experts?: (Pick<ExpertSettings, "name"> & Partial<ExpertSettings>)[];
+  /** Who may talk to the bot; everyone by default. */
+  access?: { allow: string[]; admins: string[] };
+  /** The YAML's channel sections (bindings, per-channel allow lists). */
+  telegram?: ChannelSections["telegram"];
+  slack?: ChannelSections["slack"];
+  /** Open this database file (e.g. one a CLI child process also uses) instead of a fresh one in `dir`. */
+  dbPath?: string;
+}
+
+/** An Expert of the YAML with its defaults filled in. */
+function expertSettings(expert: Pick<ExpertSettings, "name"> & Partial<ExpertSettings>): ExpertSettings {
+  return { description: "", instructions: "", tools: [], memory: true, ...expert };
 }
 
 /** A clock that runs with real time but can be moved ahead (to skip backoffs). */
@@ -69,7 +84,7 @@ export function userTexts(body: ChatRequestBody | undefined): string[] {
  */
 export class GatewayHarness {
   readonly dir = mkdtempSync(join(tmpdir(), "gw-test-"));
-  readonly dbPath = join(this.dir, "gateway.db");
+  readonly dbPath: string;
   readonly clock = new SkewClock();
   readonly logger = createLogger("silent");
   readonly options: GatewayTestOptions;
@@ -83,6 +98,7 @@ export class GatewayHarness {
   constructor(adapters: ChannelAdapter[], options: GatewayTestOptions = {}) {
     this.adapters = adapters;
     this.options = options;
+    this.dbPath = options.dbPath ?? join(this.dir, "gateway.db");
   }
 
   static async start(adapters: ChannelAdapter[], options: GatewayTestOptions = {}): Promise<GatewayHarness> {
@@ -101,7 +117,7 @@ export class GatewayHarness {
     const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
     const experts = new ExpertRegistry(
       {
-        experts: [],
+        experts: (options.experts ?? []).map(expertSettings),
         model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
       },
       new Set(tools.keys()),
@@ -110,9 +126,9 @@ export class GatewayHarness {
       config: {
         maxTurns: options.maxTurns ?? 4,
         queue: { mode: options.mode ?? "collect", cap: options.cap ?? 10 },
-        access: { allow: ["*"], admins: [] },
-        telegram: {},
-        slack: {},
+        access: options.access ?? { allow: ["*"], admins: [] },
+        telegram: options.telegram ?? {},
+        slack: options.slack ?? {},
       },
       store: this.store,
       runner: {

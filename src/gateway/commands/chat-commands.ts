@@ -97,6 +97,7 @@ export async function runChatCommand(context: CommandContext, command: ParsedCom
 
 function help(prefix: string): string {
   const lines: [string, string][] = [
+    ["help", "this list"],
     ["new [EXPERT]", "start a fresh session"],
     ["sessions", "this conversation's sessions, newest first"],
     ["resume ID", "switch back to an earlier session"],
