@@ -57,7 +57,9 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
     // Piped input: answer everything that was typed before leaving.
     await untilIdle(store, session.conversationKey);
     await gateway.stop(2000);
-    process.stderr.write(`session ${session.id} saved; continue it with: gateway chat --session ${session.id}\n`);
+    // /new or /resume may have moved the conversation to another session.
+    const last = (await store.sessions.current(session.conversationKey))?.id ?? session.id;
+    process.stderr.write(`session ${last} saved; continue it with: gateway chat --session ${last}\n`);
     return 0;
   } finally {
     await store.close();

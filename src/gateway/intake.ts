@@ -8,7 +8,7 @@ import type { Session } from "../store/types.js";
 import { type AccessControl, admissionNotice, principalOf } from "./access-control.js";
 import { bindingFor, type ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from "./channel.js";
-import { runChatCommand } from "./commands/chat-commands.js";
+import { mayChange, runChatCommand } from "./commands/chat-commands.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
 
@@ -63,12 +63,19 @@ export class Intake {
     if (adapter?.limits.access !== "open" && !(await access.admits(message))) return this.#refuse(message, principal);
     const prefix = adapter?.limits.commandPrefix ?? "/";
     const plus = parseExpertPrefix(message.text);
-    const plusExpert = plus && experts.get(plus.expert) ? plus.expert : undefined;
+    const plusKnown = plus && experts.get(plus.expert) ? plus.expert : undefined;
     const command =
       message.command ??
       parseCommand(message.text, prefix) ??
-      (plusExpert && plus?.rest === "" ? { name: "expert", args: plusExpert } : undefined);
+      (plusKnown && plus?.rest === "" ? { name: "expert", args: plusKnown } : undefined);
     if (command) return this.#command(message, principal, prefix, command);
+    let plusExpert = plusKnown;
+    if (plusExpert && message.chat?.group) {
+      const session = await store.sessions.current(message.conversationKey);
+      const viewer = { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) };
+      // Switching a group session's Expert is guarded like `expert NAME`; the text then goes as written.
+      if (!mayChange({ message, session, viewer })) plusExpert = undefined;
+    }
     const binding = bindingFor(this.#options.config, message.channel, message.chat?.id);
     const text = plusExpert ? (plus?.rest ?? "") : message.text;
     const outcome = await store.queue.accept(
@@ -88,7 +95,7 @@ export class Intake {
       {
         session: {
           expert: experts.forSession(plusExpert ?? binding.expert ?? "default").name,
-          origin: "chat",
+          origin: originOf(message),
           owner: principal,
           title: text.replace(/\s+/g, " ").trim().slice(0, 60) || null,
           mode: binding.mode ?? null,
@@ -154,7 +161,7 @@ export class Intake {
               channel: message.channel,
               conversationKey: message.conversationKey,
               expert: experts.get(expert ?? "")?.name ?? experts.forSession(binding.expert ?? "default").name,
-              origin: "chat",
+              origin: originOf(message),
               owner: principal,
               mode: binding.mode ?? null,
             }),
@@ -183,4 +190,9 @@ export class Intake {
     this.#options.onOutbox();
     return { status: "command" };
   }
+}
+
+/** Terminal conversations are CLI sessions (so `run --continue` finds them); the rest are chats. */
+function originOf(message: InboundMessage): "cli" | "chat" {
+  return message.channel === "cli" ? "cli" : "chat";
 }

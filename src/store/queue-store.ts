@@ -71,6 +71,12 @@ export class SqliteQueueStore {
     const now = this.#now();
     this.#addKeys(message.deliveryKeys);
     let session = this.#route(message, defaults);
+    if (session.title === null && message.text.trim() !== "") {
+      // A session made before its first message (a terminal chat, `new`) is named after that message.
+      const title = message.text.replace(/\s+/g, " ").trim().slice(0, 60);
+      this.#sql("UPDATE sessions SET title = ? WHERE id = ?").run(title, session.id);
+      session = { ...session, title };
+    }
     if (message.expert && message.expert !== session.expert) {
       this.#sql("UPDATE sessions SET expert = ?, updated_at = ? WHERE id = ?").run(message.expert, now, session.id);
       session = { ...session, expert: message.expert };

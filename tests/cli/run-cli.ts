@@ -68,11 +68,12 @@ export class CliSandbox {
     return env;
   }
 
-  spawn(args: string[], overrides: EnvOverrides = {}): RunningCli {
+  /** Starts the CLI; with `stdin: "pipe"` the test writes its standard input (`child.stdin`). */
+  spawn(args: string[], overrides: EnvOverrides = {}, options: { stdin?: "ignore" | "pipe" } = {}): RunningCli {
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
       cwd: this.dir,
       env: this.env(overrides),
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";

@@ -11,6 +11,8 @@ export type FakeReply =
       usage?: { prompt_tokens: number; completion_tokens: number } | null;
       reasoning?: string;
       delayMs?: number;
+      /** Stop streaming after this many pieces until `until` settles (the answer is seen mid-stream). */
+      pause?: { afterPieces: number; until: Promise<void> };
     }
   | { kind: "tools"; calls: { name: string; arguments: string; id?: string }[]; text?: string }
   | { kind: "status"; status: number; retryAfter?: string; message?: string }
@@ -141,8 +143,12 @@ export class FakeOpenAi {
     }
     if (reply.reasoning) event({ role: "assistant", reasoning_content: reply.reasoning });
     const pieces = reply.pieces ?? reply.text.match(/[\s\S]{1,4}/g) ?? [];
-    for (const piece of pieces) {
+    for (const [index, piece] of pieces.entries()) {
       if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (reply.pause && index === reply.pause.afterPieces) {
+        await reply.pause.until;
+        if (res.destroyed) return;
+      }
       event({ content: piece });
     }
     event({}, "stop");

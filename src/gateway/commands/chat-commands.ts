@@ -37,14 +37,10 @@ const guarded: ReadonlySet<CommandName> = new Set(["new", "mode", "expert", "arc
 /** Runs a chat command and returns the short reply for the person who sent it. */
 export async function runChatCommand(context: CommandContext, command: ParsedCommand): Promise<string> {
   const name = command.name as CommandName;
-  const { session, viewer, prefix } = context;
-  if (
-    guarded.has(name) &&
-    context.message.chat?.group &&
-    session &&
-    !viewer.admin &&
-    session.owner !== viewer.principal
-  ) {
+  const { session, prefix } = context;
+  // Listing Experts or showing the mode changes nothing, so only the changing forms are guarded.
+  const changes = name === "new" || name === "archive" || command.args !== "";
+  if (guarded.has(name) && changes && !mayChange(context)) {
     return `Only admins and the person who started this session can use ${prefix}${name} here.`;
   }
   switch (name) {
@@ -93,6 +89,12 @@ export async function runChatCommand(context: CommandContext, command: ParsedCom
     case "status":
       return status(context);
   }
+}
+
+/** In group chats, only admins and the session's starter change its Expert, mode or state. */
+export function mayChange(context: Pick<CommandContext, "message" | "session" | "viewer">): boolean {
+  const { message, session, viewer } = context;
+  return !message.chat?.group || !session || viewer.admin || session.owner === viewer.principal;
 }
 
 function help(prefix: string): string {
