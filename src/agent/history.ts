@@ -1,4 +1,5 @@
 import type { TranscriptEntry } from "../store/types.js";
+import { userContent } from "./attachment-content.js";
 import type { ChatMessage, ToolCall } from "./messages.js";
 
 type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
@@ -9,7 +10,7 @@ type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
  * tool call left without a result (the process died while it ran) gets one
  * saying so, because the API rejects unanswered tool calls.
  */
-export function toChatMessages(entries: readonly TranscriptEntry[]): ChatMessage[] {
+export function toChatMessages(entries: readonly TranscriptEntry[], options: { vision: boolean }): ChatMessage[] {
   const messages: ChatMessage[] = [];
   // Names matter only where several people talk to the bot in one conversation.
   const senders = new Set(entries.filter((e) => e.kind === "user").map((e) => e.senderId ?? ""));
@@ -51,10 +52,8 @@ export function toChatMessages(entries: readonly TranscriptEntry[]): ChatMessage
     }
     answerRest();
     if (entry.kind === "user") {
-      messages.push({
-        role: "user",
-        content: withNames && entry.senderName ? `${entry.senderName}: ${entry.content}` : entry.content,
-      });
+      const text = withNames && entry.senderName ? `${entry.senderName}: ${entry.content}` : entry.content;
+      messages.push({ role: "user", content: userContent(text, entry.attachments, options.vision) });
     } else {
       messages.push({ role: "system", content: entry.content });
     }

@@ -13,6 +13,8 @@ export interface Expert {
   temperature: number | undefined;
   mode: QueueMode | undefined;
   memory: boolean;
+  /** The model takes images (`models.<name>.vision` in the YAML). */
+  vision: boolean;
 }
 
 export const DEFAULT_EXPERT = "default";
@@ -31,7 +33,10 @@ export class ExpertRegistry {
    * Builds every Expert, checking that each has a model and names only known
    * tools; throws a {@link ConfigError} naming the Expert otherwise.
    */
-  constructor(config: Pick<Config, "experts" | "model">, toolNames: ReadonlySet<string>) {
+  constructor(
+    config: Pick<Config, "experts" | "model"> & Partial<Pick<Config, "models">>,
+    toolNames: ReadonlySet<string>,
+  ) {
     const settings = [...config.experts];
     if (!settings.some((expert) => expert.name === DEFAULT_EXPERT)) {
       settings.unshift({
@@ -65,6 +70,7 @@ export class ExpertRegistry {
         temperature: expert.temperature,
         mode: expert.mode,
         memory: expert.memory,
+        vision: config.models?.[model]?.vision ?? false,
       });
     }
   }

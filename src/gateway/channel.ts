@@ -82,6 +82,15 @@ export interface OutboundMessage {
   replyToMessageId?: string;
   /** The outbox row this part belongs to, for platforms that can carry it (Slack metadata). */
   outboxId?: number;
+  /** Choices shown under the message where the platform has buttons (Telegram inline keyboards). */
+  buttons?: CommandButton[];
+}
+
+/** A button that runs a chat command for whoever taps it, e.g. `{ label: "Resume s_ab12", command: "resume s_ab12" }`. */
+export interface CommandButton {
+  label: string;
+  /** The command without its prefix: a name and its arguments. */
+  command: string;
 }
 
 /** A reply streamed natively (a terminal; later Slack's chat.startStream) instead of shown by edits. */
@@ -116,6 +125,11 @@ export interface ChannelHost {
   accept(message: InboundMessage): Promise<AcceptResult>;
   /** Mounts a route on the gateway's one HTTP server. */
   route(method: string, path: string, handler: RouteHandler, options?: { bodyLimit?: number }): void;
+  /**
+   * The platform gave a conversation a new address (a Telegram group upgraded to a supergroup):
+   * its sessions, queue and pending replies follow it.
+   */
+  moveConversation(from: string, to: string): Promise<void>;
   logger: Logger;
 }
 
@@ -130,8 +144,13 @@ export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<{ messageId: string }>;
   edit(conversationKey: string, messageId: string, text: string): Promise<void>;
   delete(conversationKey: string, messageId: string): Promise<void>;
-  /** Streams a turn's answer natively; used instead of edited previews when present. */
-  openStream?(conversationKey: string): ChannelStream;
+  /**
+   * Streams a turn's answer natively. Undefined (or no method): this conversation cannot stream
+   * natively, and the core shows edited previews instead when `limits.previews` is on.
+   */
+  openStream?(conversationKey: string): ChannelStream | undefined;
+  /** The least time between two preview edits in this conversation, when it differs by conversation (groups). */
+  editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status). */
   typing?(conversationKey: string): Promise<void>;
   /**

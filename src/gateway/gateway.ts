@@ -135,6 +135,10 @@ export class Gateway {
     const host: ChannelHost = {
       accept: (message) => this.accept(message),
       route: (method, path, handler, options) => http.route(method, path, handler, options),
+      moveConversation: async (from, to) => {
+        await store.sessions.moveConversation(from, to);
+        logger.info({ from, to }, "conversation moved");
+      },
       logger,
     };
     for (const adapter of this.#adapters.values()) {

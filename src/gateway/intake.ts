@@ -8,7 +8,7 @@ import type { Session } from "../store/types.js";
 import { type AccessControl, admissionNotice, principalOf } from "./access-control.js";
 import { bindingFor, type ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from "./channel.js";
-import { mayChange, runChatCommand } from "./commands/chat-commands.js";
+import { type CommandReply, mayChange, runChatCommand } from "./commands/chat-commands.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
 
@@ -146,7 +146,7 @@ export class Intake {
     const { store, experts, access, logger } = this.#options;
     if (!(await store.queue.recordDelivery(message.deliveryKeys))) return { status: "duplicate" };
     const binding = bindingFor(this.#options.config, message.channel, message.chat?.id);
-    let reply: string;
+    let reply: CommandReply;
     try {
       reply = await runChatCommand(
         {
@@ -176,16 +176,17 @@ export class Intake {
       );
     } catch (error) {
       logger.warn({ err: error, command: command.name }, "command failed");
-      reply = `That did not work: ${describeError(error)}`;
+      reply = { text: `That did not work: ${describeError(error)}` };
     }
-    if (message.inlineReply) return { status: "command", reply };
+    if (message.inlineReply) return { status: "command", reply: reply.text };
     await store.outbox.enqueue({
       sessionId: null,
       channel: message.channel,
       conversationKey: message.conversationKey,
       kind: "notice",
-      text: reply,
+      text: reply.text,
       replyToMessageId: message.platformMessageId ?? null,
+      ...(reply.buttons && reply.buttons.length > 0 ? { buttons: reply.buttons } : {}),
     });
     this.#options.onOutbox();
     return { status: "command" };

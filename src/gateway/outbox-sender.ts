@@ -119,8 +119,10 @@ export class OutboxSender {
             id = row.editMessageId;
           } else {
             const reply = index === 0 && row.replyToMessageId ? { replyToMessageId: row.replyToMessageId } : {};
-            id = (await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply }))
-              .messageId;
+            const buttons = index === parts.length - 1 && row.buttons.length > 0 ? { buttons: row.buttons } : {};
+            id = (
+              await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply, ...buttons })
+            ).messageId;
           }
           this.#lastSent.set(row.conversationKey, clock());
           faultPoint("after-send-before-record");

@@ -45,7 +45,7 @@ export type SessionTurnEvent = TurnEvent | { type: "turn"; turnId: number };
 export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInput): AsyncGenerator<TurnEvent> {
   const { store } = deps;
   const { session, expert, turnId } = input;
-  const history = toChatMessages(await store.transcript.list(session.id));
+  const history = toChatMessages(await store.transcript.list(session.id), { vision: expert.vision });
   let usage = { promptTokens: 0, completionTokens: 0, estimated: false };
   let finalStep: NewTranscriptEntry[] = [];
   const ledger = () => ({

@@ -1,4 +1,13 @@
-import type { InboundRow, InboundState, OutboxKind, OutboxRow, OutboxState, Turn, TurnState } from "./types.js";
+import type {
+  InboundRow,
+  InboundState,
+  OutboxButton,
+  OutboxKind,
+  OutboxRow,
+  OutboxState,
+  Turn,
+  TurnState,
+} from "./types.js";
 
 export interface InboundDbRow {
   id: number;
@@ -78,6 +87,7 @@ export interface OutboxDbRow {
   attempts: number;
   next_attempt_at: number;
   platform_message_ids: string;
+  buttons: string | null;
   error: string | null;
   created_at: number;
   lease_until: number | null;
@@ -98,6 +108,7 @@ export function toOutbox(row: OutboxDbRow, recovered = false): OutboxRow {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     sentParts: JSON.parse(row.platform_message_ids) as string[],
+    buttons: row.buttons ? (JSON.parse(row.buttons) as OutboxButton[]) : [],
     error: row.error,
     createdAt: row.created_at,
     recovered,

@@ -245,6 +245,7 @@ export class SqliteQueueStore {
           senderName: row.senderName,
           platformMessageId: row.platformMessageId,
           expert,
+          attachments: row.attachments,
         },
       ]);
       if (entry) copied.run(entry.id, row.id);

@@ -48,6 +48,7 @@ export interface MessageRow {
   platform_message_id: string | null;
   expert: string | null;
   created_at: number;
+  attachments: string | null;
 }
 
 export function toEntry(row: MessageRow): TranscriptEntry {
@@ -66,5 +67,6 @@ export function toEntry(row: MessageRow): TranscriptEntry {
     platformMessageId: row.platform_message_id,
     expert: row.expert,
     createdAt: row.created_at,
+    attachments: row.attachments,
   };
 }

@@ -172,6 +172,22 @@ export class SqliteSessionStore implements SessionRepository {
       .immediate();
   }
 
+  async moveConversation(from: string, to: string): Promise<void> {
+    if (from === to) return;
+    this.#db
+      .transaction(() => {
+        const moving = this.#current.get(from);
+        if (!moving) return;
+        const there = this.#current.get(to);
+        if (there) this.#deactivate.run(this.#now(), there.id);
+        this.#sql("DELETE FROM conversations WHERE conversation_key = ?").run(to);
+        for (const table of ["conversations", "sessions", "inbound", "outbox", "platform_messages"]) {
+          this.#sql(`UPDATE ${table} SET conversation_key = ? WHERE conversation_key = ?`).run(to, from);
+        }
+      })
+      .immediate();
+  }
+
   async delete(id: string): Promise<void> {
     const result = this.#sql("DELETE FROM sessions WHERE id = ?").run(id);
     if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);

@@ -63,6 +63,11 @@ export interface SessionRepository {
   unarchive(id: string): Promise<Session>;
   /** Makes a session its conversation's current one (reopening it); the previous current one becomes inactive. */
   makeCurrent(id: string): Promise<Session>;
+  /**
+   * Re-addresses a conversation (a Telegram group upgraded to a supergroup): its sessions, waiting
+   * messages and replies move to `to`; a session already started at `to` becomes inactive.
+   */
+  moveConversation(from: string, to: string): Promise<void>;
   delete(id: string): Promise<void>;
   /** Full-text search over user and assistant text, best hit per session, ranked. */
   search(text: string, options?: { limit?: number; includeArchived?: boolean }): Promise<SearchHit[]>;

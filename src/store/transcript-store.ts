@@ -16,8 +16,8 @@ export class SqliteTranscriptStore implements TranscriptRepository {
     this.#now = now;
     this.#insert = db.prepare<unknown[], MessageRow>(
       `INSERT INTO messages (session_id, turn_id, kind, content, step, tool_call_id, tool_name, tool_ok,
-         sender_id, sender_name, platform_message_id, expert, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         sender_id, sender_name, platform_message_id, expert, created_at, attachments)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     );
     this.#touch = db.prepare("UPDATE sessions SET updated_at = ? WHERE id = ?");
     this.#list = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE session_id = ? ORDER BY id");
@@ -41,6 +41,7 @@ export class SqliteTranscriptStore implements TranscriptRepository {
         entry.platformMessageId ?? null,
         entry.expert ?? null,
         now,
+        entry.attachments ?? null,
       );
       return toEntry(row as MessageRow);
     });

@@ -49,6 +49,8 @@ export interface TranscriptEntry {
   platformMessageId: string | null;
   expert: string | null;
   createdAt: number;
+  /** JSON array of the files a user message came with (see the channel's Attachment). */
+  attachments: string | null;
 }
 
 export type NewTranscriptEntry = Pick<TranscriptEntry, "kind" | "content"> &
@@ -168,6 +170,8 @@ export interface OutboxRow {
   nextAttemptAt: number;
   /** Parts already sent (platform message ids), in order. */
   sentParts: string[];
+  /** Shown under the last part where the platform has buttons. */
+  buttons: OutboxButton[];
   error: string | null;
   createdAt: number;
   /** Found `sending` under an expired lease: it may have gone out already. */
@@ -185,6 +189,13 @@ export interface NewOutbox {
   editMessageId?: string | null;
   /** Already shown by a native stream as this message: stored as delivered, never sent. */
   deliveredAs?: string | null;
+  buttons?: OutboxButton[];
+}
+
+/** A button under a reply that runs a chat command (`command` without its prefix). */
+export interface OutboxButton {
+  label: string;
+  command: string;
 }
 
 /** A turn claimed by this process, with the inbound messages it answers. */

@@ -3,6 +3,8 @@ import { toChatMessages } from "../../src/agent/history.js";
 import type { ChatMessage } from "../../src/agent/messages.js";
 import type { TranscriptEntry } from "../../src/store/types.js";
 
+const chat = (entries: TranscriptEntry[], vision = false) => toChatMessages(entries, { vision });
+
 const INTERRUPTED = "error: the tool call was interrupted";
 
 let nextId = 1;
@@ -22,6 +24,7 @@ function row(fields: Pick<TranscriptEntry, "kind" | "content"> & Partial<Transcr
     platformMessageId: null,
     expert: null,
     createdAt: 1_700_000_000_000 + id,
+    attachments: null,
     ...fields,
   };
 }
@@ -37,7 +40,7 @@ const toolResult = (turnId: number, step: number, id: string, content: string, o
 
 describe("toChatMessages", () => {
   it("groups the text and tool calls of one turn and step into one assistant message", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       user("what is 1+1 and 2+1?"),
       assistant(1, 1, "Let me compute."),
       toolCall(1, 1, "c1", "add", '{"a":1,"b":1}'),
@@ -63,7 +66,7 @@ describe("toChatMessages", () => {
   });
 
   it("gives a tool-calls-only step an assistant message with empty text", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       user("go"),
       toolCall(4, 1, "c1", "search", '{"q":"x"}'),
       toolResult(4, 1, "c1", "found"),
@@ -77,7 +80,7 @@ describe("toChatMessages", () => {
   });
 
   it("keeps assistant rows of different turns apart", () => {
-    const messages = toChatMessages([user("a"), assistant(1, 1, "one"), user("b"), assistant(2, 1, "two")]);
+    const messages = chat([user("a"), assistant(1, 1, "one"), user("b"), assistant(2, 1, "two")]);
     expect(messages).toEqual<ChatMessage[]>([
       { role: "user", content: "a" },
       { role: "assistant", content: "one" },
@@ -87,7 +90,7 @@ describe("toChatMessages", () => {
   });
 
   it("answers a tool call left without result before the next user message", () => {
-    const messages = toChatMessages([user("run it"), toolCall(1, 1, "c1", "slow", "{}"), user("hello? anyone?")]);
+    const messages = chat([user("run it"), toolCall(1, 1, "c1", "slow", "{}"), user("hello? anyone?")]);
     expect(messages).toEqual<ChatMessage[]>([
       { role: "user", content: "run it" },
       { role: "assistant", content: "", toolCalls: [{ id: "c1", name: "slow", arguments: "{}" }] },
@@ -97,13 +100,13 @@ describe("toChatMessages", () => {
   });
 
   it("answers a tool call left without result at the end of the transcript", () => {
-    const messages = toChatMessages([user("run it"), assistant(1, 1, "Running."), toolCall(1, 1, "c1", "slow", "{}")]);
+    const messages = chat([user("run it"), assistant(1, 1, "Running."), toolCall(1, 1, "c1", "slow", "{}")]);
     expect(messages.at(-1)).toEqual<ChatMessage>({ role: "tool", toolCallId: "c1", content: INTERRUPTED });
     expect(messages).toHaveLength(3);
   });
 
   it("answers only the unanswered one of two calls", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       user("both"),
       toolCall(1, 1, "c1", "add", '{"a":1,"b":1}'),
       toolCall(1, 1, "c2", "add", '{"a":2,"b":2}'),
@@ -118,7 +121,7 @@ describe("toChatMessages", () => {
   });
 
   it("answers the unanswered one of two calls when the second was the one answered", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       user("both"),
       toolCall(1, 1, "c1", "add", "{}"),
       toolCall(1, 1, "c2", "add", "{}"),
@@ -132,7 +135,7 @@ describe("toChatMessages", () => {
   });
 
   it("keeps a failed tool result as stored", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       user("x"),
       toolCall(1, 1, "c1", "add", "{"),
       toolResult(1, 1, "c1", "error: arguments are not valid JSON: {", false),
@@ -147,7 +150,7 @@ describe("toChatMessages", () => {
 
   it("makes up an id for a tool call stored without one", () => {
     const call = toolCall(1, 1, null, "add", "{}");
-    const [, message] = toChatMessages([user("x"), call]);
+    const [, message] = chat([user("x"), call]);
     expect(message).toEqual<ChatMessage>({
       role: "assistant",
       content: "",
@@ -156,7 +159,7 @@ describe("toChatMessages", () => {
   });
 
   it("prefixes sender names of user rows when several people talk", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       user("hi bot", "Ann"),
       assistant(1, 1, "hi Ann"),
       user("me too", "Bob"),
@@ -166,12 +169,12 @@ describe("toChatMessages", () => {
   });
 
   it("leaves out the name when only one person talks", () => {
-    const messages = toChatMessages([user("first", "Ann"), assistant(1, 1, "ok"), user("second", "Ann")]);
+    const messages = chat([user("first", "Ann"), assistant(1, 1, "ok"), user("second", "Ann")]);
     expect(messages.map((message) => message.content)).toEqual(["first", "ok", "second"]);
   });
 
   it("turns system and summary rows into system messages", () => {
-    const messages = toChatMessages([
+    const messages = chat([
       row({ kind: "summary", content: "Earlier: they talked about cats." }),
       row({ kind: "system", content: "The user switched Expert." }),
       user("hi"),
@@ -184,6 +187,31 @@ describe("toChatMessages", () => {
   });
 
   it("returns nothing for an empty transcript", () => {
-    expect(toChatMessages([])).toEqual([]);
+    expect(chat([])).toEqual([]);
+  });
+
+  describe("attachments", () => {
+    const files = JSON.stringify([
+      { kind: "image", name: "cat.jpg", mimeType: "image/jpeg", size: 3, data: "AAEC" },
+      { kind: "text", name: "notes.md", mimeType: "text/markdown", size: 5, data: "# hi" },
+      { kind: "unsupported", name: "voice.ogg", mimeType: "audio/ogg", size: 9 },
+    ]);
+
+    it("gives a vision model the image and every model the text file and a note on the rest", () => {
+      const [seeing] = chat([row({ kind: "user", content: "look", attachments: files })], true);
+      expect(seeing).toEqual({
+        role: "user",
+        content: [
+          { type: "text", text: "look" },
+          { type: "image", url: "data:image/jpeg;base64,AAEC" },
+          { type: "text", text: "File notes.md:\n```\n# hi\n```" },
+          { type: "text", text: expect.stringContaining("voice.ogg (audio/ogg); it was not read") },
+        ],
+      });
+      const [blind] = chat([row({ kind: "user", content: "look", attachments: files })], false);
+      expect(typeof blind?.content).toBe("string");
+      expect(blind?.content).toContain("cat.jpg (image/jpeg); it was not read: this model cannot see images");
+      expect(blind?.content).toContain("# hi");
+    });
   });
 });

@@ -58,6 +58,7 @@ function recordingHost(): { host: ChannelHost; accepted: InboundMessage[] } {
     route: () => {
       throw new Error("this harness serves no HTTP routes");
     },
+    moveConversation: async () => undefined,
     logger: createLogger("silent"),
   };
   return { host, accepted };

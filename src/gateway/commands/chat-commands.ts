@@ -2,7 +2,7 @@ import { type QueueMode, queueModes } from "../../config/file-schema.js";
 import { NotFoundError } from "../../errors.js";
 import type { ExpertRegistry } from "../../experts/expert-registry.js";
 import type { Store } from "../../store/store.js";
-import type { Session } from "../../store/types.js";
+import type { OutboxButton, Session } from "../../store/types.js";
 import type { InboundMessage, ParsedCommand } from "../channel.js";
 import { canSee, type Viewer } from "../visibility.js";
 import type { CommandName } from "./command-parser.js";
@@ -34,8 +34,19 @@ const modeHelp: Record<QueueMode, string> = {
 /** Commands only admins and the session's starter may run in group conversations. */
 const guarded: ReadonlySet<CommandName> = new Set(["new", "mode", "expert", "archive"]);
 
+/** A command's answer; `buttons` offer the obvious next commands where the channel can show them. */
+export interface CommandReply {
+  text: string;
+  buttons?: OutboxButton[];
+}
+
 /** Runs a chat command and returns the short reply for the person who sent it. */
-export async function runChatCommand(context: CommandContext, command: ParsedCommand): Promise<string> {
+export async function runChatCommand(context: CommandContext, command: ParsedCommand): Promise<CommandReply> {
+  const reply = await answer(context, command);
+  return typeof reply === "string" ? { text: reply } : reply;
+}
+
+async function answer(context: CommandContext, command: ParsedCommand): Promise<string | CommandReply> {
   const name = command.name as CommandName;
   const { session, prefix } = context;
   // Listing Experts or showing the mode changes nothing, so only the changing forms are guarded.
@@ -119,7 +130,7 @@ function help(prefix: string): string {
   ].join("\n");
 }
 
-async function listSessions(context: CommandContext): Promise<string> {
+async function listSessions(context: CommandContext): Promise<string | CommandReply> {
   const sessions = (
     await context.store.sessions.list({
       states: ["active", "inactive", "archived"],
@@ -133,7 +144,14 @@ async function listSessions(context: CommandContext): Promise<string> {
     return `${s.id} · ${preview(s.title ?? "(untitled)", 50)} · ${s.expert} · ${s.state}${current}`;
   });
   const more = sessions.length > 10 ? [`…and ${sessions.length - 10} more.`] : [];
-  return [`Sessions here, newest first (${context.prefix}resume ID):`, ...lines, ...more].join("\n");
+  const buttons = sessions
+    .slice(0, 10)
+    .filter((s) => s.id !== context.session?.id)
+    .map((s) => ({ label: `↩ ${preview(s.title ?? s.id, 30)}`, command: `resume ${s.id}` }));
+  return {
+    text: [`Sessions here, newest first (${context.prefix}resume ID):`, ...lines, ...more].join("\n"),
+    buttons,
+  };
 }
 
 async function resume(context: CommandContext, id: string): Promise<string> {
@@ -153,13 +171,17 @@ async function resume(context: CommandContext, id: string): Promise<string> {
   return `Resumed ${target.id} (${preview(target.title ?? "untitled", 50)}) with Expert ${target.expert}.`;
 }
 
-async function expert(context: CommandContext, name: string): Promise<string> {
+async function expert(context: CommandContext, name: string): Promise<string | CommandReply> {
   const current = context.session?.expert;
   if (!name) {
-    const lines = context.experts
-      .list()
-      .map((e) => `${e.name}${e.name === current ? " (current)" : ""} — ${e.description || e.model}`);
-    return [`Experts (${context.prefix}expert NAME switches):`, ...lines].join("\n");
+    const experts = context.experts.list();
+    const lines = experts.map(
+      (e) => `${e.name}${e.name === current ? " (current)" : ""} — ${e.description || e.model}`,
+    );
+    return {
+      text: [`Experts (${context.prefix}expert NAME switches):`, ...lines].join("\n"),
+      buttons: experts.filter((e) => e.name !== current).map((e) => ({ label: e.name, command: `expert ${e.name}` })),
+    };
   }
   const wanted = context.experts.get(name);
   if (!wanted)
