@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
+import { TelegramAdapter } from "../../adapters/telegram/telegram-adapter.js";
 import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
 import type { Config } from "../config/config.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
@@ -11,6 +12,17 @@ import type { Logger } from "../logger.js";
  */
 export function createChannelAdapters(config: Config, logger: Logger): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];
+  const telegram = config.telegram;
+  if (telegram.token) {
+    adapters.push(
+      new TelegramAdapter({
+        token: telegram.token,
+        apiRoot: telegram.apiRoot,
+        webhookUrl: telegram.webhookUrl,
+        webhookSecret: telegram.webhookSecret,
+      }),
+    );
+  }
   if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
   if (adapters.length === 0) {
     logger.warn(

@@ -108,24 +108,26 @@ export function mayChange(context: Pick<CommandContext, "message" | "session" | 
   return !message.chat?.group || !session || viewer.admin || session.owner === viewer.principal;
 }
 
+/** Every command's usage and what it does, for help texts and platform command menus. */
+export const commandHelp: readonly (readonly [usage: string, description: string])[] = [
+  ["help", "this list"],
+  ["new [EXPERT]", "start a fresh session"],
+  ["sessions", "this conversation's sessions, newest first"],
+  ["resume ID", "switch back to an earlier session"],
+  ["rename TITLE", "name the current session"],
+  ["archive", "close the current session"],
+  ["expert [NAME]", "list the Experts, or switch to one"],
+  ["queue", "what waits to be answered"],
+  ["drop N", "remove waiting message N"],
+  ["stop", "stop the current answer"],
+  ["mode collect|followup|steer|interrupt", "how messages sent while I answer are handled"],
+  ["status", "session, Expert, model, queue and tokens"],
+];
+
 function help(prefix: string): string {
-  const lines: [string, string][] = [
-    ["help", "this list"],
-    ["new [EXPERT]", "start a fresh session"],
-    ["sessions", "this conversation's sessions, newest first"],
-    ["resume ID", "switch back to an earlier session"],
-    ["rename TITLE", "name the current session"],
-    ["archive", "close the current session"],
-    ["expert [NAME]", "list the Experts, or switch to one"],
-    ["queue", "what waits to be answered"],
-    ["drop N", "remove waiting message N"],
-    ["stop", "stop the current answer"],
-    ["mode collect|followup|steer|interrupt", "how messages sent while I answer are handled"],
-    ["status", "session, Expert, model, queue and tokens"],
-  ];
   return [
     "Commands:",
-    ...lines.map(([usage, what]) => `${prefix}${usage} — ${what}`),
+    ...commandHelp.map(([usage, what]) => `${prefix}${usage} — ${what}`),
     "Start a message with +NAME to ask a specific Expert, e.g. +default hello.",
   ].join("\n");
 }

@@ -1,0 +1,100 @@
+import type { Api } from "grammy";
+import type { ChannelStream } from "../../src/gateway/channel.js";
+import type { Logger } from "../../src/logger.js";
+import { cannotParseEntities, retryAfterMs } from "./telegram-errors.js";
+import { renderTelegramHtml, splitTelegramHtml, toPlainText } from "./telegram-format.js";
+import type { TelegramTarget } from "./telegram-keys.js";
+import { MAX_MESSAGE_LENGTH } from "./telegram-sender.js";
+
+export interface DraftStreamOptions {
+  api: Api;
+  target: TelegramTarget;
+  logger: Logger;
+  /** The least time between two draft updates. */
+  intervalMs: number;
+  /** Telegram refused drafts for this bot: the adapter stops offering them. */
+  onRefused: () => void;
+}
+
+/**
+ * Streams an answer into a private chat with `sendMessageDraft`. Drafts are ephemeral previews, so
+ * `finish` returns nothing and the final answer goes out as a normal message through the outbox.
+ * Best effort: a 429 pauses updates for its retry_after; a refusal ends the stream for this turn.
+ */
+export class TelegramDraftStream implements ChannelStream {
+  readonly #options: DraftStreamOptions;
+  /** Non-zero and the same for every update, so Telegram animates the changes. */
+  readonly #draftId = 1 + Math.floor(Math.random() * 2_000_000_000);
+  #text = "";
+  #shown = "";
+  #lastAt = 0;
+  #pausedUntil = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #pending: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: DraftStreamOptions) {
+    this.#options = options;
+  }
+
+  append(delta: string): void {
+    if (this.#closed) return;
+    this.#text += delta;
+    this.#schedule();
+  }
+
+  async finish(): Promise<string | undefined> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#pending;
+    return undefined;
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#closed) return;
+    const now = Date.now();
+    const wait = Math.max(0, this.#lastAt + this.#options.intervalMs - now, this.#pausedUntil - now);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#pending = this.#pending.then(() => this.#show());
+    }, wait);
+  }
+
+  async #show(): Promise<void> {
+    if (this.#closed || this.#text.trim() === "" || this.#text === this.#shown) return;
+    const text = this.#text;
+    this.#lastAt = Date.now();
+    const { api, target } = this.#options;
+    const thread = target.threadId === undefined ? {} : { message_thread_id: target.threadId };
+    // The newest part of a long answer is what the reader follows.
+    const html = splitTelegramHtml(renderTelegramHtml(text), MAX_MESSAGE_LENGTH).at(-1) ?? "";
+    try {
+      try {
+        await api.sendMessageDraft(target.chatId, this.#draftId, html, { ...thread, parse_mode: "HTML" });
+      } catch (error) {
+        if (!cannotParseEntities(error)) throw error;
+        await api.sendMessageDraft(target.chatId, this.#draftId, toPlainText(text).slice(-MAX_MESSAGE_LENGTH), thread);
+      }
+      this.#shown = text;
+    } catch (error) {
+      this.#failed(error);
+    }
+    if (this.#text !== this.#shown) this.#schedule();
+  }
+
+  #failed(error: unknown): void {
+    const wait = retryAfterMs(error);
+    if (wait !== undefined) {
+      this.#pausedUntil = Date.now() + wait;
+      return;
+    }
+    const status = (error as { error_code?: number }).error_code;
+    if (status !== undefined && status >= 400 && status < 500) {
+      this.#options.logger.info({ err: error }, "Telegram refused message drafts; streaming by editing a message");
+      this.#closed = true;
+      this.#options.onRefused();
+      return;
+    }
+    this.#options.logger.debug({ err: error }, "draft update skipped");
+  }
+}

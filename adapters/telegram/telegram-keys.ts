@@ -1,0 +1,36 @@
+/** Where a Telegram conversation is: a chat, and a forum topic in it (none for the General topic). */
+export interface TelegramTarget {
+  chatId: number;
+  threadId?: number;
+}
+
+/** `telegram:<chat>` or `telegram:<chat>:topic:<thread>`. */
+export function conversationKeyOf(target: TelegramTarget): string {
+  const base = `telegram:${target.chatId}`;
+  return target.threadId === undefined ? base : `${base}:topic:${target.threadId}`;
+}
+
+const KEY = /^telegram:(-?\d+)(?::topic:(\d+))?$/;
+
+/** The chat (and topic) a conversation key names; throws on a key this adapter did not make. */
+export function targetOf(conversationKey: string): TelegramTarget {
+  const match = KEY.exec(conversationKey);
+  if (!match?.[1]) throw new Error(`not a Telegram conversation key: ${conversationKey}`);
+  const chatId = Number(match[1]);
+  return match[2] === undefined ? { chatId } : { chatId, threadId: Number(match[2]) };
+}
+
+/**
+ * Telegram message ids count per chat, but the core keeps the bot's messages by channel and id:
+ * a platform message id is `<chat>:<message>`.
+ */
+export function messageRef(chatId: number, messageId: number): string {
+  return `${chatId}:${messageId}`;
+}
+
+/** The message number in a `<chat>:<message>` ref (or a bare number). */
+export function messageIdOf(ref: string): number {
+  const id = Number(ref.slice(ref.lastIndexOf(":") + 1));
+  if (!Number.isSafeInteger(id)) throw new Error(`not a Telegram message reference: ${ref}`);
+  return id;
+}
