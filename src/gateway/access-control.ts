@@ -60,11 +60,12 @@ export class AccessControl {
   }
 }
 
-/** The reply an unknown sender gets: their id and the exact command that admits them. */
-export function admissionNotice(principal: string): string {
+/** The reply an unknown sender gets: their id and the exact command that admits them (or, in a group, everyone there). */
+export function admissionNotice(principal: string, group?: string): string {
   return [
     "Sorry, you are not on this bot's allow list yet.",
     `Your id is ${principal}. The operator can admit you with:`,
     `gateway access allow ${principal}`,
+    ...(group ? [`or everyone in this chat with:`, `gateway access allow ${group}`] : []),
   ].join("\n");
 }

@@ -126,7 +126,7 @@ export class Intake {
         channel: message.channel,
         conversationKey: message.conversationKey,
         kind: "notice",
-        text: admissionNotice(principal),
+        text: admissionNotice(principal, message.chat?.group ? `${message.channel}:${message.chat.id}` : undefined),
         replyToMessageId: message.platformMessageId ?? null,
       },
       NOTICE_EVERY_MS,
