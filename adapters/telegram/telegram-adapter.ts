@@ -31,11 +31,19 @@ export interface TelegramAdapterOptions {
   /** Seconds Telegram holds a long poll open. */
   pollTimeoutSeconds?: number;
   backoff?: Backoff;
+  /** Pace of messages and preview edits (a local Bot API server, tests); Telegram's limits by default. */
+  pace?: Partial<TelegramPace>;
+}
+
+/** The least time between two messages to a chat, and between two preview edits. */
+export interface TelegramPace {
+  sendMs: number;
+  privateEditMs: number;
+  groupEditMs: number;
 }
 
 /** Telegram's pace: about one message a second in a chat, 20 a minute in a group. */
-const PRIVATE_EDIT_MS = 1000;
-const GROUP_EDIT_MS = 3000;
+const TELEGRAM_PACE: TelegramPace = { sendMs: 1000, privateEditMs: 1000, groupEditMs: 3000 };
 const DRAFT_INTERVAL_MS = 600;
 
 /**
@@ -45,16 +53,9 @@ const DRAFT_INTERVAL_MS = 600;
  */
 export class TelegramAdapter implements ChannelAdapter {
   readonly name = "telegram";
-  readonly limits: ChannelLimits = {
-    maxMessageLength: MAX_MESSAGE_LENGTH,
-    editIntervalMs: PRIVATE_EDIT_MS,
-    sendIntervalMs: PRIVATE_EDIT_MS,
-    format: "telegram-html",
-    previews: true,
-    commandPrefix: "/",
-    access: "allow-list",
-  };
+  readonly limits: ChannelLimits;
   readonly #options: TelegramAdapterOptions;
+  readonly #pace: TelegramPace;
   readonly #api: Api;
   #host: ChannelHost | undefined;
   #sender: TelegramSender | undefined;
@@ -67,6 +68,16 @@ export class TelegramAdapter implements ChannelAdapter {
 
   constructor(options: TelegramAdapterOptions) {
     this.#options = options;
+    this.#pace = { ...TELEGRAM_PACE, ...options.pace };
+    this.limits = {
+      maxMessageLength: MAX_MESSAGE_LENGTH,
+      editIntervalMs: this.#pace.privateEditMs,
+      sendIntervalMs: this.#pace.sendMs,
+      format: "telegram-html",
+      previews: true,
+      commandPrefix: "/",
+      access: "allow-list",
+    };
     this.#api = new Api(options.token, { apiRoot: options.apiRoot });
   }
 
@@ -128,7 +139,9 @@ export class TelegramAdapter implements ChannelAdapter {
   /** Drafts in private chats while Telegram takes them; groups and refusals get edited previews. */
   openStream(conversationKey: string): ChannelStream | undefined {
     const target = targetOf(conversationKey);
-    if (this.#draftsRefused || target.chatId < 0 || !this.#host) return undefined;
+    const sender = this.#sender;
+    if (this.#draftsRefused || target.chatId < 0 || !this.#host || !sender) return undefined;
+    if (sender.isBlocked(target.chatId)) return undefined;
     return new TelegramDraftStream({
       api: this.#api,
       target,
@@ -137,11 +150,12 @@ export class TelegramAdapter implements ChannelAdapter {
       onRefused: () => {
         this.#draftsRefused = true;
       },
+      blocked: () => sender.isBlocked(target.chatId),
     });
   }
 
   editIntervalFor(conversationKey: string): number {
-    return targetOf(conversationKey).chatId < 0 ? GROUP_EDIT_MS : PRIVATE_EDIT_MS;
+    return targetOf(conversationKey).chatId > 0 ? this.#pace.privateEditMs : this.#pace.groupEditMs;
   }
 
   async #connect(host: ChannelHost, sender: TelegramSender): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Api } from "grammy";
 import type { ChannelStream } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
-import { cannotParseEntities, retryAfterMs } from "./telegram-errors.js";
+import { cannotParseEntities, chatUnreachable, retryAfterMs } from "./telegram-errors.js";
 import { renderTelegramHtml, splitTelegramHtml, toPlainText } from "./telegram-format.js";
 import type { TelegramTarget } from "./telegram-keys.js";
 import { MAX_MESSAGE_LENGTH } from "./telegram-sender.js";
@@ -14,6 +14,8 @@ export interface DraftStreamOptions {
   intervalMs: number;
   /** Telegram refused drafts for this bot: the adapter stops offering them. */
   onRefused: () => void;
+  /** The user blocked the bot meanwhile (my_chat_member kicked, or a 403 elsewhere): show nothing more. */
+  blocked: () => boolean;
 }
 
 /**
@@ -62,6 +64,10 @@ export class TelegramDraftStream implements ChannelStream {
 
   async #show(): Promise<void> {
     if (this.#closed || this.#text.trim() === "" || this.#text === this.#shown) return;
+    if (this.#options.blocked()) {
+      this.#closed = true;
+      return;
+    }
     const text = this.#text;
     this.#lastAt = Date.now();
     const { api, target } = this.#options;
@@ -86,6 +92,11 @@ export class TelegramDraftStream implements ChannelStream {
     const wait = retryAfterMs(error);
     if (wait !== undefined) {
       this.#pausedUntil = Date.now() + wait;
+      return;
+    }
+    if (chatUnreachable(error)) {
+      // This chat is gone (blocked, removed): not a sign that drafts are unsupported for every chat.
+      this.#closed = true;
       return;
     }
     const status = (error as { error_code?: number }).error_code;

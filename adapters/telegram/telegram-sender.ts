@@ -41,6 +41,11 @@ export class TelegramSender {
     this.#blocked.delete(chatId);
   }
 
+  /** The chat blocked or removed us (after a group's upgrade, its new id counts). */
+  isBlocked(chatId: number): boolean {
+    return this.#blocked.has(this.#migrated.get(chatId) ?? chatId);
+  }
+
   async send(message: OutboundMessage): Promise<{ messageId: string }> {
     let target = this.#target(message.conversationKey);
     const html = renderTelegramHtml(message.text);

@@ -18,8 +18,17 @@ export type IncomingOptions = {
   mediaGroupId?: string;
   caption?: string;
 };
-/** `fileSize`: declared size (default: bytes.length); above 20 MB getFile answers "file is too big". */
-export type FileOptions = IncomingOptions & { bytes?: Buffer; fileSize?: number; fileName?: string; mimeType?: string };
+/**
+ * `fileSize`: the file's size (default: bytes.length); above 20 MB getFile answers "file is too big".
+ * `undeclared`: the message carries no `file_size` (as for some old files), so only getFile tells.
+ */
+export type FileOptions = IncomingOptions & {
+  bytes?: Buffer;
+  fileSize?: number;
+  fileName?: string;
+  mimeType?: string;
+  undeclared?: boolean;
+};
 type Ok = { ok: true; result: unknown };
 
 const err = (error_code: number, description: string, parameters?: ResponseParameters): TelegramApiError =>
@@ -194,16 +203,20 @@ export class FakeTelegram {
     return this.enqueue({ my_chat_member: { chat, from, date: now(), old_chat_member, new_chat_member } });
   }
   photo(o: FileOptions = {}): MessageUpdate {
-    const big = this.addFile(o.bytes, "photos/file.jpg", o.fileSize);
+    const big = declared(this.addFile(o.bytes, "photos/file.jpg", o.fileSize), o);
     const small = this.addFile(Buffer.from("thumb"), "photos/thumb.jpg");
     const size = (f: typeof big, w: number) => ({ ...f, width: w, height: (w * 3) / 4 });
     return this.#message({ photo: [size(small, 90), size(big, 1280)] }, o, o.chatId ?? this.user.id);
   }
   document(o: FileOptions = {}): MessageUpdate {
     const name = o.fileName ?? "notes.txt";
-    const file = this.addFile(o.bytes, `documents/${name}`, o.fileSize);
+    const file = declared(this.addFile(o.bytes, `documents/${name}`, o.fileSize), o);
     const document = { ...file, file_name: name, mime_type: o.mimeType ?? "text/plain" };
     return this.#message({ document }, o, o.chatId ?? this.user.id);
+  }
+  voice(o: FileOptions = {}): MessageUpdate {
+    const file = declared(this.addFile(o.bytes ?? Buffer.from("OggS"), "voice/file.oga", o.fileSize), o);
+    return this.#message({ voice: { ...file, duration: 3, mime_type: "audio/ogg" } }, o, o.chatId ?? this.user.id);
   }
   /** Several photo/document messages sharing one media_group_id; the caption goes on the first. */
   album(kinds: ("photo" | "document")[], o: FileOptions = {}): MessageUpdate[] {
@@ -385,6 +398,8 @@ export class FakeTelegram {
 }
 
 const asReply = (m: Message) => ({ ...m, reply_to_message: undefined });
+const declared = <F extends { file_size?: number }>(file: F, o: FileOptions): F =>
+  o.undeclared ? { ...file, file_size: undefined } : file;
 const ok = (result: unknown): Ok => ({ ok: true, result });
 
 function send(res: ServerResponse, body: TelegramApiError | Ok): void {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { abortableSleep, type RetryPolicy } from "../../src/agent/backoff.js";
 import { builtinTools } from "../../src/agent/builtin-tools.js";
 import { OpenAiModelClient } from "../../src/agent/llm-client.js";
-import type { ExpertSettings, QueueMode } from "../../src/config/file-schema.js";
+import type { ExpertSettings, ModelInfo, QueueMode } from "../../src/config/file-schema.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
 import type { ChannelSections } from "../../src/gateway/bindings.js";
 import type { ChannelAdapter } from "../../src/gateway/channel.js";
@@ -27,6 +27,8 @@ export interface GatewayTestOptions {
   /** The YAML's channel sections (bindings, per-channel allow lists). */
   telegram?: ChannelSections["telegram"];
   slack?: ChannelSections["slack"];
+  /** The YAML's `models` section (e.g. `{ "fake-model": { vision: true } }`). */
+  models?: Record<string, ModelInfo>;
   /** Open this database file (e.g. one a CLI child process also uses) instead of a fresh one in `dir`. */
   dbPath?: string;
 }
@@ -119,6 +121,7 @@ export class GatewayHarness {
       {
         experts: (options.experts ?? []).map(expertSettings),
         model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
+        models: options.models ?? {},
       },
       new Set(tools.keys()),
     );

@@ -1,4 +1,5 @@
 import { TelegramAdapter, type TelegramAdapterOptions } from "../../adapters/telegram/telegram-adapter.js";
+import type { Session } from "../../src/store/types.js";
 import { waitUntil } from "../fakes/fake-channel.js";
 import { FakeTelegram } from "../fakes/fake-telegram.js";
 import { GatewayHarness, type GatewayTestOptions } from "../gateway/gateway-harness.js";
@@ -12,14 +13,24 @@ export interface TelegramWorld {
 }
 
 export async function startTelegramWorld(
-  options: { adapter?: Partial<TelegramAdapterOptions>; gateway?: GatewayTestOptions; maxPollMs?: number } = {},
+  options: {
+    adapter?: Partial<TelegramAdapterOptions>;
+    gateway?: GatewayTestOptions;
+    maxPollMs?: number;
+    /** Runs before the adapter starts (program failures, fill the command menu). */
+    prepare?: (telegram: FakeTelegram) => void;
+  } = {},
 ): Promise<TelegramWorld> {
   const telegram = await new FakeTelegram({ maxPollMs: options.maxPollMs ?? 200 }).start();
+  options.prepare?.(telegram);
   const adapter = new TelegramAdapter({
     token: telegram.token,
     apiRoot: telegram.url,
     pollTimeoutSeconds: 1,
     backoff: { baseMs: 20, maxMs: 200 },
+    // Telegram's real pace (a message a second, group edits every 3 s) would make every test wait;
+    // the tests of pacing pass `pace: {}` to get it.
+    pace: { sendMs: 50, privateEditMs: 200, groupEditMs: 200 },
     ...options.adapter,
   });
   const harness = await GatewayHarness.start([adapter], options.gateway);
@@ -41,4 +52,28 @@ export function sentTexts(telegram: FakeTelegram, chatId: number): string[] {
     .callsOf("sendMessage")
     .filter((params) => Number(params.chat_id) === chatId)
     .map((params) => String(params.text));
+}
+
+/** What the chat shows now: the bot's messages there (after edits), in order. */
+export function shownTexts(telegram: FakeTelegram, chatId: number, threadId?: number): string[] {
+  return [...telegram.messages.values()]
+    .filter((m) => m.from?.id === telegram.bot.id && m.chat.id === chatId)
+    .filter((m) => threadId === undefined || m.message_thread_id === threadId)
+    .map((m) => m.text ?? "");
+}
+
+/** Waits until the chat shows a bot message with exactly `text` (an edited preview counts once final). */
+export async function waitShown(telegram: FakeTelegram, chatId: number, text: string, timeoutMs = 5000) {
+  await waitUntil(
+    () => shownTexts(telegram, chatId).includes(text),
+    timeoutMs,
+    () => `chat ${chatId} shows ${JSON.stringify(shownTexts(telegram, chatId))}`,
+  );
+}
+
+/** The current session of a conversation key, or a thrown error. */
+export async function currentSession(world: TelegramWorld, conversationKey: string): Promise<Session> {
+  const session = await world.harness.store.sessions.current(conversationKey);
+  if (!session) throw new Error(`no session for ${conversationKey}`);
+  return session;
 }
