@@ -32,6 +32,7 @@ export class TelegramDraftStream implements ChannelStream {
   #lastAt = 0;
   #pausedUntil = 0;
   #timer: NodeJS.Timeout | undefined;
+  #busy = false;
   #pending: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -53,12 +54,17 @@ export class TelegramDraftStream implements ChannelStream {
   }
 
   #schedule(): void {
-    if (this.#timer || this.#closed) return;
+    // While a draft call is out, its end schedules the next one (paced from Telegram's answer).
+    if (this.#timer || this.#closed || this.#busy) return;
     const now = Date.now();
     const wait = Math.max(0, this.#lastAt + this.#options.intervalMs - now, this.#pausedUntil - now);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#pending = this.#pending.then(() => this.#show());
+      this.#busy = true;
+      this.#pending = this.#show().finally(() => {
+        this.#busy = false;
+        if (this.#text !== this.#shown) this.#schedule();
+      });
     }, wait);
   }
 
@@ -69,7 +75,6 @@ export class TelegramDraftStream implements ChannelStream {
       return;
     }
     const text = this.#text;
-    this.#lastAt = Date.now();
     const { api, target } = this.#options;
     const thread = target.threadId === undefined ? {} : { message_thread_id: target.threadId };
     // The newest part of a long answer is what the reader follows.
@@ -85,7 +90,7 @@ export class TelegramDraftStream implements ChannelStream {
     } catch (error) {
       this.#failed(error);
     }
-    if (this.#text !== this.#shown) this.#schedule();
+    this.#lastAt = Date.now();
   }
 
   #failed(error: unknown): void {

@@ -254,6 +254,7 @@ export class FakeTelegram {
   // ---- the HTTP side ----------------------------------------------------------------------------
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now(); // when the request arrived, not when its body was read
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (file) {
@@ -266,7 +267,7 @@ export class FakeTelegram {
     const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
     Object.assign(params, await readBody(req));
     const method = api?.[2] ?? url.pathname;
-    this.calls.push({ method, params, at: Date.now() });
+    this.calls.push({ method, params, at });
     if (!api) return send(res, err(404, "Not Found"));
     if (api[1] !== this.token) return send(res, telegramErrors.unauthorized());
     const queue = this.#failures.get(method);

@@ -52,7 +52,7 @@ describe("Telegram attachments", () => {
     expect(sentTexts(telegram, telegram.user.id)[1]).toBe("echo: after the album");
   });
 
-  it("gives a vision model a photo as an image part, and inlines a text document", async () => {
+  it("gives a vision model photos and image documents as image parts, and inlines a text document", async () => {
     world = await startTelegramWorld({ gateway: vision });
     const { telegram, harness } = world;
     const bytes = Buffer.from("\x89PNG fake image bytes");
@@ -69,6 +69,32 @@ describe("Telegram attachments", () => {
     await waitUntil(() => harness.fake.requests.length === 2, 5000);
     expect(textOf(harness.fake.requests[1])).toContain("File data.csv:\n```\na,b\n1,2\n");
     expect(lastUserParts(harness.fake.requests[1]).some((part) => part.type === "image_url")).toBe(false);
+
+    const png = Buffer.from("\x89PNG chart");
+    telegram.document({ fileName: "chart.png", mimeType: "image/png", bytes: png, caption: "and this?" });
+    await waitUntil(() => harness.fake.requests.length === 3, 5000);
+    expect(lastUserParts(harness.fake.requests[2])).toContainEqual({
+      type: "image_url",
+      image_url: { url: `data:image/png;base64,${png.toString("base64")}` },
+    });
+  });
+
+  it("fetches a refused album again and stores it once, whole", async () => {
+    world = await startTelegramWorld();
+    const { telegram, harness } = world;
+    harness.store.db.pragma("query_only = ON");
+    const parts = telegram.album(["photo", "document"], { caption: "retry me" });
+    const last = parts.at(-1)?.update_id ?? 0;
+    const since = Date.now();
+    const polls = () => telegram.calls.filter((call) => call.method === "getUpdates" && call.at >= since);
+    await waitUntil(() => polls().length >= 2, 5000);
+    expect(polls().every((call) => Number(call.params.offset ?? 0) <= (parts[0]?.update_id ?? 0))).toBe(true);
+    harness.store.db.pragma("query_only = OFF");
+    await waitUntil(() => telegram.offsets.some((offset) => offset > last), 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    const stored = await storedAttachments(world);
+    expect(stored.map((files) => files.map((file) => file.kind))).toEqual([["image", "text"]]);
+    expect(harness.fake.requests).toHaveLength(1);
   });
 
   it("answers a voice message with a short 'not supported' notice", async () => {

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "../fakes/fake-channel.js";
 import { postWebhookUpdate, telegramErrors } from "../fakes/fake-telegram.js";
-import { Gate } from "../gateway/gateway-harness.js";
+import { Gate, userTexts } from "../gateway/gateway-harness.js";
 import { currentSession, sentTexts, startTelegramWorld, type TelegramWorld } from "./telegram-world.js";
 
 let world: TelegramWorld | undefined;
 
 afterEach(async () => {
-  if (world?.harness.store.db.open) world.harness.store.db.pragma("query_only = OFF");
   await world?.close();
   world = undefined;
 });
@@ -36,6 +35,8 @@ describe("Telegram long polling", () => {
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: keep me", "echo: sentinel"]);
     expect(telegram.offsets.at(-1)).toBeGreaterThan(sentinel.update_id);
     expect(harness.fake.requests).toHaveLength(2);
+    const session = await currentSession(world, `telegram:${telegram.user.id}`);
+    expect((await harness.inboundStates(session.id)).map((row) => row.text)).toEqual(["keep me", "sentinel"]);
   });
 
   it("answers an update redelivered after a restart (same update_id) only once", async () => {
@@ -62,10 +63,13 @@ describe("Telegram long polling", () => {
     await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
     const again = telegram.enqueue({ message: update.message });
     expect(again.update_id).not.toBe(update.update_id);
+    await waitUntil(() => telegram.offsets.some((offset) => offset > again.update_id), 3000);
     telegram.privateText("after");
     await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: once only", "echo: after"]);
-    expect(harness.fake.requests).toHaveLength(2);
+    const session = await currentSession(world, `telegram:${telegram.user.id}`);
+    expect((await harness.inboundStates(session.id)).map((row) => row.text)).toEqual(["once only", "after"]);
+    expect(userTexts(harness.fake.requests.at(-1))).toEqual(["once only", "after"]);
   });
 
   it("stops with a clear error on 409 Conflict, without polling again", async () => {
@@ -140,6 +144,7 @@ describe("Telegram webhook", () => {
     await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: via webhook", "echo: sentinel"]);
     expect(harness.fake.requests.map((body) => body.messages.at(-1)?.content)).toEqual(["via webhook", "sentinel"]);
+    expect((await harness.inboundStates(session.id)).map((row) => row.text)).toEqual(["via webhook", "sentinel"]);
     expect(telegram.callsOf("getUpdates")).toHaveLength(0);
     expect(telegram.callsOf("deleteWebhook")).toHaveLength(0);
   });

@@ -48,33 +48,42 @@ describe("Telegram replies", () => {
     await waitUntil(() => telegram.callsOf("setMyCommands").length === 2, 3000);
   });
 
-  it("splits a long answer into valid HTML messages of at most 4096 characters, losing nothing", async () => {
-    world = await startTelegramWorld();
-    const { telegram, harness } = world;
-    const paragraphs = Array.from(
-      { length: 40 },
-      (_, i) => `Paragraph ${i} has **bold** & _italic_ <words> ${"z".repeat(150)}.`,
-    );
-    const code = Array.from({ length: 120 }, (_, i) => `const line${i} = "<tag> & ${"y".repeat(20)}";`).join("\n");
-    const text = [...paragraphs.slice(0, 20), `\`\`\`ts\n${code}\n\`\`\``, ...paragraphs.slice(20)].join("\n\n");
-    expect(text.length).toBeGreaterThan(3 * 4096);
-    harness.fake.reply({ kind: "text", text, pieces: text.match(/[\s\S]{1,2000}/g) ?? [] });
-    telegram.privateText("write a lot");
-    await waitUntil(() => shownTexts(telegram, telegram.user.id).join("").includes("Paragraph 39"), 8000);
-    const sends = telegram.callsOf("sendMessage");
-    expect(sends.length).toBeGreaterThanOrEqual(4);
-    const visible = sends.map((params) => {
-      expect(params.parse_mode).toBe("HTML");
-      return visibleText(String(params.text));
-    });
-    for (const part of visible) expect(part.length).toBeLessThanOrEqual(4096);
-    const all = visible.join("\n");
-    for (let i = 0; i < 40; i++) expect(all).toContain(`Paragraph ${i} has bold`);
-    for (let i = 0; i < 120; i++) expect(all).toContain(`const line${i} = `);
-    for (const draft of telegram.callsOf("sendMessageDraft")) {
-      expect(visibleText(String(draft.text)).length).toBeLessThanOrEqual(4096);
-    }
-  });
+  it.each([
+    ["a private chat (drafts, then messages)", "private"],
+    ["a group (an edited preview, then messages)", "group"],
+  ])(
+    "splits a long answer in %s into valid HTML messages of at most 4096 characters, losing nothing",
+    async (_, where) => {
+      world = await startTelegramWorld();
+      const { telegram, harness } = world;
+      const chat = where === "private" ? telegram.user.id : telegram.groupId;
+      const paragraphs = Array.from(
+        { length: 40 },
+        (_, i) => `Paragraph ${i} has **bold** & _italic_ <words> ${"z".repeat(150)}.`,
+      );
+      const code = Array.from({ length: 120 }, (_, i) => `const line${i} = "<tag> & ${"y".repeat(20)}";`).join("\n");
+      const text = [...paragraphs.slice(0, 20), `\`\`\`ts\n${code}\n\`\`\``, ...paragraphs.slice(20)].join("\n\n");
+      expect(text.length).toBeGreaterThan(3 * 4096);
+      harness.fake.reply({ kind: "text", text, pieces: text.match(/[\s\S]{1,2000}/g) ?? [] });
+      if (where === "private") telegram.privateText("write a lot");
+      else telegram.groupText("@gateway_bot write a lot");
+      await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "delivered"), 8000);
+      const calls = [...telegram.callsOf("sendMessage"), ...telegram.callsOf("editMessageText")];
+      for (const params of calls) {
+        expect(params.parse_mode).toBe("HTML");
+        expect(visibleText(String(params.text)).length).toBeLessThanOrEqual(4096);
+      }
+      const shown = shownTexts(telegram, chat);
+      expect(shown.length).toBeGreaterThanOrEqual(4);
+      const all = shown.map(visibleText).join("\n");
+      expect(all).not.toContain(" …");
+      for (let i = 0; i < 40; i++) expect(all).toContain(`Paragraph ${i} has bold`);
+      for (let i = 0; i < 120; i++) expect(all).toContain(`const line${i} = `);
+      for (const draft of telegram.callsOf("sendMessageDraft")) {
+        expect(visibleText(String(draft.text)).length).toBeLessThanOrEqual(4096);
+      }
+    },
+  );
 
   it("renders hostile Markdown (unclosed fences, <script>, nested emphasis) as valid, escaped HTML", async () => {
     world = await startTelegramWorld();

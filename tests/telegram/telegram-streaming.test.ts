@@ -40,11 +40,28 @@ describe("Telegram streaming", () => {
     const texts = drafts.map((call) => String(call.params.text));
     expect(texts[0]?.startsWith("Drafted:")).toBe(true);
     expect(texts.every((text, i) => i === 0 || text.length > (texts[i - 1]?.length ?? 0))).toBe(true);
-    for (const gap of gaps(drafts)) expect(gap).toBeGreaterThanOrEqual(400);
+    for (const gap of gaps(drafts)) expect(gap).toBeGreaterThanOrEqual(550);
     const sends = callsTo(world, telegram.user.id, "sendMessage");
     expect(sends.map((call) => call.params.text)).toEqual([reply.text]);
     expect(sends[0]?.at).toBeGreaterThanOrEqual(drafts.at(-1)?.at ?? 0);
     expect(telegram.callsOf("editMessageText")).toHaveLength(0);
+  });
+
+  it("stops drafting when /stop ends the turn, and says so once", async () => {
+    world = await startTelegramWorld();
+    const { telegram, harness } = world;
+    const chat = telegram.user.id;
+    const reply = slow("Long:", 40, 100);
+    harness.fake.reply(reply);
+    telegram.privateText("go long");
+    await waitUntil(() => callsTo(world as TelegramWorld, chat, "sendMessageDraft").length >= 2, 5000);
+    telegram.privateText("/stop");
+    await waitUntil(() => sentTexts(telegram, chat).includes("(stopped)"), 5000);
+    const stoppedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(telegram.calls.filter((call) => call.at > stoppedAt && call.method !== "getUpdates")).toEqual([]);
+    expect(sentTexts(telegram, chat)).toEqual([expect.stringMatching(/^Stopping/), "(stopped)"]);
+    expect(sentTexts(telegram, chat).join("")).not.toContain(reply.text);
   });
 
   it("remembers that drafts are refused and streams the next turns by editing one message about once a second", async () => {

@@ -40,6 +40,8 @@ export async function startTelegramWorld(
     adapter,
     harness,
     close: async () => {
+      // A test that made the store refuse writes may have failed before allowing them again.
+      if (harness.store.db.open) harness.store.db.pragma("query_only = OFF");
       await harness.close();
       await telegram.stop();
     },
