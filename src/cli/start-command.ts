@@ -4,6 +4,9 @@ import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
+import { StoredChannel } from "../triggers/stored-channel.js";
+import { Triggers } from "../triggers/triggers.js";
+import { mountWebhooks } from "../triggers/webhook-routes.js";
 import { createChannelAdapters } from "./composition-root.js";
 import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
 
@@ -20,16 +23,30 @@ export async function startCommand(): Promise<number> {
   const runtime = createAgentRuntime(config);
   const store = openConfiguredStore(config);
   const http = new HttpServer(logger);
+  const adapters = createChannelAdapters(config, logger);
+  if (config.triggers.length > 0) adapters.push(new StoredChannel());
+  let triggers: Triggers | undefined;
   const gateway = new Gateway({
     config,
     store,
     runner: turnDeps(runtime, store),
     experts: runtime.experts,
-    adapters: createChannelAdapters(config, logger),
+    adapters,
     http,
     logger,
     clock: systemClock,
+    onDelivered: () => triggers?.wake(),
   });
+  triggers = new Triggers({
+    triggers: config.triggers,
+    store,
+    experts: runtime.experts,
+    adapters: gateway.adapters,
+    clock: systemClock,
+    logger,
+    onQueued: () => gateway.scheduler.wake(),
+  });
+  mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
   const startedAt = Date.now();
   http.route(
     "GET",
@@ -46,6 +63,7 @@ export async function startCommand(): Promise<number> {
     logger.warn("GATEWAY_ALLOW=* (or access.allow: ['*']): everyone who can reach the bot may talk to it");
   }
   await gateway.start();
+  triggers.start();
   http.ready();
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
@@ -57,6 +75,9 @@ export async function startCommand(): Promise<number> {
   });
   logger.info("shutting down: finishing running turns");
   await gateway.stop(SHUTDOWN_GRACE_MS);
+  await triggers.stop();
+  // Runs whose result went out while draining end now rather than at the next start.
+  await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
   await http.close();
   await store.close();
   logger.info("stopped");

@@ -130,8 +130,11 @@ export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<{ messageId: string }>;
   edit(conversationKey: string, messageId: string, text: string): Promise<void>;
   delete(conversationKey: string, messageId: string): Promise<void>;
-  /** Streams a turn's answer natively; used instead of edited previews when present. */
-  openStream?(conversationKey: string): ChannelStream;
+  /**
+   * Streams a turn's answer natively; used instead of edited previews when
+   * present. Undefined where the platform cannot stream (a channel-level key).
+   */
+  openStream?(conversationKey: string): ChannelStream | undefined;
   /** Shows that the bot is working (typing action, thread status). */
   typing?(conversationKey: string): Promise<void>;
   /**
@@ -139,4 +142,11 @@ export interface ChannelAdapter {
    * metadata). Without it, a row found `sending` at restart is sent again.
    */
   findSent?(conversationKey: string, outboxId: number): Promise<string[] | undefined>;
+  /**
+   * Where replies to `messageId`, posted at the top level of `conversationKey`
+   * (a trigger's destination), arrive: Slack `slack:T:C` + ts → `slack:T:C:<ts>`,
+   * the thread the message starts. Absent or undefined: in the same
+   * conversation, routed to the session by `replyToMessageId` (Telegram).
+   */
+  threadKey?(conversationKey: string, messageId: string): string | undefined;
 }
