@@ -45,6 +45,6 @@ export function fireTrigger(
       owner: `trigger:${trigger.name}`,
       title: `${trigger.name}: ${text.replace(/\s+/g, " ").trim()}`.slice(0, 60),
     },
-    prompt: { senderId: `trigger:${trigger.name}`, senderName: trigger.name, text },
+    prompt: { senderId: `trigger:${trigger.name}`, senderName: `trigger ${trigger.name}`, text },
   });
 }

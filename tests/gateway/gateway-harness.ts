@@ -93,6 +93,7 @@ export class GatewayHarness {
   store!: SqliteStore;
   http!: HttpServer;
   gateway!: Gateway;
+  experts!: ExpertRegistry;
   port = 0;
 
   constructor(adapters: ChannelAdapter[], options: GatewayTestOptions = {}) {
@@ -115,13 +116,13 @@ export class GatewayHarness {
     this.port = (await this.http.listen("127.0.0.1", 0)).port;
     this.http.ready();
     const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
-    const experts = new ExpertRegistry(
+    const experts = (this.experts = new ExpertRegistry(
       {
         experts: (options.experts ?? []).map(expertSettings),
         model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
       },
       new Set(tools.keys()),
-    );
+    ));
     this.gateway = new Gateway({
       config: {
         maxTurns: options.maxTurns ?? 4,
