@@ -116,13 +116,14 @@ export class GatewayHarness {
     this.port = (await this.http.listen("127.0.0.1", 0)).port;
     this.http.ready();
     const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
-    const experts = (this.experts = new ExpertRegistry(
+    const experts = new ExpertRegistry(
       {
         experts: (options.experts ?? []).map(expertSettings),
         model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
       },
       new Set(tools.keys()),
-    ));
+    );
+    this.experts = experts;
     this.gateway = new Gateway({
       config: {
         maxTurns: options.maxTurns ?? 4,

@@ -44,12 +44,13 @@ describe("POST /hooks/NAME", () => {
 
   it("answers 401 to a missing or wrong secret, in constant time, before anything is stored", async () => {
     world = await TriggerWorld.start([deploy]);
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: `Bearer ${SECRET}x` },
       { authorization: "Bearer " },
       { authorization: SECRET },
-    ]) {
+    ];
+    for (const headers of attempts) {
       expect((await world.hook("deploy-failed", failed, headers)).status).toBe(401);
     }
     expect(await sessionCount(world)).toBe(0);
