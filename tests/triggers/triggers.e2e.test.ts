@@ -100,7 +100,7 @@ describe("triggers against a real gateway process", () => {
         .at(-1)
         ?.messages.filter((m) => m.role !== "system")
         .map((m) => m.content),
-    ).toEqual(["trigger deploy: Deploy of api failed", "echo: Deploy of api failed", "u1: why?"]);
+    ).toEqual(["trigger deploy: Deploy of api failed", "echo: Deploy of api failed", "why?"]);
     expect((await life.stop()).code).toBe(0);
   }, 30_000);
 
