@@ -1,14 +1,11 @@
 import { loadConfig } from "../config/load-config.js";
 import { armFaultPoint } from "../gateway/fault-points.js";
-import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
-import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
-import { Triggers } from "../triggers/triggers.js";
 import { mountWebhooks } from "../triggers/webhook-routes.js";
 import { createChannelAdapters } from "./composition-root.js";
-import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+import { createAgentRuntime, createGatewayWithTriggers, openConfiguredStore } from "./runtime.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -25,27 +22,7 @@ export async function startCommand(): Promise<number> {
   const http = new HttpServer(logger);
   const adapters = createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  let triggers: Triggers | undefined;
-  const gateway = new Gateway({
-    config,
-    store,
-    runner: turnDeps(runtime, store),
-    experts: runtime.experts,
-    adapters,
-    http,
-    logger,
-    clock: systemClock,
-    onDelivered: () => triggers?.wake(),
-  });
-  triggers = new Triggers({
-    triggers: config.triggers,
-    store,
-    experts: runtime.experts,
-    adapters: gateway.adapters,
-    clock: systemClock,
-    logger,
-    onQueued: () => gateway.scheduler.wake(),
-  });
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
   const startedAt = Date.now();
   http.route(

@@ -1,18 +1,15 @@
 import type { Config } from "../config/config.js";
 import type { TriggerSettings } from "../config/file-schema.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
-import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
-import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import type { TriggerRun } from "../store/trigger-store.js";
 import { destinationOf } from "../triggers/destination.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { fireTrigger } from "../triggers/trigger-firer.js";
-import { Triggers } from "../triggers/triggers.js";
 import { createChannelAdapters } from "./composition-root.js";
-import { createAgentRuntime, turnDeps } from "./runtime.js";
+import { createAgentRuntime, createGatewayWithTriggers } from "./runtime.js";
 
 const POLL_MS = 100;
 
@@ -43,26 +40,12 @@ export async function runTriggerHere(input: {
   const { run } = await fireTrigger({ store, experts: runtime.experts }, trigger, firing);
   const session = run.sessionId ? await store.sessions.get(run.sessionId) : undefined;
   if (!session) return run;
-  const gateway = new Gateway({
-    config,
-    store,
-    runner: turnDeps(runtime, store),
-    experts: runtime.experts,
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, {
     adapters,
     http: new HttpServer(logger),
     logger,
-    clock: systemClock,
     onlyConversation: session.conversationKey,
     pollMs: POLL_MS,
-  });
-  const triggers = new Triggers({
-    triggers: config.triggers,
-    store,
-    experts: runtime.experts,
-    adapters: gateway.adapters,
-    clock: systemClock,
-    logger,
-    onQueued: () => gateway.scheduler.wake(),
   });
   await gateway.start();
   try {

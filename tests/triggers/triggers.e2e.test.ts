@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/sqlite-store.js";
-import { type ChildGateway, gatewayEnv, runCli, waitFor } from "../crash/child-gateway.js";
+import { type ChildGateway, freePort, gatewayEnv, runCli, waitFor } from "../crash/child-gateway.js";
 import { CrashWorld, isAnswer } from "../crash/crash-world.js";
 
 const SECRET = "e2e-hook-secret";
@@ -46,7 +46,7 @@ function hook(life: ChildGateway, body: object): Promise<Response> {
   });
 }
 
-function cliEnv(target: CrashWorld, life: ChildGateway): Record<string, string> {
+function cliEnv(target: CrashWorld, life: { port: number }): Record<string, string> {
   const options = { db: target.sandbox.db, home: target.sandbox.dir, modelUrl: target.model.url };
   return gatewayEnv(
     {
@@ -129,6 +129,19 @@ describe("triggers against a real gateway process", () => {
     expect(JSON.parse(prune.stdout)).toMatchObject({ dry_run: true, days: 0 });
     expect((await runCli(["triggers", "run", "nope"], env)).stderr).toContain('no trigger "nope"');
     expect((await life.stop()).code).toBe(0);
+  }, 30_000);
+
+  it("triggers run without a running gateway runs the trigger itself and posts to the channel", async () => {
+    world = await CrashWorld.create();
+    writeYaml(world);
+    const env = cliEnv(world, { port: await freePort() });
+    const run = await runCli(["triggers", "run", "deploy", "--payload", '{"service":"solo"}', "--json"], env);
+    expect(run.code, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout) as { status: string; answer: string; session_id: string };
+    expect(printed).toMatchObject({ status: "completed", source: "manual", answer: "echo: Deploy of solo failed" });
+    expect(world.platform.live("ops").map(({ text }) => text)).toEqual(["echo: Deploy of solo failed"]);
+    const list = await runCli(["sessions", "list", "--archived", "--json"], env);
+    expect((JSON.parse(list.stdout) as { id: string }[]).map((session) => session.id)).toEqual([printed.session_id]);
   }, 30_000);
 
   it("a run interrupted by a kill completes once after the restart", async () => {
