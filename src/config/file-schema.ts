@@ -1,5 +1,5 @@
-import { Cron } from "croner";
 import { z } from "zod";
+import { scheduleProblem } from "../triggers/cron-schedule.js";
 
 /** How messages that arrive while a turn runs are handled. */
 export const queueModes = ["collect", "followup", "steer", "interrupt"] as const;
@@ -71,19 +71,8 @@ const filterSchema = z.strictObject({
 const scheduleSchema = z
   .strictObject({ cron: z.string().min(1), timezone: z.string().default("UTC") })
   .superRefine((schedule, context) => {
-    try {
-      new Cron(schedule.cron, { timezone: schedule.timezone, paused: true }).nextRun();
-    } catch (error) {
-      const message = (error as Error).message;
-      const badZone = /timezone/i.test(message);
-      context.addIssue({
-        code: "custom",
-        path: [badZone ? "timezone" : "cron"],
-        message: badZone
-          ? `"${schedule.timezone}" is not an IANA time zone (e.g. Europe/Berlin)`
-          : `not a cron expression: ${message.replace(/^CronPattern: /, "")}`,
-      });
-    }
+    const problem = scheduleProblem(schedule);
+    if (problem) context.addIssue({ code: "custom", path: [problem.field], message: problem.message });
   });
 
 const triggerSchema = z

@@ -29,6 +29,8 @@ export interface GatewayTestOptions {
   slack?: ChannelSections["slack"];
   /** Open this database file (e.g. one a CLI child process also uses) instead of a fresh one in `dir`. */
   dbPath?: string;
+  /** Days archived sessions are kept (GATEWAY_RETENTION_DAYS). */
+  retentionDays?: number;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -131,6 +133,7 @@ export class GatewayHarness {
         access: options.access ?? { allow: ["*"], admins: [] },
         telegram: options.telegram ?? {},
         slack: options.slack ?? {},
+        ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
       },
       store: this.store,
       runner: {

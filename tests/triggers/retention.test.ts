@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import { FakeChannel, waitUntil } from "../fakes/fake-channel.js";
+import { GatewayHarness } from "../gateway/gateway-harness.js";
 
 let store: SqliteStore | undefined;
 afterEach(async () => {
@@ -45,5 +47,25 @@ describe("retention", () => {
     expect(await store.sessions.search("falcon")).toEqual([]);
     const usage = store.db.prepare("SELECT session_id, prompt_tokens FROM usage").all();
     expect(usage).toEqual([{ session_id: null, prompt_tokens: 5 }]);
+  });
+});
+
+describe("the gateway's retention (GATEWAY_RETENTION_DAYS)", () => {
+  it("prunes archived sessions older than the retention when it starts, never inactive ones", async () => {
+    const harness = await GatewayHarness.start([new FakeChannel()], { retentionDays: 30 });
+    try {
+      const create = (key: string) =>
+        harness.store.sessions.create({ channel: "fake", conversationKey: key, expert: "default", origin: "chat" });
+      const archived = await create("fake:a");
+      await harness.store.sessions.archive(archived.id);
+      const inactive = await create("fake:b");
+      await create("fake:b");
+      harness.clock.advance(31 * DAY);
+      await harness.restart();
+      await waitUntil(async () => (await harness.store.sessions.get(archived.id)) === undefined);
+      expect(await harness.store.sessions.get(inactive.id)).toMatchObject({ state: "inactive" });
+    } finally {
+      await harness.close();
+    }
   });
 });
