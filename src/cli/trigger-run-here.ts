@@ -1,5 +1,6 @@
 import type { Config } from "../config/config.js";
 import type { TriggerSettings } from "../config/file-schema.js";
+import { UsageError } from "../errors.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { HttpServer } from "../http/http-server.js";
 import { createLogger } from "../logger.js";
@@ -17,6 +18,7 @@ const POLL_MS = 100;
  * Fires a trigger by hand and waits for the run to end. A running
  * `gateway start` (its /healthz answers) takes the run from the shared
  * database; without one, this process runs it on the destination's channel.
+ * A destination channel that nothing would serve is refused before firing.
  */
 export async function runTriggerHere(input: {
   config: Config;
@@ -27,15 +29,21 @@ export async function runTriggerHere(input: {
   const { config, store, trigger } = input;
   const runtime = createAgentRuntime(config);
   const firing = { source: "manual" as const, ...(input.payload !== undefined ? { payload: input.payload } : {}) };
-  if (await gatewayServes(config)) {
+  const { channel } = destinationOf(trigger.name, trigger.destination);
+  const running = await runningChannels(config);
+  if (running) {
+    if (!running.has(channel))
+      throw new UsageError(`the running gateway has no ${channel} channel to run ${trigger.name}`);
     const { run } = await fireTrigger({ store, experts: runtime.experts }, trigger, firing);
     return untilEnded(store, run.id, async () => undefined);
   }
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  const { channel } = destinationOf(trigger.name, trigger.destination);
   const adapters: ChannelAdapter[] = [new StoredChannel()];
   if (trigger.destination !== "none") {
     adapters.push(...createChannelAdapters(config, logger).filter((adapter) => adapter.name === channel));
+  }
+  if (!adapters.some((adapter) => adapter.name === channel)) {
+    throw new UsageError(`the ${channel} channel (the destination of ${trigger.name}) is not configured`);
   }
   const { run } = await fireTrigger({ store, experts: runtime.experts }, trigger, firing);
   const session = run.sessionId ? await store.sessions.get(run.sessionId) : undefined;
@@ -65,10 +73,13 @@ async function untilEnded(store: SqliteStore, runId: string, settle: () => Promi
   }
 }
 
-async function gatewayServes(config: Config): Promise<boolean> {
+/** The channels of the `gateway start` answering /healthz on HOST:PORT, or undefined when none answers. */
+async function runningChannels(config: Config): Promise<Set<string> | undefined> {
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const response = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${config.port}/healthz`, {
     signal: AbortSignal.timeout(1000),
   }).catch(() => undefined);
-  return response?.status === 200;
+  if (response?.status !== 200) return undefined;
+  const health = (await response.json().catch(() => ({}))) as { channels?: Record<string, unknown> };
+  return new Set(Object.keys(health.channels ?? {}));
 }

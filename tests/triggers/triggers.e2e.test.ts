@@ -21,6 +21,10 @@ function writeYaml(world: CrashWorld): string {
       "    destination:",
       "      loopback:",
       "        conversation: ops",
+      "  - name: slacky",
+      "    prompt: hi",
+      "    webhook: {secret_env: DEPLOY_HOOK_SECRET}",
+      "    destination: {slack: {channel: C1}}",
       "",
     ].join("\n"),
   );
@@ -118,9 +122,14 @@ describe("triggers against a real gateway process", () => {
     const skipped = await hook(life, { service: "api" });
     expect(await skipped.json()).toMatchObject({ skipped: "paused" });
     const list = JSON.parse((await runCli(["triggers", "list", "--json"], env)).stdout) as Record<string, unknown>[];
-    expect(list).toMatchObject([
-      { name: "deploy", webhook: "/hooks/deploy", destination: "loopback ops", paused: true, status: "paused" },
-    ]);
+    expect(list[0]).toMatchObject({
+      name: "deploy",
+      webhook: "/hooks/deploy",
+      destination: "loopback ops",
+      paused: true,
+      status: "paused",
+    });
+    expect(list[1]).toMatchObject({ name: "slacky", destination: "slack C1", last_run: null, status: "ok" });
     expect(list[0]?.last_run).toMatchObject({ status: "skipped", error: "paused" });
     await runCli(["triggers", "resume", "deploy"], env);
     expect((await hook(life, { service: "db" })).status).toBe(202);
@@ -128,6 +137,11 @@ describe("triggers against a real gateway process", () => {
     const prune = await runCli(["sessions", "prune", "--days", "0", "--dry-run", "--json"], env);
     expect(JSON.parse(prune.stdout)).toMatchObject({ dry_run: true, days: 0 });
     expect((await runCli(["triggers", "run", "nope"], env)).stderr).toContain('no trigger "nope"');
+    const unserved = await runCli(["triggers", "run", "slacky"], env);
+    expect(unserved).toMatchObject({
+      code: 1,
+      stderr: "error: the running gateway has no slack channel to run slacky\n",
+    });
     expect((await life.stop()).code).toBe(0);
   }, 30_000);
 
@@ -142,6 +156,10 @@ describe("triggers against a real gateway process", () => {
     expect(world.platform.live("ops").map(({ text }) => text)).toEqual(["echo: Deploy of solo failed"]);
     const list = await runCli(["sessions", "list", "--archived", "--json"], env);
     expect((JSON.parse(list.stdout) as { id: string }[]).map((session) => session.id)).toEqual([printed.session_id]);
+    expect(await runCli(["triggers", "run", "slacky"], env)).toMatchObject({
+      code: 1,
+      stderr: "error: the slack channel (the destination of slacky) is not configured\n",
+    });
   }, 30_000);
 
   it("a run interrupted by a kill completes once after the restart", async () => {
