@@ -8,6 +8,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { FireOutcome } from "../store/trigger-store.js";
 import { nextFireAt } from "./cron-schedule.js";
+import { destinationOf } from "./destination.js";
 import { settleRuns } from "./run-settler.js";
 import { type Firing, fireTrigger } from "./trigger-firer.js";
 
@@ -15,7 +16,7 @@ export interface TriggersOptions {
   triggers: readonly TriggerSettings[];
   store: Store;
   experts: ExpertRegistry;
-  /** The gateway's channels: a destination must be one of them. */
+  /** The gateway's channels: runs post through them (and learn the threads their results start). */
   adapters: ReadonlyMap<string, ChannelAdapter>;
   clock: Clock;
   logger: Logger;
@@ -70,8 +71,8 @@ export class Triggers {
   start(): void {
     this.#running = true;
     for (const trigger of this.#options.triggers) {
-      const channel = channelOf(trigger);
-      if (channel && !this.#options.adapters.has(channel)) {
+      const { channel } = destinationOf(trigger.name, trigger.destination);
+      if (!this.#options.adapters.has(channel)) {
         this.#options.logger.warn(
           { trigger: trigger.name, channel },
           "the destination channel of this trigger is not configured: its runs wait until it is",
@@ -143,10 +144,4 @@ export class Triggers {
     }, wait);
     this.#timer.unref();
   }
-}
-
-function channelOf(trigger: TriggerSettings): string | undefined {
-  const { destination } = trigger;
-  if (destination === "none") return undefined;
-  return Object.keys(destination)[0];
 }
