@@ -4,10 +4,12 @@ import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
+import { pruneSessions } from "./cli/prune-command.js";
 import { runCommand } from "./cli/run-command.js";
 import { openConfiguredStore } from "./cli/runtime.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
+import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
 import type { SqliteStore } from "./store/sqlite-store.js";
@@ -136,6 +138,45 @@ sessions
   .action(
     action((text: string, options: { json?: boolean }) => withStore((store) => searchSessions(store, text, options))),
   );
+
+sessions
+  .command("prune")
+  .description("delete archived sessions older than the retention (GATEWAY_RETENTION_DAYS)")
+  .option("--days <n>", "archived longer ago than this many days (default: the retention setting)")
+  .option("--dry-run", "only list what would be deleted")
+  .option("--json", "print JSON")
+  .action(action((options: { days?: string; dryRun?: boolean; json?: boolean }) => pruneSessions(options)));
+
+const triggers = program.command("triggers").description("schedules and webhooks that start sessions");
+triggers
+  .command("list")
+  .description("every trigger: next fire time, last run, status")
+  .option("--json", "print JSON")
+  .action(action((options: { json?: boolean }) => listTriggers(options)));
+triggers
+  .command("run <name>")
+  .description("fire a trigger now and print its result (handed to a running gateway if there is one)")
+  .option("--payload <json>", "the payload its prompt placeholders read")
+  .option("--json", "print the run as JSON")
+  .action(action((name: string, options: { payload?: string; json?: boolean }) => runTrigger(name, options)));
+triggers
+  .command("history <name>")
+  .description("a trigger's runs, newest first")
+  .option("--json", "print JSON")
+  .option("--limit <n>", "how many runs", "20")
+  .action(
+    action((name: string, options: { json?: boolean; limit: string }) =>
+      triggerHistory(name, { ...options, limit: Number.parseInt(options.limit, 10) || 20 }),
+    ),
+  );
+for (const verb of ["pause", "resume"] as const) {
+  triggers
+    .command(`${verb} <name>`)
+    .description(
+      verb === "pause" ? "stop firing a trigger (schedules and webhooks)" : "let a paused trigger fire again",
+    )
+    .action(action((name: string) => setTriggerPaused(name, verb === "pause")));
+}
 
 const access = program.command("access").description("who may talk to the bot (takes effect at once)");
 access

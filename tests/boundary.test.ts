@@ -21,6 +21,7 @@ const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["@slack/bolt", ["adapters/slack/"]],
   ["@slack/web-api", ["adapters/slack/"]],
   ["@slack/socket-mode", ["adapters/slack/"]],
+  ["croner", ["src/triggers/cron-schedule.ts"]],
 ]);
 
 /** Every specifier in a TypeScript source: static imports (also type-only), export-from and `import()`. */

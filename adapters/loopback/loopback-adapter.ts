@@ -112,6 +112,11 @@ export class LoopbackAdapter implements ChannelAdapter {
     await this.#call("delete", { conversation: conversationOf(conversationKey), message_id: messageId });
   }
 
+  /** A trigger's result posted to `loopback:x` starts the thread `loopback:x:<message_id>`, where replies continue it. */
+  threadKey(conversationKey: string, messageId: string): string {
+    return `${conversationKey}:${messageId}`;
+  }
+
   async #call(method: string, payload: object): Promise<unknown> {
     let response: Response;
     try {

@@ -5,10 +5,15 @@ import type { Tool } from "../agent/tools.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
+import type { ChannelAdapter } from "../gateway/channel.js";
+import { Gateway } from "../gateway/gateway.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
+import type { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
+import type { Logger } from "../logger.js";
 import { openStore, type SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
+import { Triggers } from "../triggers/triggers.js";
 
 /** What commands that run turns need, built from the configuration once. */
 export interface AgentRuntime {
@@ -52,4 +57,35 @@ export function createCliSession(store: SqliteStore, expert: string, title: stri
     owner: "cli:local",
     title,
   });
+}
+
+/**
+ * A gateway on these channels with the configured triggers beside it: a
+ * delivery lets the triggers end their runs, a firing wakes the turn queue.
+ */
+export function createGatewayWithTriggers(
+  runtime: AgentRuntime,
+  store: SqliteStore,
+  options: { adapters: ChannelAdapter[]; http: HttpServer; logger: Logger; onlyConversation?: string; pollMs?: number },
+): { gateway: Gateway; triggers: Triggers } {
+  let triggers: Triggers | undefined;
+  const gateway = new Gateway({
+    ...options,
+    config: runtime.config,
+    store,
+    runner: turnDeps(runtime, store),
+    experts: runtime.experts,
+    clock: systemClock,
+    onDelivered: () => triggers?.wake(),
+  });
+  triggers = new Triggers({
+    triggers: runtime.config.triggers,
+    store,
+    experts: runtime.experts,
+    adapters: gateway.adapters,
+    clock: systemClock,
+    logger: options.logger,
+    onQueued: () => gateway.scheduler.wake(),
+  });
+  return { gateway, triggers };
 }

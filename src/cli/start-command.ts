@@ -1,11 +1,11 @@
 import { loadConfig } from "../config/load-config.js";
 import { armFaultPoint } from "../gateway/fault-points.js";
-import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
-import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
+import { StoredChannel } from "../triggers/stored-channel.js";
+import { mountWebhooks } from "../triggers/webhook-routes.js";
 import { createChannelAdapters } from "./composition-root.js";
-import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+import { createAgentRuntime, createGatewayWithTriggers, openConfiguredStore } from "./runtime.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -20,16 +20,10 @@ export async function startCommand(): Promise<number> {
   const runtime = createAgentRuntime(config);
   const store = openConfiguredStore(config);
   const http = new HttpServer(logger);
-  const gateway = new Gateway({
-    config,
-    store,
-    runner: turnDeps(runtime, store),
-    experts: runtime.experts,
-    adapters: createChannelAdapters(config, logger),
-    http,
-    logger,
-    clock: systemClock,
-  });
+  const adapters = createChannelAdapters(config, logger);
+  if (config.triggers.length > 0) adapters.push(new StoredChannel());
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
+  mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
   const startedAt = Date.now();
   http.route(
     "GET",
@@ -46,6 +40,7 @@ export async function startCommand(): Promise<number> {
     logger.warn("GATEWAY_ALLOW=* (or access.allow: ['*']): everyone who can reach the bot may talk to it");
   }
   await gateway.start();
+  triggers.start();
   http.ready();
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
@@ -57,6 +52,9 @@ export async function startCommand(): Promise<number> {
   });
   logger.info("shutting down: finishing running turns");
   await gateway.stop(SHUTDOWN_GRACE_MS);
+  await triggers.stop();
+  // Runs whose result went out while draining end now rather than at the next start.
+  await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
   await http.close();
   await store.close();
   logger.info("stopped");

@@ -36,6 +36,8 @@ export interface Config {
   /** The loopback channel's outbound base URL (tests, benchmarks, integrations). */
   loopbackUrl: string | undefined;
   triggers: TriggerSettings[];
+  /** Webhook secrets by the variable each trigger names (`webhook.secret_env`); never logged. */
+  webhookSecrets: Record<string, string | undefined>;
   memory: FileSettings["memory"];
   compaction: FileSettings["compaction"];
   budgets: FileSettings["budgets"];

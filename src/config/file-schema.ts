@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { scheduleProblem } from "../triggers/cron-schedule.js";
 
 /** How messages that arrive while a turn runs are handled. */
 export const queueModes = ["collect", "followup", "steer", "interrupt"] as const;
@@ -58,6 +59,7 @@ const destinationSchema = z.union([
   z.strictObject({
     telegram: z.strictObject({ chat: z.coerce.string().min(1), topic: z.number().int().optional() }),
   }),
+  z.strictObject({ loopback: z.strictObject({ conversation: z.string().min(1) }) }),
   z.literal("none"),
 ]);
 
@@ -66,23 +68,35 @@ const filterSchema = z.strictObject({
   equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
 });
 
-const triggerSchema = z.strictObject({
-  name,
-  expert: name.optional(),
-  prompt: z.string().min(1),
-  schedule: z.strictObject({ cron: z.string().min(1), timezone: z.string().default("UTC") }).optional(),
-  webhook: z
-    .strictObject({
-      secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable"),
-      filter: z.array(filterSchema).default([]),
-    })
-    .optional(),
-  destination: destinationSchema.default("none"),
-  archive: z.enum(["on_finish", "never"]).default("on_finish"),
-  budget: z
-    .strictObject({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() })
-    .optional(),
-});
+const scheduleSchema = z
+  .strictObject({ cron: z.string().min(1), timezone: z.string().default("UTC") })
+  .superRefine((schedule, context) => {
+    const problem = scheduleProblem(schedule);
+    if (problem) context.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+  });
+
+const triggerSchema = z
+  .strictObject({
+    name,
+    expert: name.optional(),
+    /** `{{payload.some.path}}` placeholders are filled from the JSON payload; missing ones are empty. */
+    prompt: z.string().min(1),
+    schedule: scheduleSchema.optional(),
+    webhook: z
+      .strictObject({
+        secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable"),
+        filter: z.array(filterSchema).default([]),
+      })
+      .optional(),
+    destination: destinationSchema.default("none"),
+    archive: z.enum(["on_finish", "never"]).default("on_finish"),
+    budget: z
+      .strictObject({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() })
+      .optional(),
+  })
+  .refine((trigger) => trigger.schedule !== undefined || trigger.webhook !== undefined, {
+    message: "needs a schedule, a webhook, or both",
+  });
 
 const modelInfoSchema = z.strictObject({
   context_tokens: z.number().int().positive().optional(),
@@ -133,7 +147,18 @@ export const fileSchema = z.strictObject({
       slack: slackSchema.optional(),
     })
     .default({}),
-  triggers: z.array(triggerSchema).default([]),
+  triggers: z
+    .array(triggerSchema)
+    .default([])
+    .superRefine((triggers, context) => {
+      const seen = new Set<string>();
+      for (const [index, trigger] of triggers.entries()) {
+        if (seen.has(trigger.name)) {
+          context.addIssue({ code: "custom", path: [index, "name"], message: `"${trigger.name}" is used twice` });
+        }
+        seen.add(trigger.name);
+      }
+    }),
   memory: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -159,5 +184,6 @@ export const fileSchema = z.strictObject({
 export type FileSettings = z.infer<typeof fileSchema>;
 export type ExpertSettings = z.infer<typeof expertSchema>;
 export type TriggerSettings = z.infer<typeof triggerSchema>;
+export type DestinationSettings = TriggerSettings["destination"];
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 export type AllowList = z.infer<typeof allowListSchema>;

@@ -64,6 +64,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     loopbackUrl: env.GATEWAY_LOOPBACK_URL,
     triggers: file.triggers,
+    webhookSecrets: Object.fromEntries(
+      file.triggers
+        .flatMap((trigger) => (trigger.webhook ? [trigger.webhook.secret_env] : []))
+        .map((name) => [name, raw[name]]),
+    ),
     memory: file.memory,
     compaction: file.compaction,
     budgets: file.budgets,

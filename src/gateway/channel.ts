@@ -158,4 +158,11 @@ export interface ChannelAdapter {
    * metadata). Without it, a row found `sending` at restart is sent again.
    */
   findSent?(conversationKey: string, outboxId: number): Promise<string[] | undefined>;
+  /**
+   * Where replies to `messageId`, posted at the top level of `conversationKey`
+   * (a trigger's destination), arrive: Slack `slack:T:C` + ts → `slack:T:C:<ts>`,
+   * the thread the message starts. Absent or undefined: in the same
+   * conversation, routed to the session by `replyToMessageId` (Telegram).
+   */
+  threadKey?(conversationKey: string, messageId: string): string | undefined;
 }

@@ -22,7 +22,7 @@ export class AcceptError extends GatewayError {
 }
 
 export interface GatewayOptions {
-  config: Pick<Config, "maxTurns" | "queue" | "access"> & ChannelSections;
+  config: Pick<Config, "maxTurns" | "queue" | "access"> & Partial<Pick<Config, "retentionDays">> & ChannelSections;
   store: Store;
   runner: TurnRunnerDeps;
   experts: ExpertRegistry;
@@ -34,11 +34,14 @@ export interface GatewayOptions {
   pollMs?: number;
   /** Work on this one conversation only (a terminal chat beside a running gateway). */
   onlyConversation?: string;
+  /** An outbox row was delivered (a trigger's run may have ended). */
+  onDelivered?: () => void;
 }
 
 const LEASE_MS = 30_000;
+const DAY_MS = 24 * 3600 * 1000;
 /** Duplicates are recognised for at least this long (Slack retries for minutes, Telegram keeps updates 24 h). */
-const KEEP_DELIVERY_KEYS_MS = 7 * 24 * 3600 * 1000;
+const KEEP_DELIVERY_KEYS_MS = 7 * DAY_MS;
 
 /**
  * The durable core: accepts messages from every channel into the store, runs
@@ -73,6 +76,7 @@ export class Gateway {
       logger: options.logger,
       leaseMs,
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
     });
     this.scheduler = new TurnScheduler({
       scope,
@@ -148,9 +152,9 @@ export class Gateway {
     this.scheduler.start();
     this.outbox.start();
     const prune = () =>
-      store.queue
-        .pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS)
-        .catch((error: unknown) => logger.warn({ err: error }, "delivery key pruning failed"));
+      Promise.all([store.queue.pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS), this.#pruneArchived()]).catch(
+        (error: unknown) => logger.warn({ err: error }, "pruning failed"),
+      );
     void prune();
     this.#prune = setInterval(prune, 3600_000);
     this.#prune.unref();
@@ -193,6 +197,14 @@ export class Gateway {
         stats.oldestReceivedAt === null ? null : Math.round((this.#options.clock() - stats.oldestReceivedAt) / 1000),
       running_turns: this.scheduler.runningCount,
     };
+  }
+
+  /** Retention: archived sessions older than `retentionDays` go; active and inactive ones never do. */
+  async #pruneArchived(): Promise<void> {
+    const days = this.#options.config.retentionDays;
+    if (days === undefined) return;
+    const pruned = await this.#options.store.sessions.pruneArchived(this.#options.clock() - days * DAY_MS);
+    if (pruned.length > 0) this.#options.logger.info({ sessions: pruned.length, days }, "pruned archived sessions");
   }
 
   async #expireGoneOwners(): Promise<void> {

@@ -88,26 +88,7 @@ export class SqliteQueueStore {
                 AS lastDropped`,
     ).get({ id: session.id }) ?? { queued: 0, running: 0, lastDropped: 0 };
     const dropped = counts.queued >= defaults.cap;
-    const inbound = this.#sql(
-      `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
-           platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      session.id,
-      message.channel,
-      session.conversationKey,
-      message.senderId,
-      message.senderName,
-      message.text,
-      message.attachments,
-      message.platformMessageId,
-      message.replyToMessageId,
-      message.addressed ? 1 : 0,
-      dropped ? "dropped" : "queued",
-      now,
-      dropped ? now : null,
-    );
-    const inboundId = Number(inbound.lastInsertRowid);
+    const inboundId = this.insertInboundSync(session, message, dropped ? "dropped" : "queued");
     this.#sql("UPDATE delivery_keys SET inbound_id = ? WHERE key IN (SELECT value FROM json_each(?))").run(
       inboundId,
       JSON.stringify(message.deliveryKeys),
@@ -128,6 +109,31 @@ export class SqliteQueueStore {
       });
     }
     return { status: "accepted", inboundId, session, queued, notice, dropped };
+  }
+
+  /** Stores one inbound row of a session (callers hold the transaction and have checked delivery keys). */
+  insertInboundSync(session: Session, message: NewInbound, state: "queued" | "dropped" = "queued"): number {
+    const now = this.#now();
+    const result = this.#sql(
+      `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
+           platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      session.id,
+      message.channel,
+      session.conversationKey,
+      message.senderId,
+      message.senderName,
+      message.text,
+      message.attachments,
+      message.platformMessageId,
+      message.replyToMessageId,
+      message.addressed ? 1 : 0,
+      state,
+      now,
+      state === "dropped" ? now : null,
+    );
+    return Number(result.lastInsertRowid);
   }
 
   #route(message: NewInbound, defaults: AcceptDefaults): Session {

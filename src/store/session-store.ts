@@ -48,7 +48,7 @@ export class SqliteSessionStore implements SessionRepository {
       const id = shortId("s", attempt < 5 ? 6 : 10);
       const conversationKey =
         typeof input.conversationKey === "function" ? input.conversationKey(id) : input.conversationKey;
-      const previous = this.#current.get(conversationKey);
+      const previous = input.detached ? undefined : this.#current.get(conversationKey);
       if (previous) this.#deactivate.run(now, previous.id);
       try {
         this.#insert.run({
@@ -66,7 +66,7 @@ export class SqliteSessionStore implements SessionRepository {
         if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY" && attempt < 10) continue;
         throw error;
       }
-      this.#setCurrent.run(conversationKey, input.channel, id);
+      if (!input.detached) this.#setCurrent.run(conversationKey, input.channel, id);
       return this.#mustGet(id);
     }
   }
@@ -191,6 +191,23 @@ export class SqliteSessionStore implements SessionRepository {
   async delete(id: string): Promise<void> {
     const result = this.#sql("DELETE FROM sessions WHERE id = ?").run(id);
     if (result.changes === 0) throw new NotFoundError(`no session "${id}"`);
+  }
+
+  async pruneArchived(before: number, options: { dryRun?: boolean } = {}): Promise<Session[]> {
+    return this.#db
+      .transaction(() => {
+        const doomed = this.#sql<[number], SessionRow>(
+          "SELECT * FROM sessions WHERE state = 'archived' AND archived_at < ? ORDER BY archived_at",
+        )
+          .all(before)
+          .map(toSession);
+        if (!options.dryRun) {
+          // Usage, outbox and run rows reference sessions with ON DELETE SET NULL: they stay, unlinked.
+          this.#sql("DELETE FROM sessions WHERE state = 'archived' AND archived_at < ?").run(before);
+        }
+        return doomed;
+      })
+      .immediate();
   }
 
   async search(text: string, options: { limit?: number; includeArchived?: boolean } = {}): Promise<SearchHit[]> {

@@ -8,6 +8,7 @@ import { SqliteSessionStore } from "./session-store.js";
 import { SqliteSettingsStore } from "./settings-store.js";
 import type { Store } from "./store.js";
 import { SqliteTranscriptStore } from "./transcript-store.js";
+import { SqliteTriggerStore } from "./trigger-store.js";
 import { SqliteTurnStore } from "./turn-store.js";
 import { SqliteUsageStore } from "./usage-store.js";
 
@@ -28,6 +29,7 @@ export class SqliteStore implements Store {
   readonly outbox: SqliteOutboxStore;
   readonly queue: SqliteQueueStore;
   readonly access: SqliteAccessStore;
+  readonly triggers: SqliteTriggerStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport) {
@@ -49,6 +51,7 @@ export class SqliteStore implements Store {
       transcript: this.transcript,
       outbox: this.outbox,
     });
+    this.triggers = new SqliteTriggerStore(db, clock, { sessions: this.sessions, queue: this.queue });
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import type { QueueMode } from "../config/file-schema.js";
 import type { SqliteAccessStore } from "./access-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
+import type { SqliteTriggerStore } from "./trigger-store.js";
 import type { TurnEnding } from "./turn-store.js";
 import type {
   NewSession,
@@ -29,6 +30,7 @@ export interface Store {
   readonly queue: QueueRepository;
   readonly outbox: OutboxRepository;
   readonly access: AccessRepository;
+  readonly triggers: TriggerRepository;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,8 @@ type AsyncSurface<T> = {
 export type QueueRepository = AsyncSurface<SqliteQueueStore>;
 /** Run-time access grants: see {@link SqliteAccessStore}. */
 export type AccessRepository = AsyncSurface<SqliteAccessStore>;
+/** Trigger runs and state: see {@link SqliteTriggerStore}. */
+export type TriggerRepository = AsyncSurface<SqliteTriggerStore>;
 /** Outgoing replies: see {@link SqliteOutboxStore}. */
 export type OutboxRepository = AsyncSurface<SqliteOutboxStore>;
 
@@ -69,6 +73,11 @@ export interface SessionRepository {
    */
   moveConversation(from: string, to: string): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * Deletes the archived sessions archived before `before` (never active or
+   * inactive ones) and returns them; `dryRun` only returns them.
+   */
+  pruneArchived(before: number, options?: { dryRun?: boolean }): Promise<Session[]>;
   /** Full-text search over user and assistant text, best hit per session, ranked. */
   search(text: string, options?: { limit?: number; includeArchived?: boolean }): Promise<SearchHit[]>;
 }

@@ -29,6 +29,11 @@ export interface NewSession {
   owner?: string | null;
   /** A queue mode from the channel binding; null falls back to the Expert's and the YAML's. */
   mode?: QueueMode | null;
+  /**
+   * Leave the conversation's current session alone (a trigger's run posting
+   * into a chat): the key reaches this session only through replies to it.
+   */
+  detached?: boolean;
 }
 
 export type TranscriptKind = "system" | "user" | "assistant" | "tool_call" | "tool_result" | "summary";

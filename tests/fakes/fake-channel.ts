@@ -50,6 +50,8 @@ export interface FakeInbound {
 export interface FakeChannelOptions {
   name?: string;
   limits?: Partial<ChannelLimits>;
+  /** Slack-like: a message posted at the top level of `fake:x` starts the thread `fake:x:<id>`. */
+  threads?: boolean;
 }
 
 /**
@@ -73,9 +75,11 @@ export class FakeChannel implements ChannelAdapter {
   #host: ChannelHost | undefined;
   #state: ChannelStatus = { state: "stopped" };
   #nextId = 1;
+  readonly threadKey: ((conversationKey: string, messageId: string) => string) | undefined;
 
   constructor(options: FakeChannelOptions = {}) {
     this.name = options.name ?? "fake";
+    this.threadKey = options.threads ? (conversationKey, messageId) => `${conversationKey}:${messageId}` : undefined;
     this.limits = {
       maxMessageLength: 4000,
       editIntervalMs: 100,

@@ -31,6 +31,8 @@ export interface GatewayTestOptions {
   models?: Record<string, ModelInfo>;
   /** Open this database file (e.g. one a CLI child process also uses) instead of a fresh one in `dir`. */
   dbPath?: string;
+  /** Days archived sessions are kept (GATEWAY_RETENTION_DAYS). */
+  retentionDays?: number;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -95,6 +97,7 @@ export class GatewayHarness {
   store!: SqliteStore;
   http!: HttpServer;
   gateway!: Gateway;
+  experts!: ExpertRegistry;
   port = 0;
 
   constructor(adapters: ChannelAdapter[], options: GatewayTestOptions = {}) {
@@ -125,6 +128,7 @@ export class GatewayHarness {
       },
       new Set(tools.keys()),
     );
+    this.experts = experts;
     this.gateway = new Gateway({
       config: {
         maxTurns: options.maxTurns ?? 4,
@@ -132,6 +136,7 @@ export class GatewayHarness {
         access: options.access ?? { allow: ["*"], admins: [] },
         telegram: options.telegram ?? {},
         slack: options.slack ?? {},
+        ...(options.retentionDays !== undefined ? { retentionDays: options.retentionDays } : {}),
       },
       store: this.store,
       runner: {

@@ -1,0 +1,37 @@
+import { loadConfig } from "../config/load-config.js";
+import { UsageError } from "../errors.js";
+import { printJson, printTable, shortDate } from "./output.js";
+import { openConfiguredStore } from "./runtime.js";
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * `gateway sessions prune [--dry-run]`: deletes archived sessions archived
+ * longer ago than the retention; active and inactive sessions are never touched.
+ */
+export async function pruneSessions(options: { days?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
+  const config = loadConfig();
+  const days = options.days === undefined ? config.retentionDays : Number(options.days);
+  if (days === undefined)
+    throw new UsageError("set GATEWAY_RETENTION_DAYS (or gateway.retention_days), or pass --days");
+  if (!Number.isInteger(days) || days < 0) throw new UsageError("--days must be a whole number of days");
+  const store = openConfiguredStore(config);
+  try {
+    const pruned = await store.sessions.pruneArchived(Date.now() - days * DAY_MS, { dryRun: options.dryRun ?? false });
+    if (options.json) {
+      printJson({ dry_run: options.dryRun ?? false, days, sessions: pruned.map((session) => session.id) });
+      return 0;
+    }
+    const verb = options.dryRun ? "would delete" : "deleted";
+    process.stdout.write(`${verb} ${pruned.length} archived session(s) archived over ${days} days ago\n`);
+    if (pruned.length > 0) {
+      printTable([
+        ["ID", "ARCHIVED", "TITLE"],
+        ...pruned.map((session) => [session.id, shortDate(session.archivedAt ?? 0), session.title ?? ""]),
+      ]);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
