@@ -79,3 +79,9 @@ export async function currentSession(world: TelegramWorld, conversationKey: stri
   if (!session) throw new Error(`no session for ${conversationKey}`);
   return session;
 }
+
+/** The texts of the messages stored in a conversation's current session, in order. */
+export async function storedTexts(world: TelegramWorld, conversationKey: string): Promise<string[]> {
+  const session = await currentSession(world, conversationKey);
+  return (await world.harness.inboundStates(session.id)).map((row) => row.text);
+}
