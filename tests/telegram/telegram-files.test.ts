@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Attachment } from "../../src/gateway/channel.js";
 import { waitUntil } from "../fakes/fake-channel.js";
 import type { ChatRequestBody } from "../fakes/fake-openai.js";
-import { currentSession, sentTexts, startTelegramWorld, type TelegramWorld } from "./telegram-world.js";
+import { currentSession, sentTexts, startTelegramWorld, storedTexts, type TelegramWorld } from "./telegram-world.js";
 
 let world: TelegramWorld | undefined;
 
@@ -77,6 +77,19 @@ describe("Telegram attachments", () => {
       type: "image_url",
       image_url: { url: `data:image/png;base64,${png.toString("base64")}` },
     });
+  });
+
+  it("keeps a chat's order: a message sent right after an album is stored after it", async () => {
+    world = await startTelegramWorld();
+    const { telegram, harness } = world;
+    telegram.album(["photo", "document"], { caption: "album first" });
+    telegram.privateText("then this");
+    await waitUntil(() => harness.fake.requests.length > 0, 5000);
+    await waitUntil(
+      async () => (await storedTexts(world as TelegramWorld, `telegram:${telegram.user.id}`)).length === 2,
+      5000,
+    );
+    expect(await storedTexts(world, `telegram:${telegram.user.id}`)).toEqual(["album first", "then this"]);
   });
 
   it("fetches a refused album again and stores it once, whole", async () => {

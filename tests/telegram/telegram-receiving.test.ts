@@ -69,6 +69,21 @@ describe("Telegram long polling", () => {
     expect(userTexts(harness.fake.requests.at(-1))).toEqual(["once only", "after"]);
   });
 
+  it("rides out 5xx answers and dropped connections while polling, backing off", async () => {
+    world = await startTelegramWorld({
+      prepare: (telegram) =>
+        telegram.failNext("getUpdates", telegramErrors.serverError(), 2).failNext("getUpdates", "disconnect"),
+    });
+    const { telegram, adapter } = world;
+    telegram.privateText("still there?");
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    expect(adapter.status()).toEqual({ state: "running" });
+    const polls = telegram.calls.filter((call) => call.method === "getUpdates").slice(0, 4);
+    const waits = polls.slice(1).map((call, i) => call.at - (polls[i]?.at ?? 0));
+    expect(waits.every((ms) => ms >= 15)).toBe(true);
+    expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: still there?"]);
+  });
+
   it("stops with a clear error on 409 Conflict, without polling again", async () => {
     world = await startTelegramWorld({
       prepare: (telegram) => telegram.failNext("getUpdates", telegramErrors.conflict(), Number.POSITIVE_INFINITY),
@@ -76,6 +91,10 @@ describe("Telegram long polling", () => {
     const { telegram, adapter } = world;
     await waitUntil(() => adapter.status().state === "failed", 3000);
     expect(adapter.status().detail).toMatch(/409 Conflict: another poller or a webhook/);
+    expect(await world.harness.gateway.health()).toMatchObject({
+      ok: false,
+      channels: { telegram: { state: "failed" } },
+    });
     await sleep(500);
     expect(telegram.callsOf("getUpdates")).toHaveLength(1);
   });
