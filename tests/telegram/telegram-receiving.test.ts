@@ -69,6 +69,21 @@ describe("Telegram long polling", () => {
     expect(userTexts(harness.fake.requests.at(-1))).toEqual(["once only", "after"]);
   });
 
+  it("deletes a webhook left from webhook mode, keeping the updates waiting, and answers them", async () => {
+    world = await startTelegramWorld({
+      prepare: (telegram) => {
+        telegram.webhook = { url: "https://old.example.com/telegram/webhook" };
+        telegram.privateText("sent while we were away");
+      },
+    });
+    const { telegram } = world;
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: sent while we were away"]);
+    expect(telegram.callsOf("deleteWebhook")).toHaveLength(1);
+    expect(telegram.callsOf("deleteWebhook")[0]?.drop_pending_updates).toBeUndefined();
+    expect(telegram.webhook).toBeUndefined();
+  });
+
   it("rides out 5xx answers and dropped connections while polling, backing off", async () => {
     world = await startTelegramWorld({
       prepare: (telegram) =>
@@ -163,6 +178,19 @@ describe("Telegram webhook", () => {
     expect(await storedTexts(world, key)).toEqual(["via webhook", "sentinel"]);
     expect(telegram.callsOf("getUpdates")).toHaveLength(0);
     expect(telegram.callsOf("deleteWebhook")).toHaveLength(0);
+  });
+
+  it("derives a valid secret from the token when none is configured, and checks it", async () => {
+    world = await startTelegramWorld({ adapter: { webhookUrl } });
+    const { telegram, harness } = world;
+    const derived = String(telegram.callsOf("setWebhook")[0]?.secret_token);
+    expect(derived).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+    expect(derived).not.toContain(telegram.token.split(":")[1]);
+    const url = `http://127.0.0.1:${harness.port}/telegram/webhook`;
+    expect((await postWebhookUpdate(url, telegram.privateText("no secret"))).status).toBe(401);
+    expect((await postWebhookUpdate(url, telegram.privateText("derived"), derived)).status).toBe(200);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: derived"]);
   });
 
   it("answers 400 to a body that is not an update", async () => {
