@@ -24,6 +24,7 @@ export interface DraftStreamOptions {
  * Best effort: a 429 pauses updates for its retry_after; a refusal ends the stream for this turn.
  */
 export class TelegramDraftStream implements ChannelStream {
+  readonly ephemeral = true;
   readonly #options: DraftStreamOptions;
   /** Non-zero and the same for every update, so Telegram animates the changes. */
   readonly #draftId = 1 + Math.floor(Math.random() * 2_000_000_000);

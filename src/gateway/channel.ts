@@ -95,6 +95,8 @@ export interface CommandButton {
 
 /** A reply streamed natively (a terminal; later Slack's chat.startStream) instead of shown by edits. */
 export interface ChannelStream {
+  /** What it showed is gone once it finishes (Telegram drafts): a stopped answer is then sent as a message. */
+  readonly ephemeral?: boolean;
   /** Best effort: the adapter paces and may drop what the platform will not take. */
   append(delta: string): void;
   /** The turn ended; returns the message id when the stream itself became the final answer. */

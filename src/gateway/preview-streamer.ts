@@ -13,6 +13,7 @@ export class PreviewStreamer {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #onPreview: (messageId: string, text: string) => Promise<void>;
+  readonly #replyTo: string | undefined;
   #messageId: string | undefined;
   #text = "";
   #shown = "";
@@ -28,7 +29,10 @@ export class PreviewStreamer {
     logger: Logger;
     /** Records the preview, so a restart can mark it interrupted. */
     onPreview: (messageId: string, text: string) => Promise<void>;
+    /** The message the answer replies to (in groups, what shows whose question it answers). */
+    replyToMessageId?: string | undefined;
   }) {
+    this.#replyTo = options.replyToMessageId;
     this.#adapter = options.adapter;
     this.#conversationKey = options.conversationKey;
     this.#clock = options.clock;
@@ -77,7 +81,10 @@ export class PreviewStreamer {
     this.#lastAt = this.#clock();
     try {
       if (this.#messageId === undefined) {
-        this.#messageId = (await this.#adapter.send({ conversationKey: this.#conversationKey, text })).messageId;
+        const reply = this.#replyTo ? { replyToMessageId: this.#replyTo } : {};
+        this.#messageId = (
+          await this.#adapter.send({ conversationKey: this.#conversationKey, text, ...reply })
+        ).messageId;
       } else {
         await this.#adapter.edit(this.#conversationKey, this.#messageId, text);
       }

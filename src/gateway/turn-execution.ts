@@ -62,6 +62,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           conversationKey: session.conversationKey,
           clock,
           logger,
+          replyToMessageId: route.replyToMessageId ?? undefined,
           onPreview: async (messageId, text) => {
             await store.queue.setPreview(turn.id, messageId, text);
             faultPoint("mid-stream");
@@ -121,7 +122,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         await endCancelled(store, claimed, route, signal.reason, {
           partial: partial.trim(),
           previewId: preview?.messageId,
-          streamed: stream !== undefined,
+          streamed: stream !== undefined && !stream.ephemeral,
           maxLength: adapter.limits.maxMessageLength,
           usage,
         });

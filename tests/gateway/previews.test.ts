@@ -37,7 +37,7 @@ describe("streaming previews", () => {
     expect(preview?.text.endsWith(" …")).toBe(true);
     expect(full.startsWith(preview?.text.replace(/ …$/, "") ?? "-")).toBe(true);
     expect(preview?.text.length).toBeLessThan(full.length);
-    expect(preview?.replyToMessageId).toBeUndefined();
+    expect(preview?.replyToMessageId).toBe("1");
     const id = preview?.messageId ?? "";
 
     // The preview grew while the model streamed (600 ms): several edits in between.

@@ -47,7 +47,7 @@ describe("Telegram streaming", () => {
     expect(telegram.callsOf("editMessageText")).toHaveLength(0);
   });
 
-  it("stops drafting when /stop ends the turn, and says so once", async () => {
+  it("stops drafting when /stop ends the turn, and keeps what was drafted as a message marked stopped", async () => {
     world = await startTelegramWorld();
     const { telegram, harness } = world;
     const chat = telegram.user.id;
@@ -56,12 +56,17 @@ describe("Telegram streaming", () => {
     telegram.privateText("go long");
     await waitUntil(() => callsTo(world as TelegramWorld, chat, "sendMessageDraft").length >= 2, 5000);
     telegram.privateText("/stop");
-    await waitUntil(() => sentTexts(telegram, chat).includes("(stopped)"), 5000);
+    await waitUntil(() => sentTexts(telegram, chat).some((text) => text.endsWith("(stopped)")), 5000);
     const stoppedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(telegram.calls.filter((call) => call.at > stoppedAt && call.method !== "getUpdates")).toEqual([]);
-    expect(sentTexts(telegram, chat)).toEqual([expect.stringMatching(/^Stopping/), "(stopped)"]);
-    expect(sentTexts(telegram, chat).join("")).not.toContain(reply.text);
+    // Drafts vanish when the turn ends, so the part the user watched comes back as a real message.
+    const [stopping, kept, ...rest] = sentTexts(telegram, chat);
+    expect(stopping).toMatch(/^Stopping/);
+    expect(kept).toMatch(/^Long:[\s\S]*\n\n\(stopped\)$/);
+    expect(rest).toEqual([]);
+    expect(reply.text.startsWith((kept ?? "").replace(/\n\n\(stopped\)$/, ""))).toBe(true);
+    expect(kept).not.toBe(`${reply.text}\n\n(stopped)`);
   });
 
   it("remembers that drafts are refused and streams the next turns by editing one message about once a second", async () => {
@@ -133,13 +138,15 @@ describe("Telegram streaming", () => {
     const group = telegram.groupId;
     const reply = slow("Group:", 8, 100);
     harness.fake.reply(reply);
-    telegram.groupText("@gateway_bot stream here");
+    const question = telegram.groupText("@gateway_bot stream here").message;
     await waitShown(telegram, group, reply.text, 8000);
     expect(telegram.callsOf("sendMessageDraft")).toHaveLength(0);
     const sends = callsTo(world, group, "sendMessage");
     const edits = callsTo(world, group, "editMessageText");
     expect(sends).toHaveLength(1);
     expect(String(sends[0]?.params.text)).toMatch(/ …$/);
+    // In a group the answer is a reply, so everyone sees whose question it answers.
+    expect(sends[0]?.params.reply_parameters).toMatchObject({ message_id: question.message_id });
     expect(edits.length).toBeGreaterThanOrEqual(1);
     for (const gap of gaps([...sends, ...edits])) expect(gap).toBeGreaterThanOrEqual(2500);
   });
