@@ -47,7 +47,7 @@ export class ModelError extends GatewayError {
   readonly retryAfterMs: number | undefined;
 
   constructor(
-    code: "MODEL_HTTP" | "MODEL_NETWORK" | "MODEL_TIMEOUT" | "MODEL_STREAM" | "MODEL_ABORTED",
+    code: "MODEL_HTTP" | "MODEL_CONTEXT_LENGTH" | "MODEL_NETWORK" | "MODEL_TIMEOUT" | "MODEL_STREAM" | "MODEL_ABORTED",
     message: string,
     details: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
   ) {
@@ -55,6 +55,13 @@ export class ModelError extends GatewayError {
     this.status = details.status;
     this.retryable = details.retryable ?? false;
     this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** A daily or monthly budget is spent: the turn is refused until the period ends. */
+export class BudgetError extends GatewayError {
+  constructor(message: string) {
+    super("BUDGET_SPENT", message);
   }
 }
 

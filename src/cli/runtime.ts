@@ -7,6 +7,8 @@ import { loadConfig } from "../config/load-config.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
+import { pricingFrom } from "../memory/pricing.js";
+import { createTurnContext } from "../memory/turn-context-factory.js";
 import { openStore, type SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
 
@@ -35,11 +37,12 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
     tools: runtime.tools,
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
+    context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),
   };
 }
 
 export function openConfiguredStore(config: Config): SqliteStore {
-  return openStore(config.db);
+  return openStore(config.db, { pricing: pricingFrom(config.models) });
 }
 
 /** A new terminal session, keyed `cli:<its id>`, owned by the local user. */

@@ -1,14 +1,17 @@
 import type { QueueMode } from "../config/file-schema.js";
 import type { SqliteAccessStore } from "./access-store.js";
+import type { SqliteMemoryStore } from "./memory-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
 import type { TurnEnding } from "./turn-store.js";
+import type { Spender, UsageGrouping, UsageSum } from "./usage-store.js";
 import type {
   NewSession,
   NewTranscriptEntry,
   SearchHit,
   Session,
   SessionListFilter,
+  SessionSearchOptions,
   TranscriptEntry,
   Turn,
   TurnState,
@@ -29,6 +32,7 @@ export interface Store {
   readonly queue: QueueRepository;
   readonly outbox: OutboxRepository;
   readonly access: AccessRepository;
+  readonly memories: MemoryRepository;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ type AsyncSurface<T> = {
 export type QueueRepository = AsyncSurface<SqliteQueueStore>;
 /** Run-time access grants: see {@link SqliteAccessStore}. */
 export type AccessRepository = AsyncSurface<SqliteAccessStore>;
+/** Typed long-term notes and their full-text index: see {@link SqliteMemoryStore}. */
+export type MemoryRepository = AsyncSurface<SqliteMemoryStore>;
 /** Outgoing replies: see {@link SqliteOutboxStore}. */
 export type OutboxRepository = AsyncSurface<SqliteOutboxStore>;
 
@@ -65,12 +71,15 @@ export interface SessionRepository {
   makeCurrent(id: string): Promise<Session>;
   delete(id: string): Promise<void>;
   /** Full-text search over user and assistant text, best hit per session, ranked. */
-  search(text: string, options?: { limit?: number; includeArchived?: boolean }): Promise<SearchHit[]>;
+  search(text: string, options?: SessionSearchOptions): Promise<SearchHit[]>;
 }
 
 export interface TranscriptRepository {
   append(sessionId: string, entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]>;
   list(sessionId: string): Promise<TranscriptEntry[]>;
+  /** Stores a compaction summary standing for the session's messages up to `coversThrough` (they stay). */
+  appendSummary(sessionId: string, content: string, coversThrough: number): Promise<TranscriptEntry>;
+  latestSummary(sessionId: string): Promise<{ entry: TranscriptEntry; coversThrough: number } | undefined>;
 }
 
 export interface TurnRepository {
@@ -87,6 +96,10 @@ export interface TurnRepository {
 export interface UsageRepository {
   record(entry: UsageEntry): Promise<void>;
   totalsForSession(sessionId: string): Promise<UsageTotals>;
+  /** Tokens and estimated cost per session, user, Expert or trigger. */
+  sums(by: UsageGrouping, filter?: { since?: number; sessionId?: string }): Promise<UsageSum[]>;
+  /** Estimated dollars a user or trigger spent since a time (epoch ms). */
+  spent(spender: Spender, since: number): Promise<number>;
 }
 
 export interface SettingsRepository {
