@@ -32,7 +32,8 @@ export class BudgetGuard {
   async refusal(who: { userId: string | null; triggerName: string | null }): Promise<string | undefined> {
     const checks: [Spender, Budget, string][] = [];
     const trigger = who.triggerName ? this.#settings.perTrigger.get(who.triggerName) : undefined;
-    if (who.triggerName && trigger) checks.push([{ triggerName: who.triggerName }, trigger, `Trigger ${who.triggerName}`]);
+    if (who.triggerName && trigger)
+      checks.push([{ triggerName: who.triggerName }, trigger, `Trigger ${who.triggerName}`]);
     else if (who.userId && this.#settings.perUser) checks.push([{ userId: who.userId }, this.#settings.perUser, "You"]);
     const now = new Date(this.#now());
     const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());

@@ -43,10 +43,9 @@ export function dropDuplicateToolResults(units: ContextUnit[]): boolean {
   let changed = false;
   for (const unit of [...units].reverse()) {
     const calls = new Map(
-      unit.messages.flatMap((message) => (message.role === "assistant" ? (message.toolCalls ?? []) : [])).map((call) => [
-        call.id,
-        call,
-      ]),
+      unit.messages
+        .flatMap((message) => (message.role === "assistant" ? (message.toolCalls ?? []) : []))
+        .map((call) => [call.id, call]),
     );
     let touched = false;
     for (const message of toolMessages(unit).reverse()) {

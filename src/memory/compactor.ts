@@ -3,12 +3,7 @@ import type { ChatMessage, ModelClient } from "../agent/messages.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
-import {
-  dropDuplicateToolResults,
-  pruneToolResults,
-  trimOldest,
-  truncateToolOutputs,
-} from "./compaction-stages.js";
+import { dropDuplicateToolResults, pruneToolResults, trimOldest, truncateToolOutputs } from "./compaction-stages.js";
 import { type ContextUnit, toUnits } from "./context-units.js";
 import { summarize } from "./summarizer.js";
 import { countMessage } from "./token-counter.js";

@@ -46,20 +46,16 @@ export function recount(unit: ContextUnit): void {
 
 /** A unit as plain text, for the summarizer (tool calls written out, not sent as calls). */
 export function unitText(unit: ContextUnit): string {
-  return unit.messages
-    .map((message) => {
-      switch (message.role) {
-        case "user":
-          return `User: ${typeof message.content === "string" ? message.content : "(a message with images)"}`;
-        case "assistant": {
-          const calls = (message.toolCalls ?? []).map((call) => `[called ${call.name}(${call.arguments})]`);
-          return [`Assistant: ${message.content}`, ...calls].join("\n");
-        }
-        case "tool":
-          return `[tool result] ${message.content}`;
-        case "system":
-          return `[note] ${message.content}`;
-      }
-    })
-    .join("\n");
+  return unit.messages.map(messageText).join("\n");
+}
+
+function messageText(message: ChatMessage): string {
+  if (message.role === "user") {
+    return `User: ${typeof message.content === "string" ? message.content : "(a message with images)"}`;
+  }
+  if (message.role === "assistant") {
+    const calls = (message.toolCalls ?? []).map((call) => `[called ${call.name}(${call.arguments})]`);
+    return [`Assistant: ${message.content}`, ...calls].join("\n");
+  }
+  return message.role === "tool" ? `[tool result] ${message.content}` : `[note] ${message.content}`;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool, type Tool } from "../agent/tools.js";
-import type { Store } from "../store/store.js";
 import { type Memory, memoryTypes } from "../store/memory-store.js";
+import type { Store } from "../store/store.js";
 import { askerOf, noSessionResult } from "./asker.js";
 
 const MAX_MEMORY_CHARS = 2000;
@@ -68,7 +68,13 @@ export function createMemoryTools(store: Store, isAdmin: (principal: string) => 
           ? { ok: true, content: `Updated ${memoryLine(updated)}` }
           : { ok: false, error: `memory ${id} was just deleted` };
       }
-      const created = await store.memories.create({ type, scope: asker.scope, userId: asker.userId, content, ...source });
+      const created = await store.memories.create({
+        type,
+        scope: asker.scope,
+        userId: asker.userId,
+        content,
+        ...source,
+      });
       return { ok: true, content: `Saved ${memoryLine(created)}` };
     },
   });

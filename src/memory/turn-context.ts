@@ -88,7 +88,7 @@ export class TurnContext {
     const fixedTokens =
       (instructions ? countMessages([{ role: "system", content: instructions }]) : 0) +
       countToolSpecs(tools.map(toToolSpec));
-    const fit = (reason: "turn" | "overflow", rejectedTokens?: number) =>
+    const fitHistory = (reason: "turn" | "overflow", rejectedTokens?: number) =>
       compactor.fit({
         session,
         model: expert.model,
@@ -100,7 +100,7 @@ export class TurnContext {
         expert: expert.name,
         ...(subject.signal ? { signal: subject.signal } : {}),
       });
-    const history = refusal ? [] : (await fit("turn")).messages;
+    const history = refusal ? [] : (await fitHistory("turn")).messages;
     return {
       ...(refusal ? { refusal } : {}),
       instructions,
@@ -109,7 +109,7 @@ export class TurnContext {
       refit: async (current, reason) => {
         const tokens = countMessages(current);
         if (reason === "step" && tokens <= compactor.budget(expert.model, fixedTokens)) return undefined;
-        return (await fit(reason === "step" ? "turn" : "overflow", tokens + fixedTokens)).messages;
+        return (await fitHistory(reason === "step" ? "turn" : "overflow", tokens + fixedTokens)).messages;
       },
     };
   }

@@ -4,7 +4,6 @@ import type { SqliteMemoryStore } from "./memory-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
 import type { TurnEnding } from "./turn-store.js";
-import type { Spender, UsageGrouping, UsageSum } from "./usage-store.js";
 import type {
   NewSession,
   NewTranscriptEntry,
@@ -18,6 +17,7 @@ import type {
   UsageEntry,
   UsageTotals,
 } from "./types.js";
+import type { Spender, UsageGrouping, UsageSum } from "./usage-store.js";
 
 /**
  * The store, asynchronous so that a PostgreSQL backend can stand in later.

@@ -73,7 +73,7 @@ export class SqliteTranscriptStore implements TranscriptRepository {
   /** The newest compaction summary of a session and the last message id it stands for. */
   async latestSummary(sessionId: string): Promise<{ entry: TranscriptEntry; coversThrough: number } | undefined> {
     const row = this.#sql<[string], MessageRow & { covers_through: number }>(
-        `SELECT * FROM messages WHERE session_id = ? AND kind = 'summary' AND covers_through IS NOT NULL
+      `SELECT * FROM messages WHERE session_id = ? AND kind = 'summary' AND covers_through IS NOT NULL
          ORDER BY id DESC LIMIT 1`,
     ).get(sessionId);
     return row ? { entry: toEntry(row), coversThrough: row.covers_through } : undefined;
