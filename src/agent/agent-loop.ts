@@ -38,7 +38,11 @@ export interface TurnInput {
    * again: before each later step (`step`, undefined = it fits) and once after
    * the endpoint answered "context length exceeded" (`overflow`, then retried).
    */
-  refit?: (history: ChatMessage[], reason: "step" | "overflow") => Promise<ChatMessage[] | undefined>;
+  refit?: (
+    history: ChatMessage[],
+    reason: "step" | "overflow",
+    error?: ModelError,
+  ) => Promise<ChatMessage[] | undefined>;
 }
 
 interface StepResult {
@@ -60,8 +64,8 @@ export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGene
   const specs = input.tools.map(toToolSpec);
   const system: ChatMessage[] = input.instructions.trim() ? [{ role: "system", content: input.instructions }] : [];
   let messages: ChatMessage[] = [...system, ...input.history];
-  const refit = async (reason: "step" | "overflow") => {
-    const fitted = await input.refit?.(messages.slice(system.length), reason);
+  const refit = async (reason: "step" | "overflow", error?: ModelError) => {
+    const fitted = await input.refit?.(messages.slice(system.length), reason, error);
     if (fitted) messages = [...system, ...fitted];
     return fitted !== undefined;
   };
@@ -85,7 +89,7 @@ export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGene
       } catch (error) {
         // One compaction and one retry when the endpoint says the conversation is too long.
         const overflow = error instanceof ModelError && error.code === "MODEL_CONTEXT_LENGTH";
-        if (!overflow || overflowRetried || !(await refit("overflow"))) throw error;
+        if (!overflow || overflowRetried || !(await refit("overflow", error))) throw error;
         overflowRetried = true;
         result = yield* callModel(client, request(), input, signal);
       }

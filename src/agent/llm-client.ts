@@ -146,8 +146,11 @@ export function toModelError(error: unknown, signal: AbortSignal): ModelError {
     const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after-ms"), error.headers?.get("retry-after"));
     const detail = shortMessage(error.message);
     if (isContextOverflow(status, error.code, error.message)) {
+      const limit = /maximum context length is (\d+)|context (?:length|window) (?:of|is) (\d+)/i.exec(error.message);
+      const contextTokens = Number(limit?.[1] ?? limit?.[2] ?? Number.NaN);
       return new ModelError("MODEL_CONTEXT_LENGTH", `the conversation is too long for the model: ${detail}`, {
         status,
+        ...(Number.isFinite(contextTokens) ? { contextTokens } : {}),
         cause: error,
       });
     }

@@ -63,6 +63,8 @@ export interface FitResult {
  */
 export class Compactor {
   readonly #deps: CompactorDeps;
+  /** Context windows endpoints named in "context length exceeded" answers, smaller than the YAML said. */
+  readonly #learned = new Map<string, number>();
 
   constructor(deps: CompactorDeps) {
     this.#deps = deps;
@@ -71,14 +73,21 @@ export class Compactor {
   /** History tokens a request for this model may use, given what else it carries. */
   budget(model: string, fixedTokens: number): number {
     const { settings } = this.#deps;
-    return Math.max(256, settings.contextTokens(model) - settings.reserveTokens - fixedTokens);
+    const context = Math.min(settings.contextTokens(model), this.#learned.get(model) ?? Number.POSITIVE_INFINITY);
+    return Math.max(256, context - settings.reserveTokens - fixedTokens);
+  }
+
+  /** Remembers (for this process) a context window the endpoint reported. */
+  learnContext(model: string, contextTokens: number): void {
+    this.#learned.set(model, contextTokens);
   }
 
   async fit(request: FitRequest): Promise<FitResult> {
     const { store, settings } = this.#deps;
     const normal = this.budget(request.model, request.fixedTokens);
+    // Without a window named by the endpoint, aim well below what it rejected.
     const budget =
-      request.reason === "overflow" && request.rejectedTokens !== undefined
+      request.reason === "overflow" && request.rejectedTokens !== undefined && !this.#learned.has(request.model)
         ? Math.min(normal, Math.floor(request.rejectedTokens * 0.7))
         : normal;
     const [entries, stored] = await Promise.all([

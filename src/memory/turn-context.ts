@@ -1,5 +1,6 @@
 import type { ChatMessage } from "../agent/messages.js";
 import { type Tool, toToolSpec } from "../agent/tools.js";
+import type { ModelError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
@@ -42,7 +43,7 @@ export interface PreparedTurn {
    * Fits the history again before a later step (`step`: only when it grew past
    * the budget) or after the provider said it was too long (`overflow`).
    */
-  refit(history: ChatMessage[], reason: "step" | "overflow"): Promise<ChatMessage[] | undefined>;
+  refit(history: ChatMessage[], reason: "step" | "overflow", error?: ModelError): Promise<ChatMessage[] | undefined>;
 }
 
 /**
@@ -106,7 +107,8 @@ export class TurnContext {
       instructions,
       tools,
       history,
-      refit: async (current, reason) => {
+      refit: async (current, reason, error) => {
+        if (error?.contextTokens !== undefined) compactor.learnContext(expert.model, error.contextTokens);
         const tokens = countMessages(current);
         if (reason === "step" && tokens <= compactor.budget(expert.model, fixedTokens)) return undefined;
         return (await fitHistory(reason === "step" ? "turn" : "overflow", tokens + fixedTokens)).messages;

@@ -120,7 +120,13 @@ export class SqliteMemoryStore {
        WHERE memories_fts MATCH @query AND ${readable} AND (@type IS NULL OR m.type = @type)
        ORDER BY rank, m.updated_at DESC LIMIT @limit`,
     )
-      .all({ query, scope: reader.scope, userId: reader.userId, type: options.type ?? null, limit: options.limit ?? 10 })
+      .all({
+        query,
+        scope: reader.scope,
+        userId: reader.userId,
+        type: options.type ?? null,
+        limit: options.limit ?? 10,
+      })
       .map((row): MemoryHit => ({ memory: toMemory(row), snippet: row.snippet, rank: row.rank }));
   }
 
