@@ -16,6 +16,7 @@ import { createLogger } from "../../src/logger.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
 import type { InboundState } from "../../src/store/types.js";
+import type { Pricing } from "../../src/store/usage-store.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 
 export interface GatewayTestOptions {
@@ -32,6 +33,8 @@ export interface GatewayTestOptions {
   slack?: ChannelSections["slack"];
   /** Open this database file (e.g. one a CLI child process also uses) instead of a fresh one in `dir`. */
   dbPath?: string;
+  /** Estimated cost of model calls, recorded in the usage ledger. */
+  pricing?: Pricing;
   /** Memories, compaction and budgets for turns (the memory room's tests). */
   turnContext?: (deps: { store: SqliteStore; model: ModelClient; clock: Clock }) => TurnContext;
 }
@@ -115,7 +118,10 @@ export class GatewayHarness {
 
   async open(): Promise<void> {
     const { options } = this;
-    this.store = openStore(this.dbPath, { clock: this.clock.now });
+    this.store = openStore(this.dbPath, {
+      clock: this.clock.now,
+      ...(options.pricing ? { pricing: options.pricing } : {}),
+    });
     this.http = new HttpServer(this.logger);
     this.port = (await this.http.listen("127.0.0.1", 0)).port;
     this.http.ready();
