@@ -24,6 +24,7 @@ export async function usageReport(
       sums.map((sum) => ({
         [by]: sum.key,
         turns: sum.turns,
+        calls: sum.calls,
         prompt_tokens: sum.promptTokens,
         completion_tokens: sum.completionTokens,
         cost_usd: sum.costUsd,

@@ -12,7 +12,10 @@ export type UsageGrouping = (typeof usageGroupings)[number];
 /** One group of ledger rows: a session, a user, an Expert or a trigger. */
 export interface UsageSum {
   key: string | null;
+  /** Turns with usage (a compaction summary made outside a turn is a call, not a turn). */
   turns: number;
+  /** Ledger rows: model call groups. */
+  calls: number;
   promptTokens: number;
   completionTokens: number;
   /** Dollars, from the rows whose model had prices. */
@@ -89,6 +92,7 @@ export class SqliteUsageStore implements UsageRepository {
       {
         key: string | null;
         turns: number;
+        calls: number;
         prompt: number;
         completion: number;
         cost: number | null;
@@ -96,7 +100,7 @@ export class SqliteUsageStore implements UsageRepository {
         estimated: number;
       }
     >(
-      `SELECT ${groupKey[by]} AS key, COUNT(DISTINCT COALESCE(u.turn_id, -u.id)) AS turns,
+      `SELECT ${groupKey[by]} AS key, COUNT(DISTINCT u.turn_id) AS turns, COUNT(*) AS calls,
          SUM(u.prompt_tokens) AS prompt, SUM(u.completion_tokens) AS completion, SUM(u.cost_usd) AS cost,
          SUM(u.cost_usd IS NULL) AS unpriced, MAX(u.estimated) AS estimated
        FROM usage u LEFT JOIN sessions s ON s.id = u.session_id
@@ -107,6 +111,7 @@ export class SqliteUsageStore implements UsageRepository {
     return rows.map((row) => ({
       key: row.key,
       turns: row.turns,
+      calls: row.calls,
       promptTokens: row.prompt,
       completionTokens: row.completion,
       costUsd: row.cost ?? 0,

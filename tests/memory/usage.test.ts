@@ -68,7 +68,8 @@ describe("usage", () => {
     const byUser = await usage.sums("user");
     expect(byUser.find((s) => s.key === "fake:user1")).toMatchObject({ turns: 2, costUsd: 52 });
     expect(byUser.find((s) => s.key === "fake:user2")).toMatchObject({
-      turns: 2,
+      turns: 1,
+      calls: 2,
       costUsd: 26,
       unpriced: 1,
       estimated: true,

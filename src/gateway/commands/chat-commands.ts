@@ -227,7 +227,7 @@ async function status(context: CommandContext): Promise<string> {
     store.usage.totalsForSession(session.id),
     store.usage.sums("session", { sessionId: session.id }),
   ]);
-  const cost = sum && sum.unpriced < sum.turns ? ` · about ${usd(sum.costUsd)}` : "";
+  const cost = sum && sum.unpriced < sum.calls ? ` · about ${usd(sum.costUsd)}` : "";
   return [
     `Session ${session.id}${session.title ? ` "${preview(session.title, 60)}"` : ""} · ${session.state}`,
     `Expert ${expertInfo.name} · model ${expertInfo.model} · mode ${context.modeOf(session)}`,
