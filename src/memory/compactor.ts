@@ -123,7 +123,8 @@ export class Compactor {
     }
 
     if (settings.auto || request.reason !== "turn") {
-      const cut = summaryCut(units, Math.floor(budget * (manual ? 0.25 : 0.5)));
+      // `compact` keeps only the newest turn; on its own, compaction keeps what fits in half the budget.
+      const cut = manual ? lastTurnStart(units) : summaryCut(units, Math.floor(budget * 0.5));
       if (cut > 0) {
         const head = units.splice(0, cut);
         try {
