@@ -2,7 +2,6 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { type CliResult, type CliSandbox, cliTest as it, parseJson, parseJsonLines } from "../cli/run-cli.js";
-import type { FakeOpenAi } from "../fakes/fake-openai.js";
 import { call, systemText } from "./memory-world.js";
 
 const yaml = `
@@ -27,7 +26,7 @@ async function ok(box: CliSandbox, env: Record<string, string>, args: string[]):
   return result;
 }
 
-async function run(fake: FakeOpenAi, box: CliSandbox, env: Record<string, string>, args: string[]): Promise<string> {
+async function run(box: CliSandbox, env: Record<string, string>, args: string[]): Promise<string> {
   const events = parseJsonLines((await ok(box, env, ["run", "--json", ...args])).stdout);
   expect(events.at(-1)?.type).toBe("done");
   return String(events.at(-1)?.session_id);
@@ -50,7 +49,7 @@ describe("memories, compaction and usage from the CLI", () => {
       kind: "text",
       text: "Noted.",
     });
-    const first = await run(fake, box, env, ["-p", "remember that our deploys go out on Tuesdays"]);
+    const first = await run(box, env, ["-p", "remember that our deploys go out on Tuesdays"]);
     const [memory, ...rest] = parseJson<MemoryJson[]>(await ok(box, env, ["memories", "list", "--json"]));
     expect(rest).toEqual([]);
     expect(memory).toMatchObject({
@@ -62,10 +61,10 @@ describe("memories, compaction and usage from the CLI", () => {
     expect(parseJson(await ok(box, env, ["memories", "list", "--type", "user", "--json"]))).toEqual([]);
 
     const long = "the release train, the cache numbers and the invoice export ".repeat(25);
-    const second = await run(fake, box, env, ["-p", `when do we deploy? ${long}`]);
+    const second = await run(box, env, ["-p", `when do we deploy? ${long}`]);
     expect(systemText(fake.requests.at(-1))).toContain(`${memory?.id} · project · Deploys go out on Tuesdays.`);
-    await run(fake, box, env, ["-p", `and the cache? ${long}`, "--continue"]);
-    await run(fake, box, env, ["-p", "thanks", "--continue"]);
+    await run(box, env, ["-p", `and the cache? ${long}`, "--continue"]);
+    await run(box, env, ["-p", "thanks", "--continue"]);
 
     fake.reply({ kind: "text", text: "Summary: deploys on Tuesdays; they asked about the cache." });
     expect((await ok(box, env, ["sessions", "compact", second])).stdout).toMatch(
