@@ -1,5 +1,14 @@
-import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
+import { createRequire } from "node:module";
+import type * as O200k from "gpt-tokenizer/encoding/o200k_base";
 import type { ChatMessage, ToolSpec } from "../agent/messages.js";
+
+let encoding: typeof O200k | undefined;
+
+/** Loaded on first use: parsing the encoding takes about 0.3 s, which CLI commands that count nothing skip. */
+function o200k(): typeof O200k {
+  encoding ??= createRequire(import.meta.url)("gpt-tokenizer/encoding/o200k_base") as typeof O200k;
+  return encoding;
+}
 
 /**
  * Tokens a message costs beyond its text (role and separators), as OpenAI
@@ -12,7 +21,7 @@ const PER_IMAGE = 800;
 
 /** Tokens of a text in the o200k encoding (GPT-4o and later; close enough for other models' budgets). */
 export function countTokens(text: string): number {
-  return text === "" ? 0 : countO200k(text);
+  return text === "" ? 0 : o200k().countTokens(text);
 }
 
 export function countMessage(message: ChatMessage): number {
