@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
+import { z } from "zod";
 import { builtinTools } from "../../src/agent/builtin-tools.js";
 import { OpenAiModelClient } from "../../src/agent/llm-client.js";
 import type { ChatMessage } from "../../src/agent/messages.js";
+import { defineTool } from "../../src/agent/tools.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
 import { runSessionTurn, type SessionTurnEvent, type TurnRunnerDeps } from "../../src/gateway/turn-runner.js";
 import { countMessages } from "../../src/memory/token-counter.js";
@@ -87,10 +89,18 @@ export class CompactionWorld {
   async start(settings: MemorySettings): Promise<this> {
     await this.fake.start();
     const model = new OpenAiModelClient({ baseUrl: this.fake.url, apiKey: undefined });
-    const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
+    const tools = new Map([...builtinTools, bigTool].map((tool) => [tool.name, tool]));
     this.experts = new ExpertRegistry(
       {
-        experts: [],
+        experts: [
+          {
+            name: "default",
+            description: "",
+            instructions: "Be brief.",
+            tools: ["current_time", "big_report"],
+            memory: true,
+          },
+        ],
         model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
       },
       new Set(tools.keys()),
@@ -124,11 +134,14 @@ export class CompactionWorld {
     });
   }
 
-  /** Stores `count` finished turns: a question, a tool call with a long result every `toolEvery` turns, an answer. */
+  /**
+   * Stores `count` finished turns: a question, a tool call with a long result every `toolEvery` turns
+   * (all alike with `sameTool`; an error at turn `failAt`), an answer.
+   */
   async seed(
     session: Session,
     count: number,
-    options: { words?: number; toolEvery?: number; toolWords?: number } = {},
+    options: { words?: number; toolEvery?: number; toolWords?: number; sameTool?: boolean; failAt?: number } = {},
   ) {
     for (let i = 1; i <= count; i++) {
       const turn = await this.store.turns.start({
@@ -140,6 +153,8 @@ export class CompactionWorld {
       const entries: NewTranscriptEntry[] = [];
       if (options.toolEvery && i % options.toolEvery === 0) {
         const id = `call_${i}`;
+        const n = options.sameTool ? 0 : i;
+        const failed = options.failAt === i;
         entries.push(
           {
             kind: "tool_call",
@@ -147,7 +162,7 @@ export class CompactionWorld {
             step: 1,
             toolCallId: id,
             toolName: "current_time",
-            content: `{"timezone":"UTC","n":${i}}`,
+            content: `{"timezone":"UTC","n":${n}}`,
           },
           {
             kind: "tool_result",
@@ -155,8 +170,8 @@ export class CompactionWorld {
             step: 1,
             toolCallId: id,
             toolName: "current_time",
-            toolOk: true,
-            content: filler(options.toolWords ?? 300, i),
+            toolOk: !failed,
+            content: failed ? `error: ${filler(150, i)}` : filler(options.toolWords ?? 300, n),
           },
         );
       }
@@ -187,6 +202,14 @@ export class CompactionWorld {
     });
   }
 }
+
+/** A tool whose every answer is long (about 1,300 tokens), to grow a turn past the context. */
+const bigTool = defineTool({
+  name: "big_report",
+  description: "A long report.",
+  parameters: z.object({ part: z.number().int() }),
+  run: async ({ part }) => ({ ok: true, content: `Report part ${part}: ${filler(1300, part)}` }),
+});
 
 const words = ["deploy", "invoice", "metric", "server", "budget", "release", "cache", "queue", "report", "ticket"];
 

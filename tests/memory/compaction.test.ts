@@ -59,6 +59,32 @@ describe("compaction", () => {
     expect(countTokens(stored?.content ?? "")).toBeGreaterThan(4000);
   });
 
+  it("keeps a turn that grows with tool results within the budget at every step", async () => {
+    const w = await world(small(5000, 500));
+    w.providerLimit = 4500;
+    const session = await w.session();
+    await w.seed(session, 4);
+    for (let part = 1; part <= 6; part++) {
+      w.fake.reply({ kind: "tools", calls: [{ name: "big_report", arguments: JSON.stringify({ part }) }] });
+    }
+    w.fake.reply({ kind: "text", text: "All six parts read." });
+    const events = await w.turn(session, "read the six parts of the report");
+    expect(events.at(-1)).toMatchObject({ type: "done", text: "All six parts read." });
+    const turns = w.turnRequests();
+    expect(turns).toHaveLength(7);
+    for (const request of turns) {
+      expect(promptTokens(request)).toBeLessThanOrEqual(4500);
+      expect(pairsIntact(request)).toBe(true);
+    }
+    const results = (await w.store.transcript.list(session.id)).filter((e) => e.kind === "tool_result");
+    expect(results).toHaveLength(6);
+    // Older results made room (cut or left out); the stored ones stay whole.
+    const sent = (turns.at(-1)?.messages ?? []).filter((m) => m.role === "tool").map((m) => String(m.content));
+    expect(sent.some((content) => content.includes("cut to save context") || content.includes("left out"))).toBe(true);
+    expect(sent.join("\n")).not.toContain(results[0]?.content);
+    expect(results.every((result) => countTokens(result.content) > 1000)).toBe(true);
+  });
+
   it("a provider 'context length exceeded' error compacts the history and retries once", async () => {
     // The YAML believes in a large window; the endpoint's is smaller.
     const w = await world(small(100_000, 500));
