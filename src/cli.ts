@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
+import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
 import { pruneSessions } from "./cli/prune-command.js";
 import { runCommand } from "./cli/run-command.js";
@@ -10,6 +11,7 @@ import { openConfiguredStore } from "./cli/runtime.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
+import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
 import type { SqliteStore } from "./store/sqlite-store.js";
@@ -137,6 +139,34 @@ sessions
   .option("--json", "print JSON")
   .action(
     action((text: string, options: { json?: boolean }) => withStore((store) => searchSessions(store, text, options))),
+  );
+sessions
+  .command("compact <id>")
+  .description("summarize the older part of a session now (the transcript is kept)")
+  .action(action(compactSession));
+
+const memories = program.command("memories").description("the agent's long-term memories");
+memories
+  .command("list")
+  .description("every memory, newest first")
+  .option("--type <type>", "only project, user or decision memories")
+  .option("--json", "print JSON")
+  .action(action((options: { type?: string; json?: boolean }) => withStore((store) => listMemories(store, options))));
+memories
+  .command("forget <id>")
+  .description("delete a memory")
+  .action(action((id: string) => withStore((store) => forgetMemory(store, id))));
+
+program
+  .command("usage")
+  .description("tokens and estimated cost per session, user, Expert or trigger")
+  .option("--by <group>", "session, user, expert or trigger", "session")
+  .option("--since <date>", "only usage from this date on (YYYY-MM-DD, UTC)")
+  .option("--json", "print JSON")
+  .action(
+    action((options: { by?: string; since?: string; json?: boolean }) =>
+      withStore((store) => usageReport(store, options)),
+    ),
   );
 
 sessions

@@ -45,16 +45,32 @@ export class ModelError extends GatewayError {
   readonly retryable: boolean;
   /** How long the endpoint asked us to wait (from `Retry-After`). */
   readonly retryAfterMs: number | undefined;
+  /** The model's context window, when a "context length exceeded" answer named it. */
+  readonly contextTokens: number | undefined;
 
   constructor(
-    code: "MODEL_HTTP" | "MODEL_NETWORK" | "MODEL_TIMEOUT" | "MODEL_STREAM" | "MODEL_ABORTED",
+    code: "MODEL_HTTP" | "MODEL_CONTEXT_LENGTH" | "MODEL_NETWORK" | "MODEL_TIMEOUT" | "MODEL_STREAM" | "MODEL_ABORTED",
     message: string,
-    details: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+    details: {
+      status?: number;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      contextTokens?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(code, message, { cause: details.cause });
     this.status = details.status;
     this.retryable = details.retryable ?? false;
     this.retryAfterMs = details.retryAfterMs;
+    this.contextTokens = details.contextTokens;
+  }
+}
+
+/** A daily or monthly budget is spent: the turn is refused until the period ends. */
+export class BudgetError extends GatewayError {
+  constructor(message: string) {
+    super("BUDGET_SPENT", message);
   }
 }
 

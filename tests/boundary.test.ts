@@ -17,6 +17,7 @@ const compositionRoot = "src/cli/composition-root.ts";
 const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["openai", ["src/agent/llm-client.ts"]],
   ["better-sqlite3", ["src/store/database.ts"]],
+  ["gpt-tokenizer", ["src/memory/token-counter.ts"]],
   ["grammy", ["adapters/telegram/"]],
   ["@slack/bolt", ["adapters/slack/"]],
   ["@slack/web-api", ["adapters/slack/"]],

@@ -33,6 +33,16 @@ export interface TurnInput {
   toolContext: Omit<ToolContext, "signal">;
   /** Messages that arrived mid-turn and join it before the next model call (steer mode). */
   takeSteering?: () => Promise<ChatMessage[]>;
+  /**
+   * Fits the history (without the system message) into the model's context
+   * again: before each later step (`step`, undefined = it fits) and once after
+   * the endpoint answered "context length exceeded" (`overflow`, then retried).
+   */
+  refit?: (
+    history: ChatMessage[],
+    reason: "step" | "overflow",
+    error?: ModelError,
+  ) => Promise<ChatMessage[] | undefined>;
 }
 
 interface StepResult {
@@ -52,23 +62,37 @@ export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGene
   const signal = input.signal ?? new AbortController().signal;
   const tools = new Map(input.tools.map((tool) => [tool.name, tool]));
   const specs = input.tools.map(toToolSpec);
-  const messages: ChatMessage[] = [
-    ...(input.instructions.trim() ? [{ role: "system" as const, content: input.instructions }] : []),
-    ...input.history,
-  ];
+  const system: ChatMessage[] = input.instructions.trim() ? [{ role: "system", content: input.instructions }] : [];
+  let messages: ChatMessage[] = [...system, ...input.history];
+  const refit = async (reason: "step" | "overflow", error?: ModelError) => {
+    const fitted = await input.refit?.(messages.slice(system.length), reason, error);
+    if (fitted) messages = [...system, ...fitted];
+    return fitted !== undefined;
+  };
   const totals = { promptTokens: 0, completionTokens: 0, estimated: false };
+  let overflowRetried = false;
   try {
     for (let step = 1; ; step++) {
       const steering = input.takeSteering && step > 1 ? await input.takeSteering() : [];
       messages.push(...steering);
+      if (step > 1) await refit("step");
       const withTools = specs.length > 0 && step <= input.maxSteps;
-      const request: ModelRequest = {
+      const request = (): ModelRequest => ({
         model: input.model,
         messages,
         ...(withTools ? { tools: specs } : {}),
         ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-      };
-      const result: StepResult = yield* callModel(client, request, input, signal);
+      });
+      let result: StepResult;
+      try {
+        result = yield* callModel(client, request(), input, signal);
+      } catch (error) {
+        // One compaction and one retry when the endpoint says the conversation is too long.
+        const overflow = error instanceof ModelError && error.code === "MODEL_CONTEXT_LENGTH";
+        if (!overflow || overflowRetried || !(await refit("overflow", error))) throw error;
+        overflowRetried = true;
+        result = yield* callModel(client, request(), input, signal);
+      }
       totals.promptTokens += result.promptTokens;
       totals.completionTokens += result.completionTokens;
       totals.estimated ||= result.estimated;

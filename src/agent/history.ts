@@ -10,11 +10,12 @@ type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
  * tool call left without a result (the process died while it ran) gets one
  * saying so, because the API rejects unanswered tool calls.
  */
-export function toChatMessages(entries: readonly TranscriptEntry[], options: { vision: boolean }): ChatMessage[] {
+export function toChatMessages(
+  entries: readonly TranscriptEntry[],
+  options: { withNames?: boolean; vision?: boolean } = {},
+): ChatMessage[] {
   const messages: ChatMessage[] = [];
-  // Names matter only where several people talk to the bot in one conversation.
-  const senders = new Set(entries.filter((e) => e.kind === "user").map((e) => e.senderId ?? ""));
-  const withNames = senders.size > 1;
+  const withNames = options.withNames ?? severalSenders(entries);
   let open: { key: string; message: AssistantMessage } | undefined;
   let unanswered: string[] = [];
 
@@ -53,7 +54,7 @@ export function toChatMessages(entries: readonly TranscriptEntry[], options: { v
     answerRest();
     if (entry.kind === "user") {
       const text = withNames && entry.senderName ? `${entry.senderName}: ${entry.content}` : entry.content;
-      messages.push({ role: "user", content: userContent(text, entry.attachments, options.vision) });
+      messages.push({ role: "user", content: userContent(text, entry.attachments, options.vision ?? false) });
     } else {
       messages.push({ role: "system", content: entry.content });
     }
@@ -61,6 +62,11 @@ export function toChatMessages(entries: readonly TranscriptEntry[], options: { v
   closeOpen();
   answerRest();
   return messages;
+}
+
+/** Names matter only where several people talk to the bot in one conversation. */
+export function severalSenders(entries: readonly TranscriptEntry[]): boolean {
+  return new Set(entries.filter((e) => e.kind === "user").map((e) => e.senderId ?? "")).size > 1;
 }
 
 function toToolCall(entry: TranscriptEntry): ToolCall {

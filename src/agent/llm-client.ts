@@ -145,6 +145,15 @@ export function toModelError(error: unknown, signal: AbortSignal): ModelError {
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
     const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after-ms"), error.headers?.get("retry-after"));
     const detail = shortMessage(error.message);
+    if (isContextOverflow(status, error.code, error.message)) {
+      const limit = /maximum context length is (\d+)|context (?:length|window) (?:of|is) (\d+)/i.exec(error.message);
+      const contextTokens = Number(limit?.[1] ?? limit?.[2] ?? Number.NaN);
+      return new ModelError("MODEL_CONTEXT_LENGTH", `the conversation is too long for the model: ${detail}`, {
+        status,
+        ...(Number.isFinite(contextTokens) ? { contextTokens } : {}),
+        cause: error,
+      });
+    }
     return new ModelError("MODEL_HTTP", `the model endpoint answered ${status}${detail ? `: ${detail}` : ""}`, {
       status,
       retryable,
@@ -159,6 +168,18 @@ export function toModelError(error: unknown, signal: AbortSignal): ModelError {
     });
   }
   return new ModelError("MODEL_STREAM", `the model stream failed: ${shortMessage(String(error))}`, { cause: error });
+}
+
+/**
+ * "Context length exceeded", as OpenAI (code `context_length_exceeded`), vLLM,
+ * Ollama, OpenRouter and others word it: a 400 (or 413) that names the limit.
+ */
+function isContextOverflow(status: number, code: unknown, message: string): boolean {
+  if (status !== 400 && status !== 413) return false;
+  if (code === "context_length_exceeded") return true;
+  return /context.{0,20}(length|window|limit)|maximum context|too many tokens|prompt is too long|exceeds? the (model'?s? )?(max|context)/i.test(
+    message,
+  );
 }
 
 function parseRetryAfter(ms: string | null | undefined, seconds: string | null | undefined): number | undefined {

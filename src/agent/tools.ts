@@ -8,6 +8,8 @@ export type ToolResult = { ok: true; content: string } | { ok: false; error: str
 export interface ToolContext {
   sessionId: string | undefined;
   expert: string;
+  /** Who the turn answers (`telegram:123`, `cli:local`), when known: memory and session tools act for them. */
+  userId?: string | null;
   signal: AbortSignal;
   now: () => number;
 }

@@ -11,6 +11,8 @@ import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
 import type { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
 import type { Logger } from "../logger.js";
+import { pricingFrom } from "../memory/pricing.js";
+import { createTurnContext } from "../memory/turn-context-factory.js";
 import { openStore, type SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { Triggers } from "../triggers/triggers.js";
@@ -40,11 +42,12 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
     tools: runtime.tools,
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
+    context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),
   };
 }
 
 export function openConfiguredStore(config: Config): SqliteStore {
-  return openStore(config.db);
+  return openStore(config.db, { pricing: pricingFrom(config.models) });
 }
 
 /** A new terminal session, keyed `cli:<its id>`, owned by the local user. */

@@ -35,8 +35,16 @@ export async function showSession(store: SqliteStore, id: string, options: { jso
   const session = await store.sessions.resolve(id);
   const entries = await store.transcript.list(session.id);
   const usage = await store.usage.totalsForSession(session.id);
+  const summary = await store.transcript.latestSummary(session.id);
   if (options.json) {
-    printJson({ ...sessionJson(session), usage: usageJson(usage), messages: entries.map(entryJson) });
+    printJson({
+      ...sessionJson(session),
+      usage: usageJson(usage),
+      summary: summary
+        ? { message_id: summary.entry.id, covers_through: summary.coversThrough, content: summary.entry.content }
+        : null,
+      messages: entries.map(entryJson),
+    });
     return;
   }
   const out = process.stdout;
@@ -48,6 +56,10 @@ export async function showSession(store: SqliteStore, id: string, options: { jso
   out.write(
     ` · tokens ${usage.promptTokens} in / ${usage.completionTokens} out${usage.estimated ? " (estimated)" : ""}\n\n`,
   );
+  if (summary) {
+    out.write(`summary (compaction; stands for messages up to ${summary.coversThrough}, which are kept below):\n`);
+    out.write(`${summary.entry.content}\n\n`);
+  }
   for (const entry of entries) out.write(`${formatEntry(entry)}\n`);
 }
 

@@ -110,6 +110,7 @@ export class Gateway {
       onQueued: () => this.scheduler.wake(),
       onOutbox: () => this.outbox.wake(),
       onCancel: () => this.scheduler.wake(),
+      turnContext: options.runner.context,
     });
   }
 

@@ -3,6 +3,7 @@ import type { QueueMode } from "../config/file-schema.js";
 import { describeError } from "../errors.js";
 import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { Logger } from "../logger.js";
+import type { TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
 import { type AccessControl, admissionNotice, principalOf } from "./access-control.js";
@@ -25,6 +26,8 @@ export interface IntakeOptions {
   onOutbox: () => void;
   /** A running turn was asked to stop or make way. */
   onCancel: () => void;
+  /** For the `compact` command. */
+  turnContext?: TurnContext | undefined;
 }
 
 const NOTICE_EVERY_MS = 24 * 3600 * 1000;
@@ -146,6 +149,7 @@ export class Intake {
     const { store, experts, access, logger } = this.#options;
     if (!(await store.queue.recordDelivery(message.deliveryKeys))) return { status: "duplicate" };
     const binding = bindingFor(this.#options.config, message.channel, message.chat?.id);
+    const turnContext = this.#options.turnContext;
     let reply: CommandReply;
     try {
       reply = await runChatCommand(
@@ -171,6 +175,12 @@ export class Intake {
             this.#options.onCancel();
             return turn !== undefined;
           },
+          ...(turnContext
+            ? {
+                compact: (session: Session) =>
+                  turnContext.compact(session, experts.forSession(session.expert), principal),
+              }
+            : {}),
         },
         command,
       );

@@ -3,8 +3,10 @@ import type { RetryPolicy } from "../agent/backoff.js";
 import { toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
 import type { Tool } from "../agent/tools.js";
+import { BudgetError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
+import type { PreparedTurn, TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
 import type { NewOutbox, NewTranscriptEntry, Session, UsageEntry } from "../store/types.js";
 import { faultPoint } from "./fault-points.js";
@@ -16,6 +18,8 @@ export interface TurnRunnerDeps {
   idleTimeoutMs: number;
   clock: Clock;
   retry?: RetryPolicy;
+  /** Memories, memory and session tools, compaction and budgets; without it a turn sends the whole transcript. */
+  context?: TurnContext;
 }
 
 /** Where a channel turn's answer goes; the CLI prints instead and passes none. */
@@ -45,7 +49,23 @@ export type SessionTurnEvent = TurnEvent | { type: "turn"; turnId: number };
 export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInput): AsyncGenerator<TurnEvent> {
   const { store } = deps;
   const { session, expert, turnId } = input;
-  const history = toChatMessages(await store.transcript.list(session.id), { vision: expert.vision });
+  const ownTools = expert.tools.flatMap((name) => deps.tools.get(name) ?? []);
+  const prepared: PreparedTurn = deps.context
+    ? await deps.context.prepare({
+        session,
+        expert,
+        userId: input.userId ?? null,
+        triggerName: input.triggerName ?? null,
+        turnId,
+        tools: ownTools,
+        ...(input.signal ? { signal: input.signal } : {}),
+      })
+    : {
+        instructions: expert.instructions,
+        tools: ownTools,
+        history: toChatMessages(await store.transcript.list(session.id), { vision: expert.vision }),
+        refit: async () => undefined,
+      };
   let usage = { promptTokens: 0, completionTokens: 0, estimated: false };
   let finalStep: NewTranscriptEntry[] = [];
   const ledger = () => ({
@@ -57,18 +77,23 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     triggerName: input.triggerName ?? null,
     ...usage,
   });
+  if (prepared.refusal) {
+    yield* refuse(deps, input, prepared.refusal);
+    return;
+  }
   for await (const event of runTurn(deps.model, {
     model: expert.model,
-    instructions: expert.instructions,
-    history,
-    tools: expert.tools.flatMap((name) => deps.tools.get(name) ?? []),
+    instructions: prepared.instructions,
+    history: prepared.history,
+    tools: prepared.tools,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
     idleTimeoutMs: deps.idleTimeoutMs,
     ...(deps.retry ? { retry: deps.retry } : {}),
-    toolContext: { sessionId: session.id, expert: expert.name, now: deps.clock },
+    toolContext: { sessionId: session.id, expert: expert.name, userId: input.userId ?? null, now: deps.clock },
     ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
+    refit: prepared.refit,
   })) {
     if (event.type === "step") {
       const entries = stepEntries(turnId, expert.name, event);
@@ -119,6 +144,24 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     }
     yield event;
   }
+}
+
+/** A turn refused before it ran (a spent budget): answered with the reason, no model call. */
+async function* refuse(deps: TurnRunnerDeps, input: StoredTurnInput, reason: string): AsyncGenerator<TurnEvent> {
+  await deps.store.turns.finish(input.turnId, "failed", {
+    error: "budget spent",
+    ...(input.answer
+      ? {
+          answer: {
+            ...(await input.answer("failed")),
+            sessionId: input.session.id,
+            kind: "error",
+            text: reason,
+          },
+        }
+      : {}),
+  });
+  yield { type: "error", error: new BudgetError(reason) };
 }
 
 export interface SessionTurnInput extends Omit<StoredTurnInput, "turnId"> {

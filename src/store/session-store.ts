@@ -4,7 +4,7 @@ import { type Clock, shortId } from "../ids.js";
 import { type Db, statementCache } from "./database.js";
 import { type SessionRow, toSession } from "./rows.js";
 import type { SessionRepository } from "./store.js";
-import type { NewSession, SearchHit, Session, SessionListFilter } from "./types.js";
+import type { NewSession, SearchHit, Session, SessionListFilter, SessionSearchOptions } from "./types.js";
 
 export class SqliteSessionStore implements SessionRepository {
   readonly #db: Db;
@@ -210,28 +210,33 @@ export class SqliteSessionStore implements SessionRepository {
       .immediate();
   }
 
-  async search(text: string, options: { limit?: number; includeArchived?: boolean } = {}): Promise<SearchHit[]> {
-    const query = toFtsQuery(text);
+  async search(text: string, options: SessionSearchOptions = {}): Promise<SearchHit[]> {
+    const query = toFtsQuery(text, options.words);
     if (!query) return [];
     const states = options.includeArchived === false ? "('active', 'inactive')" : "('active', 'inactive', 'archived')";
-    const rows = this.#sql<
-      [string, number],
-      SessionRow & { message_id: number; kind: string; snippet: string; rank: number }
-    >(
+    const rows = this.#sql<object, SessionRow & { message_id: number; kind: string; snippet: string; rank: number }>(
       `WITH hits AS (
            SELECT m.session_id, m.id AS message_id, m.kind,
                   snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet, bm25(messages_fts) AS rank
            FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-           WHERE messages_fts MATCH ?
+           WHERE messages_fts MATCH @query AND m.created_at >= @since AND m.created_at < @until
          ), best AS (
            SELECT *, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY rank, message_id DESC) AS n FROM hits
          )
          SELECT s.*, best.message_id, best.kind, best.snippet, best.rank
          FROM best JOIN sessions s ON s.id = best.session_id
          WHERE best.n = 1 AND s.state IN ${states}
+           AND (@channel IS NULL OR s.channel = @channel) AND (@expert IS NULL OR s.expert = @expert)
          ORDER BY best.rank, s.updated_at DESC
-         LIMIT ?`,
-    ).all(query, options.limit ?? 20);
+         LIMIT @limit`,
+    ).all({
+      query,
+      since: options.since ?? 0,
+      until: options.until ?? Number.MAX_SAFE_INTEGER,
+      channel: options.channel ?? null,
+      expert: options.expert ?? null,
+      limit: options.limit ?? 20,
+    });
     return rows.map((row) => ({
       session: toSession(row),
       messageId: row.message_id,
@@ -257,11 +262,12 @@ export class SqliteSessionStore implements SessionRepository {
 /**
  * Turns free text into a safe FTS5 query: every word becomes a quoted prefix
  * term, so operators and quotes typed by a user cannot break the syntax.
+ * `all` needs every word; `any` needs one of them (bm25 ranks those with more first).
  */
-export function toFtsQuery(text: string): string {
-  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
-  return words
+export function toFtsQuery(text: string, words: "all" | "any" = "all"): string {
+  const found = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  return found
     .slice(0, 16)
     .map((word) => `"${word}"*`)
-    .join(" ");
+    .join(words === "all" ? " " : " OR ");
 }

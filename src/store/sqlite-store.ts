@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../ids.js";
 import { SqliteAccessStore } from "./access-store.js";
 import { type Db, openDatabase } from "./database.js";
+import { SqliteMemoryStore } from "./memory-store.js";
 import { type MigrationReport, migrate } from "./migrator.js";
 import { SqliteOutboxStore } from "./outbox-store.js";
 import { SqliteQueueStore } from "./queue-store.js";
@@ -10,12 +11,14 @@ import type { Store } from "./store.js";
 import { SqliteTranscriptStore } from "./transcript-store.js";
 import { SqliteTriggerStore } from "./trigger-store.js";
 import { SqliteTurnStore } from "./turn-store.js";
-import { SqliteUsageStore } from "./usage-store.js";
+import { type Pricing, SqliteUsageStore } from "./usage-store.js";
 
 export interface OpenStoreOptions {
   clock?: Clock;
   /** Apply pending migrations on open (the default); `false` expects an up-to-date schema. */
   migrate?: boolean;
+  /** Estimated cost of a model call, recorded with each usage row (prices from the YAML). */
+  pricing?: Pricing;
 }
 
 /** The SQLite implementation of {@link Store}. */
@@ -30,14 +33,15 @@ export class SqliteStore implements Store {
   readonly queue: SqliteQueueStore;
   readonly access: SqliteAccessStore;
   readonly triggers: SqliteTriggerStore;
+  readonly memories: SqliteMemoryStore;
   readonly migration: MigrationReport | undefined;
 
-  constructor(db: Db, clock: Clock, migration?: MigrationReport) {
+  constructor(db: Db, clock: Clock, migration?: MigrationReport, pricing?: Pricing) {
     this.db = db;
     this.migration = migration;
     this.sessions = new SqliteSessionStore(db, clock);
     this.transcript = new SqliteTranscriptStore(db, clock);
-    this.usage = new SqliteUsageStore(db, clock);
+    this.usage = new SqliteUsageStore(db, clock, pricing);
     this.outbox = new SqliteOutboxStore(db, clock);
     this.turns = new SqliteTurnStore(db, clock, {
       transcript: this.transcript,
@@ -46,6 +50,7 @@ export class SqliteStore implements Store {
     });
     this.settings = new SqliteSettingsStore(db, clock);
     this.access = new SqliteAccessStore(db, clock);
+    this.memories = new SqliteMemoryStore(db, clock);
     this.queue = new SqliteQueueStore(db, clock, {
       sessions: this.sessions,
       transcript: this.transcript,
@@ -65,7 +70,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): SqliteS
   const db = openDatabase(path);
   try {
     const report = options.migrate === false ? undefined : migrate(db, undefined, clock);
-    return new SqliteStore(db, clock, report);
+    return new SqliteStore(db, clock, report, options.pricing);
   } catch (error) {
     db.close();
     throw error;

@@ -1,5 +1,6 @@
 import type { QueueMode } from "../config/file-schema.js";
 import type { SqliteAccessStore } from "./access-store.js";
+import type { SqliteMemoryStore } from "./memory-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
 import type { SqliteTriggerStore } from "./trigger-store.js";
@@ -10,12 +11,14 @@ import type {
   SearchHit,
   Session,
   SessionListFilter,
+  SessionSearchOptions,
   TranscriptEntry,
   Turn,
   TurnState,
   UsageEntry,
   UsageTotals,
 } from "./types.js";
+import type { Spender, UsageGrouping, UsageSum } from "./usage-store.js";
 
 /**
  * The store, asynchronous so that a PostgreSQL backend can stand in later.
@@ -31,6 +34,7 @@ export interface Store {
   readonly outbox: OutboxRepository;
   readonly access: AccessRepository;
   readonly triggers: TriggerRepository;
+  readonly memories: MemoryRepository;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,8 @@ export type QueueRepository = AsyncSurface<SqliteQueueStore>;
 export type AccessRepository = AsyncSurface<SqliteAccessStore>;
 /** Trigger runs and state: see {@link SqliteTriggerStore}. */
 export type TriggerRepository = AsyncSurface<SqliteTriggerStore>;
+/** Typed long-term notes and their full-text index: see {@link SqliteMemoryStore}. */
+export type MemoryRepository = AsyncSurface<SqliteMemoryStore>;
 /** Outgoing replies: see {@link SqliteOutboxStore}. */
 export type OutboxRepository = AsyncSurface<SqliteOutboxStore>;
 
@@ -79,12 +85,15 @@ export interface SessionRepository {
    */
   pruneArchived(before: number, options?: { dryRun?: boolean }): Promise<Session[]>;
   /** Full-text search over user and assistant text, best hit per session, ranked. */
-  search(text: string, options?: { limit?: number; includeArchived?: boolean }): Promise<SearchHit[]>;
+  search(text: string, options?: SessionSearchOptions): Promise<SearchHit[]>;
 }
 
 export interface TranscriptRepository {
   append(sessionId: string, entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]>;
   list(sessionId: string): Promise<TranscriptEntry[]>;
+  /** Stores a compaction summary standing for the session's messages up to `coversThrough` (they stay). */
+  appendSummary(sessionId: string, content: string, coversThrough: number): Promise<TranscriptEntry>;
+  latestSummary(sessionId: string): Promise<{ entry: TranscriptEntry; coversThrough: number } | undefined>;
 }
 
 export interface TurnRepository {
@@ -101,6 +110,10 @@ export interface TurnRepository {
 export interface UsageRepository {
   record(entry: UsageEntry): Promise<void>;
   totalsForSession(sessionId: string): Promise<UsageTotals>;
+  /** Tokens and estimated cost per session, user, Expert or trigger. */
+  sums(by: UsageGrouping, filter?: { since?: number; sessionId?: string }): Promise<UsageSum[]>;
+  /** Estimated dollars a user or trigger spent since a time (epoch ms). */
+  spent(spender: Spender, since: number): Promise<number>;
 }
 
 export interface SettingsRepository {

@@ -1,5 +1,5 @@
 import type { Clock } from "../ids.js";
-import type { Db } from "./database.js";
+import { type Db, statementCache } from "./database.js";
 import { type MessageRow, toEntry } from "./rows.js";
 import type { TranscriptRepository } from "./store.js";
 import type { NewTranscriptEntry, TranscriptEntry } from "./types.js";
@@ -10,9 +10,11 @@ export class SqliteTranscriptStore implements TranscriptRepository {
   readonly #insert;
   readonly #touch;
   readonly #list;
+  readonly #sql: ReturnType<typeof statementCache>;
 
   constructor(db: Db, now: Clock) {
     this.#db = db;
+    this.#sql = statementCache(db);
     this.#now = now;
     this.#insert = db.prepare<unknown[], MessageRow>(
       `INSERT INTO messages (session_id, turn_id, kind, content, step, tool_call_id, tool_name, tool_ok,
@@ -55,5 +57,26 @@ export class SqliteTranscriptStore implements TranscriptRepository {
 
   async list(sessionId: string): Promise<TranscriptEntry[]> {
     return this.#list.all(sessionId).map(toEntry);
+  }
+
+  /** Stores a compaction summary that stands for the session's messages up to `coversThrough`. */
+  async appendSummary(sessionId: string, content: string, coversThrough: number): Promise<TranscriptEntry> {
+    return this.#db
+      .transaction(() => {
+        const [entry] = this.appendSync(sessionId, [{ kind: "summary", content }]);
+        if (!entry) throw new Error("no summary row was written");
+        this.#sql("UPDATE messages SET covers_through = ? WHERE id = ?").run(coversThrough, entry.id);
+        return entry;
+      })
+      .immediate();
+  }
+
+  /** The newest compaction summary of a session and the last message id it stands for. */
+  async latestSummary(sessionId: string): Promise<{ entry: TranscriptEntry; coversThrough: number } | undefined> {
+    const row = this.#sql<[string], MessageRow & { covers_through: number }>(
+      `SELECT * FROM messages WHERE session_id = ? AND kind = 'summary' AND covers_through IS NOT NULL
+         ORDER BY id DESC LIMIT 1`,
+    ).get(sessionId);
+    return row ? { entry: toEntry(row), coversThrough: row.covers_through } : undefined;
   }
 }

@@ -101,6 +101,18 @@ export interface SessionListFilter {
   limit?: number;
 }
 
+export interface SessionSearchOptions {
+  limit?: number;
+  includeArchived?: boolean;
+  channel?: string;
+  expert?: string;
+  /** Only messages written at or after / before these times (epoch ms). */
+  since?: number;
+  until?: number;
+  /** `all` (default) needs every word; `any` ranks sessions with more of them first. */
+  words?: "all" | "any";
+}
+
 export interface SearchHit {
   session: Session;
   messageId: number;

@@ -4,15 +4,19 @@ import { join } from "node:path";
 import { abortableSleep, type RetryPolicy } from "../../src/agent/backoff.js";
 import { builtinTools } from "../../src/agent/builtin-tools.js";
 import { OpenAiModelClient } from "../../src/agent/llm-client.js";
+import type { ModelClient } from "../../src/agent/messages.js";
 import type { ExpertSettings, ModelInfo, QueueMode } from "../../src/config/file-schema.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
 import type { ChannelSections } from "../../src/gateway/bindings.js";
 import type { ChannelAdapter } from "../../src/gateway/channel.js";
 import { Gateway } from "../../src/gateway/gateway.js";
 import { HttpServer } from "../../src/http/http-server.js";
+import type { Clock } from "../../src/ids.js";
 import { createLogger } from "../../src/logger.js";
+import type { TurnContext } from "../../src/memory/turn-context.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
 import type { InboundState } from "../../src/store/types.js";
+import type { Pricing } from "../../src/store/usage-store.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 
 export interface GatewayTestOptions {
@@ -33,6 +37,10 @@ export interface GatewayTestOptions {
   dbPath?: string;
   /** Days archived sessions are kept (GATEWAY_RETENTION_DAYS). */
   retentionDays?: number;
+  /** Estimated cost of model calls, recorded in the usage ledger. */
+  pricing?: Pricing;
+  /** Memories, compaction and budgets for turns (the memory room's tests). */
+  turnContext?: (deps: { store: SqliteStore; model: ModelClient; clock: Clock }) => TurnContext;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -115,11 +123,15 @@ export class GatewayHarness {
 
   async open(): Promise<void> {
     const { options } = this;
-    this.store = openStore(this.dbPath, { clock: this.clock.now });
+    this.store = openStore(this.dbPath, {
+      clock: this.clock.now,
+      ...(options.pricing ? { pricing: options.pricing } : {}),
+    });
     this.http = new HttpServer(this.logger);
     this.port = (await this.http.listen("127.0.0.1", 0)).port;
     this.http.ready();
     const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
+    const model = new OpenAiModelClient({ baseUrl: this.fake.url, apiKey: undefined });
     const experts = new ExpertRegistry(
       {
         experts: (options.experts ?? []).map(expertSettings),
@@ -141,11 +153,14 @@ export class GatewayHarness {
       store: this.store,
       runner: {
         store: this.store,
-        model: new OpenAiModelClient({ baseUrl: this.fake.url, apiKey: undefined }),
+        model,
         tools,
         idleTimeoutMs: 5000,
         clock: this.clock.now,
         retry: options.retry ?? { attempts: 1, baseDelayMs: 10, maxDelayMs: 10, sleep: abortableSleep },
+        ...(options.turnContext
+          ? { context: options.turnContext({ store: this.store, model, clock: this.clock.now }) }
+          : {}),
       },
       experts,
       adapters: this.adapters,

@@ -1,11 +1,14 @@
 import { type QueueMode, queueModes } from "../../config/file-schema.js";
 import { NotFoundError } from "../../errors.js";
 import type { ExpertRegistry } from "../../experts/expert-registry.js";
+import { usd } from "../../memory/budget-guard.js";
+import type { FitResult } from "../../memory/compactor.js";
 import type { Store } from "../../store/store.js";
 import type { OutboxButton, Session } from "../../store/types.js";
 import type { InboundMessage, ParsedCommand } from "../channel.js";
 import { canSee, type Viewer } from "../visibility.js";
 import type { CommandName } from "./command-parser.js";
+import { forget, listMemories } from "./memory-commands.js";
 
 /** What a command may know and do. */
 export interface CommandContext {
@@ -22,6 +25,8 @@ export interface CommandContext {
   modeOf(session: Session): QueueMode;
   /** Asks the process running the session's turn to stop it; false when none runs. */
   stop(sessionId: string): Promise<boolean>;
+  /** Summarizes the oldest part of a session now; absent when compaction is not set up. */
+  compact?(session: Session): Promise<FitResult>;
 }
 
 const modeHelp: Record<QueueMode, string> = {
@@ -99,6 +104,12 @@ async function answer(context: CommandContext, command: ParsedCommand): Promise<
       return mode(context, command.args);
     case "status":
       return status(context);
+    case "memories":
+      return listMemories(context);
+    case "forget":
+      return forget(context, command.args);
+    case "compact":
+      return compact(context);
   }
 }
 
@@ -121,7 +132,10 @@ export const commandHelp: readonly (readonly [usage: string, description: string
   ["drop N", "remove waiting message N"],
   ["stop", "stop the current answer"],
   ["mode collect|followup|steer|interrupt", "how messages sent while I answer are handled"],
-  ["status", "session, Expert, model, queue and tokens"],
+  ["status", "session, Expert, model, queue, tokens and cost"],
+  ["memories", "what I remember here (ids and types)"],
+  ["forget ID", "delete a memory"],
+  ["compact", "summarize the older part of this session to make room"],
 ];
 
 function help(prefix: string): string {
@@ -231,17 +245,28 @@ async function status(context: CommandContext): Promise<string> {
   const { session, store } = context;
   if (!session) return noSession(context.prefix);
   const expertInfo = context.experts.forSession(session.expert);
-  const [queued, running, usage] = await Promise.all([
+  const [queued, running, usage, [sum]] = await Promise.all([
     store.queue.queued(session.id),
     store.queue.isRunning(session.id),
     store.usage.totalsForSession(session.id),
+    store.usage.sums("session", { sessionId: session.id }),
   ]);
+  const cost = sum && sum.unpriced < sum.calls ? ` · about ${usd(sum.costUsd)}` : "";
   return [
     `Session ${session.id}${session.title ? ` "${preview(session.title, 60)}"` : ""} · ${session.state}`,
     `Expert ${expertInfo.name} · model ${expertInfo.model} · mode ${context.modeOf(session)}`,
     `${running ? "Answering now" : "Idle"} · ${queued.length} waiting`,
-    `Tokens: ${usage.promptTokens} in, ${usage.completionTokens} out${usage.estimated ? " (partly estimated)" : ""}`,
+    `Tokens: ${usage.promptTokens} in, ${usage.completionTokens} out${usage.estimated ? " (partly estimated)" : ""}${cost}`,
   ].join("\n");
+}
+
+async function compact(context: CommandContext): Promise<string> {
+  const { session, prefix } = context;
+  if (!session) return noSession(prefix);
+  if (!context.compact) return "Compaction is not available here.";
+  const result = await context.compact(session);
+  if (result.summaryId === undefined) return "This session is short enough; there is nothing older to summarize yet.";
+  return `Summarized the older part of ${session.id}; ${result.tokens} of ${result.budget} context tokens are in use now. The full transcript is kept.`;
 }
 
 function noSession(prefix: string): string {

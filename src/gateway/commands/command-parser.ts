@@ -14,6 +14,9 @@ export const commandNames = [
   "stop",
   "mode",
   "status",
+  "memories",
+  "forget",
+  "compact",
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 

@@ -1,0 +1,71 @@
+import { NotFoundError, UsageError } from "../errors.js";
+import { memoryLine } from "../memory/memory-tools.js";
+import { type Memory, memoryTypes } from "../store/memory-store.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
+import { oneLine, printJson, printTable, shortDate } from "./output.js";
+import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function memoryJson(memory: Memory) {
+  return {
+    id: memory.id,
+    type: memory.type,
+    scope: memory.scope,
+    user_id: memory.userId,
+    expert: memory.expert,
+    content: memory.content,
+    source_session_id: memory.sourceSessionId,
+    source_message_id: memory.sourceMessageId,
+    created_at: iso(memory.createdAt),
+    updated_at: iso(memory.updatedAt),
+  };
+}
+
+/** `memories list [--type T] [--json]`: every memory, newest first. */
+export async function listMemories(store: SqliteStore, options: { type?: string; json?: boolean }): Promise<void> {
+  const type = options.type;
+  if (type !== undefined && !(memoryTypes as readonly string[]).includes(type)) {
+    throw new UsageError(`--type must be one of ${memoryTypes.join(", ")} (got "${type}")`);
+  }
+  const memories = await store.memories.list(type ? { type: type as Memory["type"] } : {});
+  if (options.json) {
+    printJson(memories.map(memoryJson));
+    return;
+  }
+  if (memories.length === 0) {
+    process.stdout.write("no memories\n");
+    return;
+  }
+  printTable([
+    ["ID", "TYPE", "SCOPE", "USER", "UPDATED", "CONTENT"],
+    ...memories.map((m) => [m.id, m.type, m.scope, m.userId ?? "", shortDate(m.updatedAt), oneLine(m.content, 80)]),
+  ]);
+}
+
+/** `memories forget ID`. */
+export async function forgetMemory(store: SqliteStore, id: string): Promise<void> {
+  const memory = await store.memories.get(id);
+  if (!memory || !(await store.memories.delete(id))) throw new NotFoundError(`no memory "${id}"`);
+  process.stdout.write(`forgot ${memoryLine(memory)}\n`);
+}
+
+/** `sessions compact ID`: summarizes the older part of a session with its Expert's model now. */
+export async function compactSession(id: string): Promise<number> {
+  const runtime = createAgentRuntime();
+  const store = openConfiguredStore(runtime.config);
+  try {
+    const session = await store.sessions.resolve(id);
+    const context = turnDeps(runtime, store).context;
+    if (!context) throw new UsageError("compaction is not available");
+    const result = await context.compact(session, runtime.experts.forSession(session.expert), "cli:local");
+    process.stdout.write(
+      result.summaryId === undefined
+        ? `${session.id} is short enough; nothing older to summarize\n`
+        : `compacted ${session.id}: summary ${result.summaryId}; ${result.tokens} of ${result.budget} history tokens now (the transcript is kept)\n`,
+    );
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
