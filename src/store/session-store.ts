@@ -203,6 +203,11 @@ export class SqliteSessionStore implements SessionRepository {
           .map(toSession);
         if (!options.dryRun) {
           // Usage, outbox and run rows reference sessions with ON DELETE SET NULL: they stay, unlinked.
+          // Memories keep their source as plain values, so they are unlinked here.
+          this.#sql(
+            `UPDATE memories SET source_session_id = NULL, source_message_id = NULL WHERE source_session_id IN
+               (SELECT id FROM sessions WHERE state = 'archived' AND archived_at < ?)`,
+          ).run(before);
           this.#sql("DELETE FROM sessions WHERE state = 'archived' AND archived_at < ?").run(before);
         }
         return doomed;

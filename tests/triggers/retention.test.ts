@@ -12,7 +12,7 @@ afterEach(async () => {
 const DAY = 24 * 3600 * 1000;
 
 describe("retention", () => {
-  it("deletes only archived sessions archived before the cut-off; usage rows stay with an empty session", async () => {
+  it("deletes only archived sessions archived before the cut-off; usage and memory rows stay with an empty session", async () => {
     let now = 1_000 * DAY;
     store = openStore(":memory:", { clock: () => now });
     const make = (key: string) =>
@@ -31,6 +31,15 @@ describe("retention", () => {
       completionTokens: 7,
       estimated: false,
     });
+    const memory = await store.memories.create({
+      type: "project",
+      scope: "fake",
+      userId: null,
+      expert: "default",
+      content: "deploys go out on Tuesdays",
+      sourceSessionId: old.id,
+      sourceMessageId: 1,
+    });
     await store.sessions.archive(old.id);
     now += 40 * DAY;
     await store.sessions.archive(fresh.id);
@@ -47,6 +56,11 @@ describe("retention", () => {
     expect(await store.sessions.search("falcon")).toEqual([]);
     const usage = store.db.prepare("SELECT session_id, prompt_tokens FROM usage").all();
     expect(usage).toEqual([{ session_id: null, prompt_tokens: 5 }]);
+    expect(await store.memories.get(memory.id)).toMatchObject({
+      content: "deploys go out on Tuesdays",
+      sourceSessionId: null,
+      sourceMessageId: null,
+    });
   });
 });
 
