@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
+import { SlackAdapter } from "../../adapters/slack/slack-adapter.js";
 import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
 import type { Config } from "../config/config.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
@@ -12,6 +13,17 @@ import type { Logger } from "../logger.js";
 export function createChannelAdapters(config: Config, logger: Logger): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];
   if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  if (config.slack.botToken) {
+    adapters.push(
+      new SlackAdapter({
+        botToken: config.slack.botToken,
+        appToken: config.slack.appToken,
+        signingSecret: config.slack.signingSecret,
+        apiUrl: config.slack.apiUrl,
+        replyInThreads: config.slack.replyInThreads,
+      }),
+    );
+  }
   if (adapters.length === 0) {
     logger.warn(
       "no channel is configured: set TELEGRAM_BOT_TOKEN for Telegram, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; /healthz keeps serving, and `gateway chat` talks to an Expert in the terminal",

@@ -130,8 +130,13 @@ export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<{ messageId: string }>;
   edit(conversationKey: string, messageId: string, text: string): Promise<void>;
   delete(conversationKey: string, messageId: string): Promise<void>;
-  /** Streams a turn's answer natively; used instead of edited previews when present. */
-  openStream?(conversationKey: string): ChannelStream;
+  /**
+   * Streams a turn's answer natively; used instead of edited previews when it
+   * returns a stream. Undefined: this conversation cannot stream natively.
+   */
+  openStream?(conversationKey: string): ChannelStream | undefined;
+  /** The least time between two edits in this conversation, when it differs by conversation. */
+  editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status). */
   typing?(conversationKey: string): Promise<void>;
   /**

@@ -36,6 +36,10 @@ export class PreviewStreamer {
     this.#onPreview = options.onPreview;
   }
 
+  get #editIntervalMs(): number {
+    return this.#adapter.editIntervalFor?.(this.#conversationKey) ?? this.#adapter.limits.editIntervalMs;
+  }
+
   /** The preview message, which the final answer replaces. */
   get messageId(): string | undefined {
     return this.#messageId;
@@ -45,7 +49,7 @@ export class PreviewStreamer {
     if (this.#closed) return;
     this.#text += delta;
     if (this.#timer) return;
-    const wait = Math.max(0, this.#lastAt + this.#adapter.limits.editIntervalMs - this.#clock());
+    const wait = Math.max(0, this.#lastAt + this.#editIntervalMs - this.#clock());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#pending = this.#pending.then(() => this.#show());
@@ -61,7 +65,7 @@ export class PreviewStreamer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#pending;
-    const wait = this.#lastAt + this.#adapter.limits.editIntervalMs - this.#clock();
+    const wait = this.#lastAt + this.#editIntervalMs - this.#clock();
     if (this.#messageId !== undefined && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
