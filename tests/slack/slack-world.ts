@@ -1,6 +1,7 @@
 import { SlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/slack-adapter.js";
 import { signatureOf } from "../../adapters/slack/slack-signature.js";
-import { BOT_USER, type FakeSlack, TEAM } from "../fakes/fake-slack.js";
+import { BOT_USER, FakeSlack, TEAM } from "../fakes/fake-slack.js";
+import { GatewayHarness, type GatewayTestOptions } from "../gateway/gateway-harness.js";
 
 export const SIGNING_SECRET = "test-signing-secret";
 export const BOT_TOKEN = "xoxb-test";
@@ -88,4 +89,42 @@ export async function deliver(port: number, payload: Record<string, unknown>, he
   const response = await postSigned(port, JSON.stringify(payload), headers ? { headers } : {});
   if (response.status !== 200) throw new Error(`/slack/events answered ${response.status}: ${response.body}`);
   return response;
+}
+
+/** A fake Slack, and a gateway (fake model, temporary database) with the Slack adapter on its server. */
+export class SlackWorld {
+  constructor(
+    readonly slack: FakeSlack,
+    readonly adapter: SlackAdapter,
+    readonly h: GatewayHarness,
+  ) {}
+
+  static async start(
+    adapterOptions: Partial<SlackAdapterOptions> = {},
+    gatewayOptions: GatewayTestOptions = {},
+  ): Promise<SlackWorld> {
+    const slack = await new FakeSlack().start();
+    const adapter = slackAdapter(slack, adapterOptions);
+    const h = await GatewayHarness.start([adapter], gatewayOptions);
+    return new SlackWorld(slack, adapter, h);
+  }
+
+  /** Delivers an event over the Events API; resolves once Slack would have had its 200. */
+  deliver(event: Record<string, unknown>, eventId?: string, headers?: Record<string, string>) {
+    return deliver(this.h.port, eventCallback(event, eventId), headers);
+  }
+
+  /** The bot's messages in a thread (answers, notices), oldest first. */
+  replies(channel: string, threadTs: string): string[] {
+    return this.slack
+      .botMessages(channel)
+      .filter((message) => message.thread_ts === threadTs)
+      .sort((a, b) => a.ts.localeCompare(b.ts))
+      .map((message) => message.text);
+  }
+
+  async close(): Promise<void> {
+    await this.h.close();
+    await this.slack.stop();
+  }
 }
