@@ -44,7 +44,7 @@ function blocks(tokens: readonly Token[], c: Context): string[] {
   const out: string[] = [];
   for (const token of tokens) {
     const text = block(token as MarkedToken, c);
-    if (text !== undefined && text.trim() !== "") out.push(text);
+    if (text !== undefined && text.trim() !== "") out.push(text.trimEnd());
   }
   return out;
 }
@@ -72,7 +72,9 @@ function block(t: MarkedToken, c: Context): string | undefined {
     case "list":
       return list(t, c);
     case "html":
-      return escapeMrkdwn(t.text.trim());
+      // An HTML block swallows the Markdown on its lines; lexed inline, its tags become text and the
+      // rest keeps its formatting.
+      return inline(Lexer.lexInline(t.text.trim(), { gfm: true }), c);
     default:
       return escapeMrkdwn((t as Token).raw);
   }

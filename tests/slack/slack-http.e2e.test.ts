@@ -6,6 +6,11 @@ import { eventCallback, messageEvent, postSigned, SlackWorld } from "./slack-wor
 let world: SlackWorld | undefined;
 const ALL = { states: ["active", "inactive", "archived"] as ("active" | "inactive" | "archived")[] };
 
+async function start(...args: Parameters<typeof SlackWorld.start>): Promise<SlackWorld> {
+  world = await SlackWorld.start(...args);
+  return world;
+}
+
 afterEach(async () => {
   await world?.close();
   world = undefined;
@@ -17,7 +22,7 @@ async function sessionCount(w: SlackWorld): Promise<number> {
 
 describe("Slack Events API ingress", () => {
   it("refuses bad, missing, old and future signatures with 401 and stores nothing", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const body = JSON.stringify(eventCallback(messageEvent({ channel: "D1", dm: true, text: "hi", ts: "1.1" })));
     const now = Math.floor(Date.now() / 1000);
     expect((await postSigned(w.h.port, body, { signature: "v0=deadbeef" })).status).toBe(401);
@@ -31,7 +36,7 @@ describe("Slack Events API ingress", () => {
   });
 
   it("answers url_verification, a signed ssl_check, and 400 for a malformed body; an unsigned ssl_check reaches nothing", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const challenge = await postSigned(w.h.port, JSON.stringify({ type: "url_verification", challenge: "c-123" }));
     expect(challenge).toEqual({ status: 200, body: JSON.stringify({ challenge: "c-123" }) });
     const form = "application/x-www-form-urlencoded";
@@ -44,7 +49,7 @@ describe("Slack Events API ingress", () => {
   });
 
   it("answers one mention once, although it arrives as message and app_mention and is retried", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const ts = "1700000100.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "what is 2+2?", ts }), "EvA");
     await w.deliver(
@@ -64,7 +69,7 @@ describe("Slack Events API ingress", () => {
   });
 
   it("ignores our own messages, other apps, edits, deletions and unmentioned channel messages", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const ours = { bot_id: BOT_ID };
     await w.deliver(messageEvent({ channel: "C1", user: BOT_USER, mention: true, text: "echo", ts: "1.1" }));
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "from an app", ts: "1.2", extra: ours }));
@@ -83,7 +88,7 @@ describe("Slack Events API ingress", () => {
   });
 
   it("answers 503 when the message cannot be stored, so Slack delivers it again", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     await w.h.gateway.stop(50);
     const body = JSON.stringify(eventCallback(messageEvent({ channel: "D1", dm: true, text: "hi", ts: "2.1" })));
     expect((await postSigned(w.h.port, body)).status).toBe(503);

@@ -6,6 +6,11 @@ import { messageEvent, SlackWorld } from "./slack-world.js";
 
 let world: SlackWorld | undefined;
 
+async function start(...args: Parameters<typeof SlackWorld.start>): Promise<SlackWorld> {
+  world = await SlackWorld.start(...args);
+  return world;
+}
+
 afterEach(async () => {
   await world?.close();
   world = undefined;
@@ -13,7 +18,7 @@ afterEach(async () => {
 
 describe("Slack threads are sessions", () => {
   it("answers in the thread under a mention, and later thread messages reach the session without one", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const root = "1700000200.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "first question", ts: root }));
     await waitUntil(() => w.replies("C1", root).length === 1);
@@ -33,7 +38,7 @@ describe("Slack threads are sessions", () => {
   });
 
   it("with replies for mentions only, ignores unmentioned thread messages", async () => {
-    const w = (world = await SlackWorld.start({ replyInThreads: "mentions" }));
+    const w = await start({ replyInThreads: "mentions" });
     const root = "1700000300.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "hello", ts: root }));
     await waitUntil(() => w.replies("C1", root).length === 1);
@@ -46,7 +51,7 @@ describe("Slack threads are sessions", () => {
   });
 
   it("after a restart, still knows the threads it is in (from the thread itself)", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const root = "1700000400.000100";
     w.slack.addMessage({ channel: "C1", ts: root, text: `<@${BOT_USER}> start`, user: "U1" });
     w.slack.addMessage({
@@ -64,7 +69,7 @@ describe("Slack threads are sessions", () => {
   });
 
   it("gives the model the earlier thread messages when first mentioned inside a thread", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const root = "1700000500.000100";
     w.slack.addMessage({ channel: "C1", ts: root, text: "Deploy failed again", user: "U1" });
     w.slack.addMessage({
@@ -93,7 +98,7 @@ describe("Slack threads are sessions", () => {
   });
 
   it("runs two threads at once, and queues a message typed mid-answer", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     const gate = new Gate();
     gate.close();
     w.h.fake.beforeReply = () => gate.wait();
@@ -113,7 +118,7 @@ describe("Slack threads are sessions", () => {
   });
 
   it("treats each top-level DM message as its own conversation, answered in its thread", async () => {
-    const w = (world = await SlackWorld.start());
+    const w = await start();
     await w.deliver(messageEvent({ channel: "D1", dm: true, text: "hi there", ts: "1700000700.000100" }));
     await waitUntil(() => w.replies("D1", "1700000700.000100").length === 1);
     expect(w.replies("D1", "1700000700.000100")).toEqual(["echo: hi there"]);
@@ -126,7 +131,7 @@ describe("Slack threads are sessions", () => {
   });
 
   it("takes the Expert from +name and answers !commands in threads", async () => {
-    const w = (world = await SlackWorld.start({}, { experts: [{ name: "writer", instructions: "You write." }] }));
+    const w = await start({}, { experts: [{ name: "writer", instructions: "You write." }] });
     const root = "1700000800.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "+writer a haiku", ts: root }));
     await waitUntil(() => w.replies("C1", root).length === 1);
