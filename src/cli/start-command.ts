@@ -45,7 +45,15 @@ export async function startCommand(): Promise<number> {
   if (config.access.allow.includes("*")) {
     logger.warn("GATEWAY_ALLOW=* (or access.allow: ['*']): everyone who can reach the bot may talk to it");
   }
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (error) {
+    // A channel that cannot start (a refused token) ends the process: close what holds it open.
+    await gateway.stop(0).catch(() => undefined);
+    await http.close();
+    await store.close();
+    throw error;
+  }
   http.ready();
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
