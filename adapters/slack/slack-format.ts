@@ -32,7 +32,7 @@ export function renderMrkdwn(markdown: string): string {
 /** Renders and cuts into messages of at most `max` characters; a code block is never cut open. */
 export function toMrkdwnMessages(markdown: string, max = MAX_MRKDWN_LENGTH): string[] {
   const rendered = renderMrkdwn(markdown);
-  if (rendered.trim() === "") return [escapeMrkdwn(markdown).slice(0, max) || " "];
+  if (rendered.trim() === "") return [escapeMrkdwn(markdown.trim()).slice(0, max) || " "];
   return splitMessage(rendered, max);
 }
 
