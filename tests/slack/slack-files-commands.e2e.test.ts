@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Attachment } from "../../src/gateway/channel.js";
 import { waitUntil } from "../fakes/fake-channel.js";
-import { messageEvent, postSigned, SlackWorld } from "./slack-world.js";
+import { messageEvent, postSigned, slackWorlds } from "./slack-world.js";
 
-let world: SlackWorld | undefined;
-
-async function start(...args: Parameters<typeof SlackWorld.start>): Promise<SlackWorld> {
-  world = await SlackWorld.start(...args);
-  return world;
-}
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const start = slackWorlds();
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
 

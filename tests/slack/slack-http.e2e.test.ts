@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitUntil } from "../fakes/fake-channel.js";
 import { BOT_ID, BOT_USER } from "../fakes/fake-slack.js";
-import { eventCallback, messageEvent, postSigned, SlackWorld } from "./slack-world.js";
+import { eventCallback, messageEvent, postSigned, type SlackWorld, slackWorlds } from "./slack-world.js";
 
-let world: SlackWorld | undefined;
+const start = slackWorlds();
 const ALL = { states: ["active", "inactive", "archived"] as ("active" | "inactive" | "archived")[] };
-
-async function start(...args: Parameters<typeof SlackWorld.start>): Promise<SlackWorld> {
-  world = await SlackWorld.start(...args);
-  return world;
-}
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
 
 async function sessionCount(w: SlackWorld): Promise<number> {
   return (await w.h.store.sessions.list(ALL)).length;

@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitUntil } from "../fakes/fake-channel.js";
 import { BOT_ID, BOT_USER } from "../fakes/fake-slack.js";
-import { messageEvent, SlackWorld } from "./slack-world.js";
+import { messageEvent, type SlackWorld, slackWorlds } from "./slack-world.js";
 
-let world: SlackWorld | undefined;
-
-async function start(...args: Parameters<typeof SlackWorld.start>): Promise<SlackWorld> {
-  world = await SlackWorld.start(...args);
-  return world;
-}
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const start = slackWorlds();
 
 async function answerDelivered(w: SlackWorld, count = 1): Promise<void> {
   await waitUntil(

@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitUntil } from "../fakes/fake-channel.js";
 import { BOT_USER } from "../fakes/fake-slack.js";
 import { Gate, userTexts } from "../gateway/gateway-harness.js";
-import { messageEvent, SlackWorld } from "./slack-world.js";
+import { messageEvent, slackWorlds } from "./slack-world.js";
 
-let world: SlackWorld | undefined;
-
-async function start(...args: Parameters<typeof SlackWorld.start>): Promise<SlackWorld> {
-  world = await SlackWorld.start(...args);
-  return world;
-}
-
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const start = slackWorlds();
 
 describe("Slack threads are sessions", () => {
   it("answers in the thread under a mention, and later thread messages reach the session without one", async () => {

@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { SlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/slack-adapter.js";
 import { signatureOf } from "../../adapters/slack/slack-signature.js";
 import { BOT_USER, FakeSlack, TEAM } from "../fakes/fake-slack.js";
@@ -127,4 +128,17 @@ export class SlackWorld {
     await this.h.close();
     await this.slack.stop();
   }
+}
+
+/** A `start` for a test file: each world it starts is closed after its test. */
+export function slackWorlds(): (...args: Parameters<typeof SlackWorld.start>) => Promise<SlackWorld> {
+  let world: SlackWorld | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+  return async (...args) => {
+    world = await SlackWorld.start(...args);
+    return world;
+  };
 }
