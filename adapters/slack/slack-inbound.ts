@@ -92,13 +92,14 @@ export class SlackInbound {
       const before = (replies.messages ?? []).filter((m) => (m.ts ?? "") < beforeTs);
       const ours = (m: (typeof before)[number]) => m.user === this.#bot.userId || m.bot_id === this.#bot.botId;
       const joined = before.some((m) => ours(m) || (m.text ?? "").includes(`<@${this.#bot.userId}>`));
+      const people = before.filter((m) => !ours(m)).slice(-BACKFILL_MESSAGES);
+      // Names are looked up together: this runs before Slack is acknowledged.
+      const users = [...new Set(people.flatMap((m) => (m.user ? [m.user] : [])))];
+      const names = new Map(await Promise.all(users.map(async (user) => [user, await this.#nameOf(user)] as const)));
       const earlier: string[] = [];
       let chars = 0;
-      for (const m of before
-        .filter((m) => !ours(m))
-        .slice(-BACKFILL_MESSAGES)
-        .reverse()) {
-        const who = m.user ? ((await this.#nameOf(m.user)) ?? m.user) : (m.bot_profile?.name ?? "an app");
+      for (const m of people.reverse()) {
+        const who = m.user ? (names.get(m.user) ?? m.user) : (m.bot_profile?.name ?? "an app");
         const line = `${who}: ${plainText(m.text ?? "")}`;
         chars += line.length;
         if (chars > BACKFILL_CHARS) break;
@@ -121,6 +122,8 @@ export class SlackInbound {
       this.#names.set(user, name);
       return name || undefined;
     } catch (error) {
+      // Remembered as unknown, so a failing lookup does not delay every message of this person.
+      this.#names.set(user, "");
       this.#logger.debug({ err: error, user }, "could not look up a Slack user's name");
       return undefined;
     }

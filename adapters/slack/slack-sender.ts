@@ -114,11 +114,6 @@ export class SlackSender {
     );
   }
 
-  /** The turn is over: a status Slack has not cleared yet goes away now. */
-  clearStatus(conversationKey: string): void {
-    this.#statusAt.delete(conversationKey);
-  }
-
   async #recent(target: SlackTarget): Promise<HistoryMessage[]> {
     const messages: HistoryMessage[] = [];
     let cursor: string | undefined;

@@ -1,6 +1,5 @@
 import type { Readable, Writable } from "node:stream";
 import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
-import { SlackAdapter } from "../../adapters/slack/slack-adapter.js";
 import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
 import type { Config } from "../config/config.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
@@ -10,10 +9,12 @@ import type { Logger } from "../logger.js";
  * The one place in `src/` that knows the adapters: it builds the channels the
  * configuration enables. Everything else sees only the ChannelAdapter interface.
  */
-export function createChannelAdapters(config: Config, logger: Logger): ChannelAdapter[] {
+export async function createChannelAdapters(config: Config, logger: Logger): Promise<ChannelAdapter[]> {
   const adapters: ChannelAdapter[] = [];
   if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
   if (config.slack.botToken) {
+    // Loaded only when enabled: Bolt takes over half a second to import, which every CLI command would pay.
+    const { SlackAdapter } = await import("../../adapters/slack/slack-adapter.js");
     adapters.push(
       new SlackAdapter({
         botToken: config.slack.botToken,

@@ -25,7 +25,7 @@ export async function startCommand(): Promise<number> {
     store,
     runner: turnDeps(runtime, store),
     experts: runtime.experts,
-    adapters: createChannelAdapters(config, logger),
+    adapters: await createChannelAdapters(config, logger),
     http,
     logger,
     clock: systemClock,
