@@ -49,7 +49,8 @@ const COMMAND_USAGE =
 export class SlackAdapter implements ChannelAdapter {
   readonly name = "slack";
   readonly limits: ChannelLimits = {
-    maxMessageLength: 4000,
+    // The outbox cuts Markdown at this length; rendering (escaping `&`, `<`, `>`) must still fit 4,000.
+    maxMessageLength: 3600,
     // chat.update is allowed ~50 times a minute.
     editIntervalMs: 1500,
     sendIntervalMs: 1000,

@@ -68,7 +68,8 @@ export class SlackSender {
 
   async edit(conversationKey: string, messageId: string, text: string): Promise<void> {
     const target = targetOf(conversationKey);
-    const [first = " "] = toMrkdwnMessages(text);
+    const [first = " ", ...rest] = toMrkdwnMessages(text);
+    if (rest.length > 0) this.#logger.warn({ messageId }, "an edit longer than one Slack message was cut");
     await this.#call("chat.update", () =>
       this.#client.chat.update({ channel: target.channel, ts: messageId, text: first }),
     );

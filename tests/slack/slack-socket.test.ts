@@ -58,6 +58,16 @@ describe("Slack Socket Mode", () => {
     expect(w.adapter.status().state).toBe("running");
   });
 
+  it("stops for good when the app token is revoked while connected", async () => {
+    const w = await start();
+    w.slack.connectionsOpenError = "token_revoked";
+    w.slack.sendDisconnect("warning");
+    await waitUntil(() => w.adapter.status().state === "failed", 5000);
+    expect(w.adapter.status().detail).toContain("SLACK_APP_TOKEN (token_revoked)");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(w.slack.callsOf("apps.connections.open")).toHaveLength(2);
+  });
+
   it("stops with a clear error on invalid_auth instead of retrying", async () => {
     const slack = await new FakeSlack().start();
     try {
