@@ -1,5 +1,6 @@
 import type { webApi } from "@slack/bolt";
 import type { InboundMessage } from "../../src/gateway/channel.js";
+import { parseCommand } from "../../src/gateway/commands/command-parser.js";
 import type { Logger } from "../../src/logger.js";
 import type { BotIdentity, SlackMessage } from "./slack-events.js";
 import { plainText } from "./slack-events.js";
@@ -56,7 +57,7 @@ export class SlackInbound {
       if (message.mentioned && known !== true) {
         const thread = await this.#thread(message.channel, threadTs, message.ts);
         if (!thread.joined) earlier = thread.earlier;
-      } else if (!message.mentioned && this.#replyInThreads === "all") {
+      } else if (!message.mentioned && (this.#replyInThreads === "all" || isCommand(message.text))) {
         addressed = known ?? (await this.#thread(message.channel, threadTs, message.ts)).joined;
         this.#remember(conversationKey, addressed);
       }
@@ -137,6 +138,11 @@ export class SlackInbound {
       if (oldest !== undefined) this.#joined.delete(oldest);
     }
   }
+}
+
+/** `!stop`, `!new`, …: commands reach a thread the bot is in even when only mentions do. */
+function isCommand(text: string): boolean {
+  return parseCommand(text, "!") !== undefined;
 }
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {

@@ -5,6 +5,14 @@ import { toChannelError } from "./slack-errors.js";
 import { MAX_MRKDWN_LENGTH, toMrkdwnMessages } from "./slack-format.js";
 import { isDirectChannel, type SlackTarget } from "./slack-keys.js";
 
+/**
+ * Slack reads `<!channel>`, `<@U1>` and `<#C1>` in streamed Markdown as pings and links: a zero-width
+ * space after the `<` keeps what the model wrote as text.
+ */
+function defuse(markdown: string): string {
+  return markdown.replace(/<([!@#])/g, "<\u200b$1");
+}
+
 /** A streamed message takes at most this much Markdown; a longer answer is posted by the outbox instead. */
 const MAX_STREAM_CHARS = 11_000;
 
@@ -88,8 +96,11 @@ export class SlackStream implements ChannelStream {
       this.#mode = "broken";
       return;
     }
-    const chunk = this.#pending;
-    this.#pending = "";
+    // A `<` at the end may start `<!channel>` in the next delta: it waits for it (unless this is the end).
+    const held = !this.#closed && this.#pending.endsWith("<") ? "<" : "";
+    const chunk = defuse(this.#pending.slice(0, this.#pending.length - held.length));
+    this.#pending = held;
+    if (chunk === "") return;
     const { client, target, recipient } = this.#o;
     try {
       if (this.#ts === undefined) {

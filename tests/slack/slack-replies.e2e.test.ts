@@ -99,7 +99,7 @@ describe("Slack replies", () => {
 describe("Slack streaming", () => {
   it("streams natively with chat.startStream/appendStream/stopStream, and the stream is the answer", async () => {
     const w = await start();
-    const pieces = Array.from({ length: 12 }, (_, i) => `word${i} `);
+    const pieces = [...Array.from({ length: 12 }, (_, i) => `word${i} `), "<", "!channel> <@U1>"];
     w.h.fake.reply({ kind: "text", text: pieces.join(""), pieces, delayMs: 20 });
     const root = "1700002000.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "stream it", ts: root }));
@@ -109,7 +109,8 @@ describe("Slack streaming", () => {
     ]);
     expect(w.slack.callsOf("chat.stopStream")).toHaveLength(1);
     expect(w.slack.callsOf("chat.postMessage")).toHaveLength(0);
-    expect(w.replies("C1", root)).toEqual([pieces.join("")]);
+    // What the model wrote stays text: no @channel ping, no mention, even when split across deltas.
+    expect(w.replies("C1", root)).toEqual([`${pieces.slice(0, 12).join("")}<\u200b!channel> <\u200b@U1>`]);
     const [row] = (await w.h.store.outbox.list()).filter((r) => r.kind === "answer");
     expect(row?.sentParts).toEqual([w.slack.botMessages("C1")[0]?.ts]);
   });

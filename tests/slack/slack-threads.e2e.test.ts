@@ -38,6 +38,10 @@ describe("Slack threads are sessions", () => {
     );
     await waitUntil(() => w.replies("C1", root).length === 2);
     expect(w.replies("C1", root)).toEqual(["echo: hello", "echo: and you?"]);
+    // Commands still work without a mention.
+    await w.deliver(messageEvent({ channel: "C1", text: "!status", ts: "1700000300.000400", threadTs: root }));
+    await waitUntil(() => w.replies("C1", root).length === 3);
+    expect(w.h.fake.requests).toHaveLength(2);
   });
 
   it("after a restart, still knows the threads it is in (from the thread itself)", async () => {
