@@ -10,18 +10,18 @@ import type {
   InboundMessage,
   OutboundMessage,
 } from "../../src/gateway/channel.js";
-import { parseCommand } from "../../src/gateway/commands/command-parser.js";
 import { AcceptError } from "../../src/gateway/gateway.js";
 import { type Clock, systemClock } from "../../src/ids.js";
 import type { Logger } from "../../src/logger.js";
 import { boltLogger } from "./slack-bolt-logger.js";
+import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
 import { deliveryOf, type SlackDelivery } from "./slack-delivery.js";
 import { type BotIdentity, classifyEvent } from "./slack-events.js";
 import { SlackFiles } from "./slack-files.js";
 import { renderMrkdwn } from "./slack-format.js";
 import { SlackHttpReceiver } from "./slack-http-receiver.js";
 import { type ReplyInThreads, SlackInbound } from "./slack-inbound.js";
-import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
+import { isDirectChannel, targetOf } from "./slack-keys.js";
 import { SlackSender } from "./slack-sender.js";
 import { SlackAuthError, SlackSocketReceiver } from "./slack-socket-receiver.js";
 import { SlackStream, type StreamRecipient } from "./slack-stream.js";
@@ -37,9 +37,6 @@ export interface SlackAdapterOptions {
   /** Socket Mode's first reconnect delay (tests shorten it). */
   reconnectMs?: number;
 }
-
-const COMMAND_USAGE =
-  "Usage: `/gateway help`, `/gateway new`, `/gateway status`, … To ask something, mention me in a channel or write to me directly; in a thread, `!help` works too.";
 
 /**
  * Slack through Bolt: threads are sessions, DMs too; events arrive over Socket Mode or the Events
@@ -243,25 +240,9 @@ export class SlackAdapter implements ChannelAdapter {
     command: Record<string, string | undefined>,
     delivery: SlackDelivery | undefined,
   ): Promise<string | undefined> {
-    const parsed = parseCommand(`!${command.text ?? ""}`, "!");
-    const team = command.team_id ?? "";
-    const channel = command.channel_id ?? "";
-    if (!parsed) return COMMAND_USAGE;
-    const result = await this.#accept(
-      host,
-      {
-        channel: this.name,
-        conversationKey: conversationKeyOf({ team, channel }),
-        sender: { id: command.user_id ?? "", ...(command.user_name ? { name: command.user_name } : {}) },
-        text: `/gateway ${command.text ?? ""}`.trim(),
-        addressed: true,
-        deliveryKeys: [`slack:command:${command.trigger_id ?? `${channel}:${Date.now()}`}`],
-        chat: { id: channel, teamId: team, group: !isDirectChannel(channel) },
-        command: parsed,
-        inlineReply: true,
-      },
-      delivery,
-    );
+    const message = slashCommandMessage(command);
+    if (!message) return COMMAND_USAGE;
+    const result = await this.#accept(host, message, delivery);
     if (result?.status === "command") return result.reply ?? "Done.";
     if (result?.status === "refused") return "You are not admitted to this gateway yet; I sent the details here.";
     return undefined;
