@@ -113,11 +113,11 @@ export class SlackAdapter implements ChannelAdapter {
       ignoreSelf: false,
       convoStore: false,
       tokenVerificationEnabled: false,
+      extendedErrorHandler: true,
       clientOptions: this.#clientOptions,
     });
     this.#app = app;
-    this.#sender = new SlackSender(app.client, logger);
-    this.#sender.botId = bot.botId;
+    this.#sender = new SlackSender(app.client, logger, bot.botId);
     this.#files = new SlackFiles({
       token: this.#options.botToken,
       apiUrl: this.#options.apiUrl,
@@ -145,8 +145,11 @@ export class SlackAdapter implements ChannelAdapter {
       const reply = await this.#onCommand(host, command, deliveryOf(context));
       await ack(reply === undefined ? undefined : { response_type: "ephemeral", text: renderMrkdwn(reply) });
     });
-    app.error(async (error) => {
+    app.error(async ({ error, context }: { error: Error; context: Record<string, unknown> }) => {
       logger.error({ err: error }, "Slack listener failed");
+      // Not stored: Slack gets an error and delivers it again, rather than an ack for a lost message.
+      const delivery = deliveryOf(context);
+      if (delivery) delivery.failed = true;
     });
     this.#state = { state: "running" };
     await app.start();

@@ -96,7 +96,9 @@ export class SlackFiles {
   }
 
   async #fetch(file: SlackFile, limit: number): Promise<Buffer | undefined> {
-    if (!file.urlPrivate || !this.#trustedOrigins.has(new URL(file.urlPrivate).origin)) return undefined;
+    if (!file.urlPrivate || !URL.canParse(file.urlPrivate)) return undefined;
+    // The bot token goes to Slack's own hosts only.
+    if (!this.#trustedOrigins.has(new URL(file.urlPrivate).origin)) return undefined;
     try {
       const response = await fetch(file.urlPrivate, {
         headers: { authorization: `Bearer ${this.#token}` },

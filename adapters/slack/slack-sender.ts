@@ -23,11 +23,12 @@ export class SlackSender {
   readonly #logger: Logger;
   readonly #ambiguous = new Set<number>();
   readonly #statusAt = new Map<string, number>();
-  botId = "";
+  readonly #botId: string;
 
-  constructor(client: webApi.WebClient, logger: Logger) {
+  constructor(client: webApi.WebClient, logger: Logger, botId: string) {
     this.#client = client;
     this.#logger = logger;
+    this.#botId = botId;
   }
 
   async send(message: OutboundMessage): Promise<{ messageId: string }> {
@@ -139,7 +140,7 @@ export class SlackSender {
       cursor = result.response_metadata?.next_cursor || undefined;
       if (!cursor || !target.threadTs) break;
     }
-    return messages.filter((message) => !this.botId || message.bot_id === this.botId);
+    return messages.filter((message) => message.bot_id === this.#botId);
   }
 
   async #call<T>(method: string, call: () => Promise<T>): Promise<T> {
