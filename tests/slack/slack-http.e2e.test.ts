@@ -35,6 +35,11 @@ describe("Slack Events API ingress", () => {
       401,
     );
     expect((await postSigned(w.h.port, "{not json")).status).toBe(400);
+    expect((await postSigned(w.h.port, "payload=%7Bbroken", { contentType: form })).status).toBe(400);
+    // Interactivity (a button press): form-encoded JSON in `payload`, acknowledged, nothing stored.
+    const action = JSON.stringify({ type: "block_actions", team: { id: "T1" }, user: { id: "U1" }, actions: [] });
+    const pressed = await postSigned(w.h.port, `payload=${encodeURIComponent(action)}`, { contentType: form });
+    expect(pressed.status).toBe(200);
     expect(await sessionCount(w)).toBe(0);
   });
 
