@@ -49,6 +49,22 @@ describe("Slack Socket Mode", () => {
     expect(w.slack.acks.map((ack) => ack.envelope_id)).not.toContain(envelope);
   });
 
+  it("answers /gateway commands in the envelope's ack, ephemerally", async () => {
+    const w = await start();
+    const command = {
+      command: "/gateway",
+      text: "help",
+      team_id: "T1",
+      channel_id: "C1",
+      user_id: "U1",
+      trigger_id: "t9",
+    };
+    const envelope = w.slack.sendEnvelope("slash_commands", command);
+    await waitUntil(() => w.slack.acks.some((ack) => ack.envelope_id === envelope));
+    const ack = w.slack.acks.find((entry) => entry.envelope_id === envelope);
+    expect(ack?.payload).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("new") });
+  });
+
   it("reconnects after Slack's disconnect message and keeps receiving", async () => {
     const w = await start();
     w.slack.sendDisconnect("refresh_requested");
