@@ -10,7 +10,7 @@ import type { Logger } from "../logger.js";
  * The one place in `src/` that knows the adapters: it builds the channels the
  * configuration enables. Everything else sees only the ChannelAdapter interface.
  */
-export function createChannelAdapters(config: Config, logger: Logger): ChannelAdapter[] {
+export async function createChannelAdapters(config: Config, logger: Logger): Promise<ChannelAdapter[]> {
   const adapters: ChannelAdapter[] = [];
   const telegram = config.telegram;
   if (telegram.token) {
@@ -24,6 +24,19 @@ export function createChannelAdapters(config: Config, logger: Logger): ChannelAd
     );
   }
   if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  if (config.slack.botToken) {
+    // Loaded only when enabled: Bolt takes over half a second to import, which every CLI command would pay.
+    const { SlackAdapter } = await import("../../adapters/slack/slack-adapter.js");
+    adapters.push(
+      new SlackAdapter({
+        botToken: config.slack.botToken,
+        appToken: config.slack.appToken,
+        signingSecret: config.slack.signingSecret,
+        apiUrl: config.slack.apiUrl,
+        replyInThreads: config.slack.replyInThreads,
+      }),
+    );
+  }
   if (adapters.length === 0) {
     logger.warn(
       "no channel is configured: set TELEGRAM_BOT_TOKEN for Telegram, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; /healthz keeps serving, and `gateway chat` talks to an Expert in the terminal",

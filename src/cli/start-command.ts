@@ -20,7 +20,7 @@ export async function startCommand(): Promise<number> {
   const runtime = createAgentRuntime(config);
   const store = openConfiguredStore(config);
   const http = new HttpServer(logger);
-  const adapters = createChannelAdapters(config, logger);
+  const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
   const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
@@ -39,7 +39,15 @@ export async function startCommand(): Promise<number> {
   if (config.access.allow.includes("*")) {
     logger.warn("GATEWAY_ALLOW=* (or access.allow: ['*']): everyone who can reach the bot may talk to it");
   }
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (error) {
+    // A channel that cannot start (a refused token) ends the process: close what holds it open.
+    await gateway.stop(0).catch(() => undefined);
+    await http.close();
+    await store.close();
+    throw error;
+  }
   triggers.start();
   http.ready();
   logger.info(

@@ -40,7 +40,7 @@ export async function runTriggerHere(input: {
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const adapters: ChannelAdapter[] = [new StoredChannel()];
   if (trigger.destination !== "none") {
-    adapters.push(...createChannelAdapters(config, logger).filter((adapter) => adapter.name === channel));
+    adapters.push(...(await createChannelAdapters(config, logger)).filter((adapter) => adapter.name === channel));
   }
   if (!adapters.some((adapter) => adapter.name === channel)) {
     throw new UsageError(`the ${channel} channel (the destination of ${trigger.name}) is not configured`);

@@ -31,6 +31,8 @@ export interface Config {
     signingSecret: string | undefined;
     appToken: string | undefined;
     apiUrl: string;
+    /** `all`: every message in a thread the bot joined reaches its session; `mentions`: only mentions. */
+    replyInThreads: "all" | "mentions";
     settings: NonNullable<FileSettings["channels"]["slack"]> | undefined;
   };
   /** The loopback channel's outbound base URL (tests, benchmarks, integrations). */

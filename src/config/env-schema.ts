@@ -32,6 +32,7 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText,
   SLACK_API_URL: z.url().optional(),
+  SLACK_REPLY_IN_THREADS: z.enum(["all", "mentions"]).optional(),
   GATEWAY_LOOPBACK_URL: z.url().optional(),
   GATEWAY_TEST_CRASH_AT: optionalText,
 });

@@ -60,6 +60,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       signingSecret: env.SLACK_SIGNING_SECRET,
       appToken: env.SLACK_APP_TOKEN,
       apiUrl: withSlash(env.SLACK_API_URL ?? file.channels.slack?.api_url ?? "https://slack.com/api/"),
+      replyInThreads: env.SLACK_REPLY_IN_THREADS ?? file.channels.slack?.reply_in_threads ?? "all",
       settings: file.channels.slack,
     },
     loopbackUrl: env.GATEWAY_LOOPBACK_URL,

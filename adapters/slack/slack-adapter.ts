@@ -1,0 +1,280 @@
+import { App, type Receiver, webApi } from "@slack/bolt";
+import { ConfigError } from "../../src/errors.js";
+import type {
+  AcceptResult,
+  ChannelAdapter,
+  ChannelHost,
+  ChannelLimits,
+  ChannelStatus,
+  ChannelStream,
+  InboundMessage,
+  OutboundMessage,
+} from "../../src/gateway/channel.js";
+import { AcceptError } from "../../src/gateway/gateway.js";
+import { type Clock, systemClock } from "../../src/ids.js";
+import type { Logger } from "../../src/logger.js";
+import { boltLogger } from "./slack-bolt-logger.js";
+import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
+import { deliveryOf, type SlackDelivery } from "./slack-delivery.js";
+import { type BotIdentity, classifyEvent } from "./slack-events.js";
+import { SlackFiles } from "./slack-files.js";
+import { renderMrkdwn } from "./slack-format.js";
+import { SlackHttpReceiver } from "./slack-http-receiver.js";
+import { type ReplyInThreads, SlackInbound } from "./slack-inbound.js";
+import { isDirectChannel, targetOf } from "./slack-keys.js";
+import { SlackSender } from "./slack-sender.js";
+import { SlackAuthError, SlackSocketReceiver } from "./slack-socket-receiver.js";
+import { SlackStream, type StreamRecipient } from "./slack-stream.js";
+
+export interface SlackAdapterOptions {
+  botToken: string;
+  /** Socket Mode when set (`xapp-…`); otherwise HTTP at `POST /slack/events`, which needs the signing secret. */
+  appToken?: string | undefined;
+  signingSecret?: string | undefined;
+  apiUrl: string;
+  replyInThreads: ReplyInThreads;
+  clock?: Clock;
+  /** Socket Mode's first reconnect delay (tests shorten it). */
+  reconnectMs?: number;
+}
+
+/**
+ * Slack through Bolt: threads are sessions, DMs too; events arrive over Socket Mode or the Events
+ * API and are acknowledged only once committed; replies are mrkdwn, streamed natively where the
+ * workspace allows it. The Web API client never retries on its own: the outbox is the one retry layer.
+ */
+export class SlackAdapter implements ChannelAdapter {
+  readonly name = "slack";
+  readonly limits: ChannelLimits = {
+    // The outbox cuts Markdown at this length; rendering (escaping `&`, `<`, `>`) must still fit 4,000.
+    maxMessageLength: 3600,
+    // chat.update is allowed ~50 times a minute.
+    editIntervalMs: 1500,
+    sendIntervalMs: 1000,
+    format: "slack-mrkdwn",
+    previews: true,
+    commandPrefix: "!",
+    access: "allow-list",
+  };
+  readonly #options: SlackAdapterOptions;
+  readonly #clientOptions: webApi.WebClientOptions;
+  readonly #recipients = new Map<string, StreamRecipient>();
+  /** Teams where chat.startStream was refused: their turns use edited previews. */
+  readonly #noStreaming = new Set<string>();
+  #state: ChannelStatus = { state: "stopped" };
+  #app: App | undefined;
+  #sender: SlackSender | undefined;
+  #inbound: SlackInbound | undefined;
+  #files: SlackFiles | undefined;
+  #logger: Logger | undefined;
+
+  constructor(options: SlackAdapterOptions) {
+    if (!options.appToken && !options.signingSecret) {
+      throw new ConfigError(
+        "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is",
+      );
+    }
+    this.#options = options;
+    this.#clientOptions = {
+      slackApiUrl: options.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 15_000,
+    };
+  }
+
+  async start(host: ChannelHost): Promise<void> {
+    const logger = host.logger.child({ channel: "slack" });
+    this.#logger = logger;
+    this.#state = { state: "starting" };
+    const bot = await this.#identify();
+    const receiver: Receiver = this.#options.appToken
+      ? new SlackSocketReceiver({
+          appToken: this.#options.appToken,
+          apiUrl: this.#options.apiUrl,
+          logger,
+          onStatus: (status) => {
+            if (this.#state.state !== "stopped") this.#state = status;
+          },
+          ...(this.#options.reconnectMs ? { reconnectMs: this.#options.reconnectMs } : {}),
+        })
+      : new SlackHttpReceiver({
+          signingSecret: this.#options.signingSecret ?? "",
+          route: host.route,
+          clock: this.#options.clock ?? systemClock,
+          logger,
+        });
+    const app = new App({
+      token: this.#options.botToken,
+      botId: bot.botId,
+      botUserId: bot.userId,
+      receiver,
+      logger: boltLogger(logger),
+      ignoreSelf: false,
+      convoStore: false,
+      tokenVerificationEnabled: false,
+      extendedErrorHandler: true,
+      clientOptions: this.#clientOptions,
+    });
+    this.#app = app;
+    this.#sender = new SlackSender(app.client, logger, bot.botId);
+    this.#files = new SlackFiles({
+      token: this.#options.botToken,
+      apiUrl: this.#options.apiUrl,
+      client: app.client,
+      logger,
+    });
+    this.#inbound = new SlackInbound({
+      client: app.client,
+      bot,
+      files: this.#files,
+      replyInThreads: this.#options.replyInThreads,
+      logger,
+    });
+    const onEvent = async (args: { event: object; body: object; context: Record<string, unknown> }) =>
+      this.#onEvent(
+        host,
+        bot,
+        args.event as Record<string, unknown>,
+        args.body as Record<string, unknown>,
+        args.context,
+      );
+    app.event("message", onEvent);
+    app.event("app_mention", onEvent);
+    app.command("/gateway", async ({ command, ack, context }) => {
+      const reply = await this.#onCommand(host, command, deliveryOf(context));
+      await ack(reply === undefined ? undefined : { response_type: "ephemeral", text: renderMrkdwn(reply) });
+    });
+    app.error(async ({ error, context }: { error: Error; context: Record<string, unknown> }) => {
+      logger.error({ err: error }, "Slack listener failed");
+      // Not stored: Slack gets an error and delivers it again, rather than an ack for a lost message.
+      const delivery = deliveryOf(context);
+      if (delivery) delivery.failed = true;
+    });
+    this.#state = { state: "running" };
+    await app.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#state = { state: "stopped" };
+    await this.#app?.stop();
+  }
+
+  status(): ChannelStatus {
+    return this.#state;
+  }
+
+  send(message: OutboundMessage): Promise<{ messageId: string }> {
+    return this.#require(this.#sender).send(message);
+  }
+
+  edit(conversationKey: string, messageId: string, text: string): Promise<void> {
+    return this.#require(this.#sender).edit(conversationKey, messageId, text);
+  }
+
+  delete(conversationKey: string, messageId: string): Promise<void> {
+    return this.#require(this.#sender).delete(conversationKey, messageId);
+  }
+
+  findSent(conversationKey: string, outboxId: number): Promise<string[] | undefined> {
+    return this.#require(this.#sender).findSent(conversationKey, outboxId);
+  }
+
+  typing(conversationKey: string): Promise<void> {
+    return this.#require(this.#sender).typing(conversationKey);
+  }
+
+  editIntervalFor(conversationKey: string): number {
+    return isDirectChannel(targetOf(conversationKey).channel) ? 1000 : this.limits.editIntervalMs;
+  }
+
+  openStream(conversationKey: string): ChannelStream | undefined {
+    const target = targetOf(conversationKey);
+    const recipient = this.#recipients.get(conversationKey);
+    if (!this.#app || !this.#logger || !target.threadTs || this.#noStreaming.has(target.team)) return undefined;
+    if (!isDirectChannel(target.channel) && !recipient) return undefined;
+    return new SlackStream({
+      client: this.#app.client,
+      logger: this.#logger,
+      target,
+      recipient,
+      intervalMs: this.editIntervalFor(conversationKey),
+      onRefused: () => this.#noStreaming.add(target.team),
+    });
+  }
+
+  /** Uploads a generated file into a conversation (thread); returns the Slack file id. */
+  uploadFile(conversationKey: string, name: string, bytes: Buffer): Promise<string> {
+    return this.#require(this.#files).upload(targetOf(conversationKey), name, bytes);
+  }
+
+  async #identify(): Promise<BotIdentity> {
+    const client = new webApi.WebClient(this.#options.botToken, this.#clientOptions);
+    try {
+      const auth = await client.auth.test();
+      return { userId: auth.user_id ?? "", botId: auth.bot_id ?? "", teamId: auth.team_id ?? "" };
+    } catch (error) {
+      this.#state = { state: "failed", detail: "SLACK_BOT_TOKEN was refused" };
+      if (error instanceof webApi.WebAPIPlatformError) throw new SlackAuthError(error.data.error, "SLACK_BOT_TOKEN");
+      throw error;
+    }
+  }
+
+  async #onEvent(
+    host: ChannelHost,
+    bot: BotIdentity,
+    event: Record<string, unknown>,
+    body: Record<string, unknown>,
+    context: Record<string, unknown>,
+  ): Promise<void> {
+    const classified = classifyEvent(event, body.team_id, bot);
+    if (classified.kind === "ignore") {
+      this.#logger?.debug({ reason: classified.reason }, "Slack event ignored");
+      return;
+    }
+    const eventId = typeof body.event_id === "string" ? body.event_id : undefined;
+    const message = await this.#require(this.#inbound).toInbound(classified.message, eventId);
+    if (!message) return;
+    await this.#accept(host, message, deliveryOf(context));
+  }
+
+  async #onCommand(
+    host: ChannelHost,
+    command: Record<string, string | undefined>,
+    delivery: SlackDelivery | undefined,
+  ): Promise<string | undefined> {
+    const message = slashCommandMessage(command);
+    if (!message) return COMMAND_USAGE;
+    const result = await this.#accept(host, message, delivery);
+    if (result?.status === "command") return result.reply ?? "Done.";
+    if (result?.status === "refused") return "You are not admitted to this gateway yet; I sent the details here.";
+    return undefined;
+  }
+
+  async #accept(
+    host: ChannelHost,
+    message: InboundMessage,
+    delivery: SlackDelivery | undefined,
+  ): Promise<AcceptResult | undefined> {
+    try {
+      const result = await host.accept(message);
+      if (result.status === "accepted" || result.status === "duplicate") {
+        this.#inbound?.joined(message.conversationKey);
+        this.#recipients.delete(message.conversationKey);
+        this.#recipients.set(message.conversationKey, { user: message.sender.id, team: message.chat?.teamId ?? "" });
+        if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value ?? "");
+      }
+      return result;
+    } catch (error) {
+      // Not stored: Slack must get an error (HTTP 503, or no Socket Mode ack) and deliver it again.
+      if (delivery) delivery.failed = true;
+      if (!(error instanceof AcceptError)) this.#logger?.error({ err: error }, "Slack message could not be accepted");
+      return undefined;
+    }
+  }
+
+  #require<T>(value: T | undefined): T {
+    if (value === undefined) throw new Error("the Slack adapter is not started");
+    return value;
+  }
+}

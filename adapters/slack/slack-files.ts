@@ -1,0 +1,115 @@
+import type { webApi } from "@slack/bolt";
+import { type Attachment, ChannelError } from "../../src/gateway/channel.js";
+import type { Logger } from "../../src/logger.js";
+import { toChannelError } from "./slack-errors.js";
+import type { SlackFile } from "./slack-events.js";
+import type { SlackTarget } from "./slack-keys.js";
+
+/** The same limits as Telegram's, so a model sees the same inputs whatever the channel. */
+export const FILE_LIMITS = {
+  maxFiles: 10,
+  maxImages: 10,
+  maxFileBytes: 4 * 1024 * 1024,
+  maxImageBytes: 10 * 1024 * 1024,
+};
+
+const TEXT_TYPES = /^(?:text\/|application\/(?:json|xml|x-yaml|yaml|javascript|x-sh|sql|csv|x-ndjson|toml))/;
+const TEXT_NAMES = /\.(?:txt|md|csv|tsv|json|ya?ml|xml|log|py|ts|js|sh|sql|toml|ini|html?|css)$/i;
+
+/**
+ * Files people share: downloaded from `url_private` with the bot token (only from Slack's own hosts),
+ * images as base64 for vision models, text-like files inlined, anything else named but not read.
+ * Files over the limits are skipped with a notice the model (and so the person) sees.
+ */
+export class SlackFiles {
+  readonly #token: string;
+  readonly #trustedOrigins: ReadonlySet<string>;
+  readonly #client: webApi.WebClient;
+  readonly #logger: Logger;
+
+  constructor(options: { token: string; apiUrl: string; client: webApi.WebClient; logger: Logger }) {
+    this.#token = options.token;
+    this.#trustedOrigins = new Set(["https://files.slack.com", new URL(options.apiUrl).origin]);
+    this.#client = options.client;
+    this.#logger = options.logger;
+  }
+
+  async download(files: readonly SlackFile[]): Promise<{ attachments: Attachment[]; notices: string[] }> {
+    const attachments: Attachment[] = [];
+    const notices: string[] = [];
+    let images = 0;
+    for (const [index, file] of files.entries()) {
+      if (index >= FILE_LIMITS.maxFiles) {
+        notices.push(`[${files.length - index} more file(s) skipped: at most ${FILE_LIMITS.maxFiles} per message]`);
+        break;
+      }
+      const image = file.mimetype.startsWith("image/");
+      const limit = image ? FILE_LIMITS.maxImageBytes : FILE_LIMITS.maxFileBytes;
+      const base = { name: file.name, mimeType: file.mimetype, size: file.size };
+      if (file.size > limit) {
+        notices.push(`[file ${file.name} skipped: larger than ${limit / 1024 / 1024} MB]`);
+        continue;
+      }
+      if (image && ++images > FILE_LIMITS.maxImages) {
+        notices.push(`[image ${file.name} skipped: at most ${FILE_LIMITS.maxImages} images per message]`);
+        continue;
+      }
+      const text = !image && (TEXT_TYPES.test(file.mimetype) || TEXT_NAMES.test(file.name));
+      if (!image && !text) {
+        attachments.push({ ...base, kind: "unsupported" });
+        continue;
+      }
+      const bytes = await this.#fetch(file, limit);
+      if (!bytes) {
+        notices.push(`[file ${file.name} could not be downloaded]`);
+        continue;
+      }
+      attachments.push(
+        image
+          ? { ...base, kind: "image", data: bytes.toString("base64") }
+          : { ...base, kind: "text", data: bytes.toString("utf8") },
+      );
+    }
+    return { attachments, notices };
+  }
+
+  /** Uploads a generated file into a thread: get an upload URL, POST the bytes, complete. */
+  async upload(target: SlackTarget, name: string, bytes: Buffer, title = name): Promise<string> {
+    try {
+      const ticket = await this.#client.files.getUploadURLExternal({ filename: name, length: bytes.length });
+      if (!ticket.upload_url || !ticket.file_id) throw new ChannelError("TRANSIENT", "no upload URL");
+      const response = await fetch(ticket.upload_url, {
+        method: "POST",
+        body: bytes,
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (!response.ok) throw new ChannelError("TRANSIENT", `file upload: HTTP ${response.status}`);
+      await this.#client.files.completeUploadExternal({
+        files: [{ id: ticket.file_id, title }],
+        channel_id: target.channel,
+        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      });
+      return ticket.file_id;
+    } catch (error) {
+      throw toChannelError(error, "files.upload");
+    }
+  }
+
+  async #fetch(file: SlackFile, limit: number): Promise<Buffer | undefined> {
+    if (!file.urlPrivate || !URL.canParse(file.urlPrivate)) return undefined;
+    // The bot token goes to Slack's own hosts only.
+    if (!this.#trustedOrigins.has(new URL(file.urlPrivate).origin)) return undefined;
+    try {
+      const response = await fetch(file.urlPrivate, {
+        headers: { authorization: `Bearer ${this.#token}` },
+        signal: AbortSignal.timeout(20_000),
+      });
+      if (!response.ok) return undefined;
+      const bytes = Buffer.from(await response.arrayBuffer());
+      return bytes.length <= limit ? bytes : undefined;
+    } catch (error) {
+      this.#logger.warn({ err: error, file: file.id }, "Slack file download failed");
+      return undefined;
+    }
+  }
+}

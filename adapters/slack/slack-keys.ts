@@ -1,0 +1,30 @@
+import { ChannelError } from "../../src/gateway/channel.js";
+
+/** Where a Slack conversation lives: a thread (`threadTs`) or a whole channel or DM. */
+export interface SlackTarget {
+  team: string;
+  channel: string;
+  threadTs?: string;
+}
+
+/** `slack:T1:C1:1700000000.000100` for a thread, `slack:T1:C1` for a channel: the session key. */
+export function conversationKeyOf(target: SlackTarget): string {
+  const base = `slack:${target.team}:${target.channel}`;
+  return target.threadTs ? `${base}:${target.threadTs}` : base;
+}
+
+/** Reads a key back; `slack:C1` (a channel without its team, as a trigger destination may name it) works too. */
+export function targetOf(conversationKey: string): SlackTarget {
+  const parts = conversationKey.split(":");
+  if (parts[0] !== "slack" || parts.length < 2 || parts.length > 4 || parts.slice(1).some((part) => part === "")) {
+    throw new ChannelError("PERMANENT", `not a Slack conversation: ${conversationKey}`);
+  }
+  const [, first = "", second, threadTs] = parts;
+  if (second === undefined) return { team: "", channel: first };
+  return threadTs ? { team: first, channel: second, threadTs } : { team: first, channel: second };
+}
+
+/** DM channel ids start with D; they need no recipient for streaming and allow faster edits. */
+export function isDirectChannel(channel: string): boolean {
+  return channel.startsWith("D");
+}
