@@ -21,7 +21,7 @@ import { SlackFiles } from "./slack-files.js";
 import { renderMrkdwn } from "./slack-format.js";
 import { SlackHttpReceiver } from "./slack-http-receiver.js";
 import { type ReplyInThreads, SlackInbound } from "./slack-inbound.js";
-import { isDirectChannel, targetOf } from "./slack-keys.js";
+import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
 import { SlackSender } from "./slack-sender.js";
 import { SlackAuthError, SlackSocketReceiver } from "./slack-socket-receiver.js";
 import { SlackStream, type StreamRecipient } from "./slack-stream.js";
@@ -67,6 +67,7 @@ export class SlackAdapter implements ChannelAdapter {
   #inbound: SlackInbound | undefined;
   #files: SlackFiles | undefined;
   #logger: Logger | undefined;
+  #teamId = "";
 
   constructor(options: SlackAdapterOptions) {
     if (!options.appToken && !options.signingSecret) {
@@ -88,6 +89,7 @@ export class SlackAdapter implements ChannelAdapter {
     this.#logger = logger;
     this.#state = { state: "starting" };
     const bot = await this.#identify();
+    this.#teamId = bot.teamId;
     const receiver: Receiver = this.#options.appToken
       ? new SlackSocketReceiver({
           appToken: this.#options.appToken,
@@ -186,6 +188,16 @@ export class SlackAdapter implements ChannelAdapter {
 
   editIntervalFor(conversationKey: string): number {
     return isDirectChannel(targetOf(conversationKey).channel) ? 1000 : this.limits.editIntervalMs;
+  }
+
+  /**
+   * A post at a channel's top level (a trigger's result) starts a thread; replies arrive keyed by it.
+   * A destination that named no team (`slack::C1`) belongs to this app's own team.
+   */
+  threadKey(conversationKey: string, messageId: string): string | undefined {
+    const target = targetOf(conversationKey);
+    if (target.threadTs) return undefined;
+    return conversationKeyOf({ team: target.team || this.#teamId, channel: target.channel, threadTs: messageId });
   }
 
   openStream(conversationKey: string): ChannelStream | undefined {

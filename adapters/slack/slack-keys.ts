@@ -13,9 +13,14 @@ export function conversationKeyOf(target: SlackTarget): string {
   return target.threadTs ? `${base}:${target.threadTs}` : base;
 }
 
-/** Reads a key back; `slack:C1` (a channel without its team, as a trigger destination may name it) works too. */
+/**
+ * Reads a key back; a channel without its team (`slack:C1`, or `slack::C1` as a trigger destination
+ * names it) works too.
+ */
 export function targetOf(conversationKey: string): SlackTarget {
   const parts = conversationKey.split(":");
+  const teamless = parts.length === 3 && parts[1] === "";
+  if (teamless) parts.splice(1, 1);
   if (parts[0] !== "slack" || parts.length < 2 || parts.length > 4 || parts.slice(1).some((part) => part === "")) {
     throw new ChannelError("PERMANENT", `not a Slack conversation: ${conversationKey}`);
   }

@@ -48,6 +48,8 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     replyToMessageId: lastInbound?.platformMessageId ?? null,
   };
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
+  // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
+  const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
   const stream = adapter.openStream?.(session.conversationKey);
   let streamOpen = stream !== undefined;
   const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
@@ -79,6 +81,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       turnId: turn.id,
       signal,
       userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
+      triggerName,
       ...(context.mode === "steer"
         ? {
             takeSteering: async () =>
@@ -112,6 +115,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           expert: expert.name,
           model: expert.model,
           userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
+          triggerName,
           promptTokens: event.promptTokens,
           completionTokens: event.completionTokens,
           estimated: event.estimated,

@@ -37,6 +37,10 @@ describe("a trigger run", () => {
     expect(await world.store.sessions.current(`slack::C123:${post?.messageId}`)).toMatchObject({ id: session?.id });
     expect((await world.store.sessions.list({ states: ["archived"] })).map((s) => s.id)).toEqual([session?.id]);
     expect((await world.store.sessions.search("sales")).map((hit) => hit.session.id)).toEqual([session?.id]);
+    // Its usage counts against the trigger (usage --by trigger, trigger budgets).
+    expect(world.store.db.prepare("SELECT trigger_name FROM usage WHERE session_id = ?").all(session?.id)).toEqual([
+      { trigger_name: "digest" },
+    ]);
   });
 
   it("is reopened by a reply in the result's thread and continues with the whole conversation", async () => {
