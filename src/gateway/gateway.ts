@@ -161,7 +161,7 @@ export class Gateway {
     this.#prune.unref();
     const leaseMs = this.#options.leaseMs ?? LEASE_MS;
     this.#heartbeat = setInterval(() => {
-      store.queue
+      store.leases
         .renewLeases(this.owner, leaseMs)
         .then(() => this.#expireGoneOwners())
         .catch((error: unknown) => logger.error({ err: error }, "lease renewal failed"));
@@ -181,7 +181,7 @@ export class Gateway {
     await this.outbox.stop(Math.min(graceMs, 5000));
     clearInterval(this.#heartbeat);
     clearInterval(this.#prune);
-    await this.#options.store.queue.expireLeases([this.owner]);
+    await this.#options.store.leases.expireLeases([this.owner]);
   }
 
   /** What /healthz reports. */
@@ -209,11 +209,11 @@ export class Gateway {
   }
 
   async #expireGoneOwners(): Promise<void> {
-    const owners = await this.#options.store.queue.leaseOwners();
+    const owners = await this.#options.store.leases.leaseOwners();
     const gone = owners.filter((owner) => ownerIsGone(owner, this.owner));
     if (gone.length > 0) {
       this.#options.logger.info({ owners: gone }, "taking over work of stopped processes");
-      await this.#options.store.queue.expireLeases(gone);
+      await this.#options.store.leases.expireLeases(gone);
     }
   }
 }

@@ -66,7 +66,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           logger,
           replyToMessageId: route.replyToMessageId ?? undefined,
           onPreview: async (messageId, text) => {
-            await store.queue.setPreview(turn.id, messageId, text);
+            await store.leases.setPreview(turn.id, messageId, text);
             faultPoint("mid-stream");
           },
         })
@@ -160,7 +160,7 @@ async function resume(
       ),
       editMessageId: claimed.previewMessageId,
     });
-    await store.queue.setPreview(turn.id, null, null);
+    await store.leases.setPreview(turn.id, null, null);
   }
   if (turn.attempts > context.maxAttempts) {
     context.logger.error(

@@ -94,9 +94,9 @@ export class TurnScheduler {
     }
     const { scope } = this.#options;
     const free = () => maxTurns - this.#running.size;
-    for (const turnId of await this.store.queue.abandoned(scope)) {
+    for (const turnId of await this.store.leases.abandoned(scope)) {
       if (free() <= 0) return;
-      const claimed = await this.store.queue.reclaim(turnId, owner, leaseMs);
+      const claimed = await this.store.leases.reclaim(turnId, owner, leaseMs);
       if (claimed) this.#launch(claimed);
     }
     for (const sessionId of await this.store.queue.ready(scope, free())) {
@@ -126,7 +126,7 @@ export class TurnScheduler {
         if (error instanceof TurnLeftRunning)
           this.#options.logger.info({ turn: claimed.turn.id }, "turn left for the next start");
         else this.#options.logger.error({ err: error, turn: claimed.turn.id }, "turn crashed; it will be tried again");
-        await this.store.queue.release(claimed.turn.id).catch(() => undefined);
+        await this.store.leases.release(claimed.turn.id).catch(() => undefined);
       } finally {
         this.#running.delete(claimed.turn.id);
         this.#options.onOutbox();

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../ids.js";
 import { SqliteAccessStore } from "./access-store.js";
 import { type Db, openDatabase } from "./database.js";
+import { SqliteLeaseStore } from "./lease-store.js";
 import { SqliteMemoryStore } from "./memory-store.js";
 import { type MigrationReport, migrate } from "./migrator.js";
 import { SqliteOutboxStore } from "./outbox-store.js";
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly settings: SqliteSettingsStore;
   readonly outbox: SqliteOutboxStore;
   readonly queue: SqliteQueueStore;
+  readonly leases: SqliteLeaseStore;
   readonly access: SqliteAccessStore;
   readonly triggers: SqliteTriggerStore;
   readonly memories: SqliteMemoryStore;
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
       transcript: this.transcript,
       outbox: this.outbox,
     });
+    this.leases = new SqliteLeaseStore(db, clock, this.sessions);
     this.triggers = new SqliteTriggerStore(db, clock, { sessions: this.sessions, queue: this.queue });
   }
 

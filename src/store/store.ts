@@ -1,5 +1,6 @@
 import type { QueueMode } from "../config/file-schema.js";
 import type { SqliteAccessStore } from "./access-store.js";
+import type { SqliteLeaseStore } from "./lease-store.js";
 import type { SqliteMemoryStore } from "./memory-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
@@ -31,6 +32,7 @@ export interface Store {
   readonly usage: UsageRepository;
   readonly settings: SettingsRepository;
   readonly queue: QueueRepository;
+  readonly leases: LeaseRepository;
   readonly outbox: OutboxRepository;
   readonly access: AccessRepository;
   readonly triggers: TriggerRepository;
@@ -43,8 +45,10 @@ type AsyncSurface<T> = {
   [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K];
 };
 
-/** Accept, claim and lease: see {@link SqliteQueueStore}. */
+/** Accept, route and claim: see {@link SqliteQueueStore}. */
 export type QueueRepository = AsyncSurface<SqliteQueueStore>;
+/** Process leases on running turns and outgoing replies: see {@link SqliteLeaseStore}. */
+export type LeaseRepository = AsyncSurface<SqliteLeaseStore>;
 /** Run-time access grants: see {@link SqliteAccessStore}. */
 export type AccessRepository = AsyncSurface<SqliteAccessStore>;
 /** Trigger runs and state: see {@link SqliteTriggerStore}. */
