@@ -132,27 +132,30 @@ export class SlackSender {
     const messages: HistoryMessage[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < FIND_PAGES; page++) {
-      const result = await this.#call("conversations.replies", () =>
-        target.threadTs
-          ? this.#client.conversations.replies({
-              channel: target.channel,
-              ts: target.threadTs,
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor ? { cursor } : {}),
-            })
-          : this.#client.conversations.history({
-              channel: target.channel,
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor ? { cursor } : {}),
-            }),
-      );
-      messages.push(...((result.messages ?? []) as HistoryMessage[]));
-      cursor = result.response_metadata?.next_cursor || undefined;
+      const found = await this.#page(target, cursor);
+      messages.push(...found.messages);
+      cursor = found.next;
       if (!cursor || !target.threadTs) break;
     }
     return messages.filter((message) => message.bot_id === this.#botId);
+  }
+
+  /** One page of the thread (or of the channel's latest messages), with their metadata. */
+  async #page(target: SlackTarget, cursor: string | undefined) {
+    const query = { channel: target.channel, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+    try {
+      const result = target.threadTs
+        ? await this.#client.conversations.replies({ ...query, ts: target.threadTs })
+        : await this.#client.conversations.history(query);
+      return {
+        messages: (result.messages ?? []) as HistoryMessage[],
+        next: result.response_metadata?.next_cursor || undefined,
+      };
+    } catch (error) {
+      // No thread (its first message is gone): nothing of ours is in it either.
+      if (platformErrorOf(error) === "thread_not_found") return { messages: [], next: undefined };
+      throw toChannelError(error, target.threadTs ? "conversations.replies" : "conversations.history");
+    }
   }
 
   async #call<T>(method: string, call: () => Promise<T>): Promise<T> {
