@@ -5,10 +5,12 @@ import { messageEvent, type SlackWorld, slackWorlds } from "./slack-world.js";
 
 const start = slackWorlds();
 
+/** Long answers go out at Slack's pace (one message a second), so this may take a few seconds. */
 async function answerDelivered(w: SlackWorld, count = 1): Promise<void> {
   await waitUntil(
     async () =>
       (await w.h.store.outbox.list()).filter((r) => r.kind === "answer" && r.state === "delivered").length >= count,
+    15_000,
   );
 }
 
