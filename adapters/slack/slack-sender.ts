@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import type { ChannelError, OutboundMessage } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
@@ -9,6 +10,11 @@ import { type SlackTarget, targetOf } from "./slack-keys.js";
 export const OUTBOX_EVENT = "gateway_outbox";
 const STATUS_EVERY_MS = 30_000;
 const FIND_PAGES = 10;
+
+/** Tells the parts of one outbox row apart. */
+function digestOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
 
 type HistoryMessage = { ts?: string; bot_id?: string; metadata?: { event_type?: string; event_payload?: unknown } };
 
@@ -34,13 +40,14 @@ export class SlackSender {
   async send(message: OutboundMessage): Promise<{ messageId: string }> {
     const target = targetOf(message.conversationKey);
     const { outboxId } = message;
+    const digest = digestOf(message.text);
     if (outboxId !== undefined && this.#ambiguous.has(outboxId)) {
-      const found = await this.findSent(message.conversationKey, outboxId);
       this.#ambiguous.delete(outboxId);
-      const last = found?.at(-1);
-      if (last) {
+      // The same part sent again: found by its row and its text, so another part of the row is no match.
+      const arrived = (await this.#posted(target, outboxId)).find((post) => post.piece === 0 && post.digest === digest);
+      if (arrived) {
         this.#logger.info({ outbox: outboxId }, "the post that failed had arrived; not posting it again");
-        return { messageId: last };
+        return { messageId: arrived.ts };
       }
     }
     const ids: string[] = [];
@@ -54,7 +61,7 @@ export class SlackSender {
           unfurl_links: false,
           unfurl_media: false,
           ...(outboxId !== undefined
-            ? { metadata: { event_type: OUTBOX_EVENT, event_payload: { outbox_id: outboxId, piece } } }
+            ? { metadata: { event_type: OUTBOX_EVENT, event_payload: { outbox_id: outboxId, piece, digest } } }
             : {}),
         });
         ids.push(String(posted.ts));
@@ -88,15 +95,8 @@ export class SlackSender {
 
   /** The first message of each part an outbox row posted (from its metadata), oldest first. */
   async findSent(conversationKey: string, outboxId: number): Promise<string[] | undefined> {
-    const target = targetOf(conversationKey);
-    const found: string[] = [];
-    for (const message of await this.#recent(target)) {
-      const meta = message.metadata;
-      const payload = (meta?.event_payload ?? {}) as { outbox_id?: unknown; piece?: unknown };
-      const ours = meta?.event_type === OUTBOX_EVENT && Number(payload.outbox_id) === outboxId;
-      if (ours && Number(payload.piece ?? 0) === 0 && message.ts) found.push(message.ts);
-    }
-    return found.sort();
+    const posts = await this.#posted(targetOf(conversationKey), outboxId);
+    return posts.filter((post) => post.piece === 0).map((post) => post.ts);
   }
 
   /** The thread's "is thinking…" status; Slack clears it after 2 minutes or on our reply. */
@@ -116,31 +116,46 @@ export class SlackSender {
     );
   }
 
+  /** Our messages that carry this outbox row in their metadata, oldest first. */
+  async #posted(target: SlackTarget, outboxId: number): Promise<{ ts: string; piece: number; digest: unknown }[]> {
+    const posts: { ts: string; piece: number; digest: unknown }[] = [];
+    for (const message of await this.#recent(target)) {
+      const meta = message.metadata;
+      const payload = (meta?.event_payload ?? {}) as { outbox_id?: unknown; piece?: unknown; digest?: unknown };
+      if (meta?.event_type !== OUTBOX_EVENT || Number(payload.outbox_id) !== outboxId || !message.ts) continue;
+      posts.push({ ts: message.ts, piece: Number(payload.piece ?? 0), digest: payload.digest });
+    }
+    return posts.sort((a, b) => a.ts.localeCompare(b.ts));
+  }
+
   async #recent(target: SlackTarget): Promise<HistoryMessage[]> {
     const messages: HistoryMessage[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < FIND_PAGES; page++) {
-      const result = await this.#call("conversations.replies", () =>
-        target.threadTs
-          ? this.#client.conversations.replies({
-              channel: target.channel,
-              ts: target.threadTs,
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor ? { cursor } : {}),
-            })
-          : this.#client.conversations.history({
-              channel: target.channel,
-              include_all_metadata: true,
-              limit: 200,
-              ...(cursor ? { cursor } : {}),
-            }),
-      );
-      messages.push(...((result.messages ?? []) as HistoryMessage[]));
-      cursor = result.response_metadata?.next_cursor || undefined;
+      const found = await this.#page(target, cursor);
+      messages.push(...found.messages);
+      cursor = found.next;
       if (!cursor || !target.threadTs) break;
     }
     return messages.filter((message) => message.bot_id === this.#botId);
+  }
+
+  /** One page of the thread (or of the channel's latest messages), with their metadata. */
+  async #page(target: SlackTarget, cursor: string | undefined) {
+    const query = { channel: target.channel, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+    try {
+      const result = target.threadTs
+        ? await this.#client.conversations.replies({ ...query, ts: target.threadTs })
+        : await this.#client.conversations.history(query);
+      return {
+        messages: (result.messages ?? []) as HistoryMessage[],
+        next: result.response_metadata?.next_cursor || undefined,
+      };
+    } catch (error) {
+      // No thread (its first message is gone): nothing of ours is in it either.
+      if (platformErrorOf(error) === "thread_not_found") return { messages: [], next: undefined };
+      throw toChannelError(error, target.threadTs ? "conversations.replies" : "conversations.history");
+    }
   }
 
   async #call<T>(method: string, call: () => Promise<T>): Promise<T> {

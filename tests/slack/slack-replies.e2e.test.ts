@@ -5,10 +5,12 @@ import { messageEvent, type SlackWorld, slackWorlds } from "./slack-world.js";
 
 const start = slackWorlds();
 
+/** Long answers go out at Slack's pace (one message a second), so this may take a few seconds. */
 async function answerDelivered(w: SlackWorld, count = 1): Promise<void> {
   await waitUntil(
     async () =>
       (await w.h.store.outbox.list()).filter((r) => r.kind === "answer" && r.state === "delivered").length >= count,
+    15_000,
   );
 }
 
@@ -25,7 +27,10 @@ describe("Slack replies", () => {
     expect(rest).toEqual([]);
     expect(answer?.text).toBe("&lt;!channel&gt; *bold* &amp; <https://e.com/a?b=1&amp;c=2|docs> `&lt;@U1&gt;`");
     const [row] = (await w.h.store.outbox.list()).filter((r) => r.kind === "answer");
-    expect(answer?.metadata).toEqual({ event_type: "gateway_outbox", event_payload: { outbox_id: row?.id, piece: 0 } });
+    expect(answer?.metadata).toEqual({
+      event_type: "gateway_outbox",
+      event_payload: { outbox_id: row?.id, piece: 0, digest: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    });
   });
 
   it("splits long replies into messages of at most 4,000 characters, never inside a code block", async () => {
@@ -66,6 +71,21 @@ describe("Slack replies", () => {
     await waitUntil(async () => (await w.h.store.outbox.list()).every((row) => row.state === "delivered"), 5000);
     expect(w.replies("C1", root)).toHaveLength(1);
     expect(w.slack.callsOf("conversations.replies").length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("after an ambiguous failure, tells the parts of one row apart by their text", async () => {
+    const w = await start();
+    const send = (text: string) => w.adapter.send({ conversationKey: "slack:T1:C9:1.5", text, outboxId: 7 });
+    await send("part one");
+    w.slack.failNext({ kind: "http", status: 502 }, "chat.postMessage");
+    await expect(send("part two")).rejects.toMatchObject({ code: "TRANSIENT" });
+    // Part one of the same row is found, but it is not this part: part two is posted.
+    await send("part two");
+    w.slack.failNext({ kind: "drop-after" }, "chat.postMessage");
+    await expect(send("part three")).rejects.toMatchObject({ code: "TRANSIENT" });
+    const { messageId } = await send("part three");
+    expect(w.replies("C9", "1.5")).toEqual(["part one", "part two", "part three"]);
+    expect(messageId).toBe(w.slack.botMessages("C9").at(-1)?.ts);
   });
 
   it("looks up a row left `sending` by a stopped process instead of posting it again", async () => {
