@@ -182,8 +182,8 @@ export class SlackAdapter implements ChannelAdapter {
     return this.#require(this.#sender).findSent(conversationKey, outboxId);
   }
 
-  typing(conversationKey: string): Promise<void> {
-    return this.#require(this.#sender).typing(conversationKey);
+  typing(conversationKey: string, expert: string): Promise<void> {
+    return this.#require(this.#sender).typing(conversationKey, expert);
   }
 
   editIntervalFor(conversationKey: string): number {

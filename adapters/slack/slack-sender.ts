@@ -99,8 +99,8 @@ export class SlackSender {
     return posts.filter((post) => post.piece === 0).map((post) => post.ts);
   }
 
-  /** The thread's "is thinking…" status; Slack clears it after 2 minutes or on our reply. */
-  async typing(conversationKey: string): Promise<void> {
+  /** The thread's "is answering as <Expert>…" status; Slack clears it after 2 minutes or on our reply. */
+  async typing(conversationKey: string, expert: string): Promise<void> {
     const target = targetOf(conversationKey);
     if (!target.threadTs) return;
     const last = this.#statusAt.get(conversationKey) ?? 0;
@@ -111,7 +111,8 @@ export class SlackSender {
       this.#client.assistant.threads.setStatus({
         channel_id: target.channel,
         thread_ts: target.threadTs ?? "",
-        status: "is thinking…",
+        // Slack shows it after the app's name ("Gateway is answering as analyst…"): the thread shows who answers.
+        status: `is answering as ${expert}…`,
       }),
     );
   }

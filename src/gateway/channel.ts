@@ -153,8 +153,8 @@ export interface ChannelAdapter {
   openStream?(conversationKey: string): ChannelStream | undefined;
   /** The least time between two preview edits in this conversation, when it differs by conversation (groups). */
   editIntervalFor?(conversationKey: string): number;
-  /** Shows that the bot is working (typing action, thread status). */
-  typing?(conversationKey: string): Promise<void>;
+  /** Shows that the bot is working (typing action, thread status), and which Expert is, where it can. */
+  typing?(conversationKey: string, expert: string): Promise<void>;
   /**
    * Finds what an outbox row already posted before a crash (Slack: message
    * metadata). Without it, a row found `sending` at restart is sent again.

@@ -71,7 +71,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           },
         })
       : undefined;
-  const typing = keepTyping(adapter, session.conversationKey);
+  const typing = keepTyping(adapter, session.conversationKey, expert.name);
   let partial = "";
   let usage: UsageEntry | undefined;
   try {
@@ -220,10 +220,10 @@ async function endCancelled(
   });
 }
 
-function keepTyping(adapter: ChannelAdapter, conversationKey: string): NodeJS.Timeout | undefined {
+function keepTyping(adapter: ChannelAdapter, conversationKey: string, expert: string): NodeJS.Timeout | undefined {
   if (!adapter.typing) return undefined;
   const show = () => {
-    adapter.typing?.(conversationKey).catch(() => undefined);
+    adapter.typing?.(conversationKey, expert).catch(() => undefined);
   };
   show();
   return setInterval(show, TYPING_EVERY_MS);

@@ -39,6 +39,12 @@ describe("Slack files", () => {
     expect(row?.text).toBe(
       "look\n[file huge.log skipped: larger than 4 MB]\n[file elsewhere.txt could not be downloaded]",
     );
+    // The model gets the text file inlined and a note for what it cannot read (this model has no vision).
+    await waitUntil(() => w.h.fake.requests.length > 0);
+    const sent = JSON.stringify(w.h.fake.requests[0]?.messages);
+    expect(sent).toContain("File notes.md:");
+    expect(sent).toContain("ship it");
+    expect(sent).toContain("chart.png (image/png); it was not read: this model cannot see images");
   });
 
   it("uploads a generated file into the thread with getUploadURLExternal and completeUploadExternal", async () => {
@@ -78,7 +84,7 @@ describe("Slack commands and status", () => {
     expect(w.slack.callsOf("chat.postMessage")).toHaveLength(0);
   });
 
-  it("shows the thread status while a turn runs", async () => {
+  it("shows the thread status, naming the Expert that answers, while a turn runs", async () => {
     const w = await start();
     const root = "1700005200.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "status?", ts: root }));
@@ -86,7 +92,7 @@ describe("Slack commands and status", () => {
     expect(w.slack.callsOf("assistant.threads.setStatus")[0]).toMatchObject({
       channel_id: "C1",
       thread_ts: root,
-      status: "is thinking…",
+      status: "is answering as default…",
     });
   });
 });
