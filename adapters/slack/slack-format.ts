@@ -1,5 +1,6 @@
 import { Lexer, type MarkedToken, type Token, type Tokens } from "marked";
 import { splitMessage } from "../../src/gateway/message-splitter.js";
+import { decodeEntities, renderList } from "../markdown/markdown-shared.js";
 
 /** Slack keeps every message at most this long (it truncates `text` at 40,000; 4,000 reads well). */
 export const MAX_MRKDWN_LENGTH = 4000;
@@ -139,33 +140,5 @@ function codeBlock(code: string): string {
 }
 
 function list(t: Tokens.List, c: Context): string {
-  const indent = "    ".repeat(c.listDepth);
-  const start = typeof t.start === "number" ? t.start : 1;
-  const inner: Context = { ...c, listDepth: c.listDepth + 1 };
-  const items = t.items.map((item, index) => {
-    const box = item.task ? (item.checked ? "☑ " : "☐ ") : "";
-    const marker = t.ordered ? `${start + index}. ${box}` : box || "• ";
-    const lines: string[] = [];
-    for (const child of item.tokens) {
-      const rendered = block(child as MarkedToken, inner);
-      if (rendered === undefined || rendered.trim() === "") continue;
-      if (lines.length === 0) lines.push(`${indent}${marker}${rendered}`);
-      else lines.push(child.type === "list" ? rendered : `${indent}    ${rendered}`);
-    }
-    return lines.length === 0 ? `${indent}${marker.trimEnd()}` : lines.join("\n");
-  });
-  return items.join(t.loose ? "\n\n" : "\n");
-}
-
-const NAMED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
-
-/** marked leaves character references in text; they are decoded, then escaped again the Slack way. */
-function decodeEntities(value: string): string {
-  return value.replace(/&(?:#(\d{1,7})|#x([\da-f]{1,6})|(amp|lt|gt|quot|apos|nbsp));/gi, (_, dec, hex, name) => {
-    if (typeof name === "string") return NAMED[name.toLowerCase()] ?? "";
-    const code = typeof dec === "string" ? Number.parseInt(dec, 10) : Number.parseInt(String(hex), 16);
-    return code > 0x1f && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
-      ? String.fromCodePoint(code)
-      : "\uFFFD";
-  });
+  return renderList(t, c, block, "    ");
 }
