@@ -1,6 +1,6 @@
 import { Lexer, type MarkedToken, type Token, type Tokens } from "marked";
 import { splitMessage } from "../../src/gateway/message-splitter.js";
-import { decodeEntities, renderList } from "../markdown/markdown-shared.js";
+import { decodeEntities, renderList } from "../shared/markdown-shared.js";
 
 /** Slack keeps every message at most this long (it truncates `text` at 40,000; 4,000 reads well). */
 export const MAX_MRKDWN_LENGTH = 4000;

@@ -1,5 +1,5 @@
 import { Lexer, type MarkedToken, type Token, type Tokens } from "marked";
-import { decodeEntities, renderList } from "../markdown/markdown-shared.js";
+import { decodeEntities, renderList } from "../shared/markdown-shared.js";
 
 export { splitTelegramHtml } from "./telegram-split.js";
 
