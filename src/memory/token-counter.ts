@@ -41,7 +41,19 @@ export function countMessages(messages: readonly ChatMessage[]): number {
   return messages.reduce((sum, message) => sum + countMessage(message), 3);
 }
 
+/** Counts by tool set: each turn of an Expert sends the same definitions, and encoding them is costly. */
+const toolSpecTokens = new Map<string, number>();
+const REMEMBERED_TOOL_SETS = 64;
+
 /** What the tool definitions add to every request. */
 export function countToolSpecs(specs: readonly ToolSpec[]): number {
-  return specs.length === 0 ? 0 : countTokens(JSON.stringify(specs));
+  if (specs.length === 0) return 0;
+  const text = JSON.stringify(specs);
+  let tokens = toolSpecTokens.get(text);
+  if (tokens === undefined) {
+    tokens = countTokens(text);
+    if (toolSpecTokens.size >= REMEMBERED_TOOL_SETS) toolSpecTokens.clear();
+    toolSpecTokens.set(text, tokens);
+  }
+  return tokens;
 }
