@@ -7,6 +7,12 @@ import { SLACK_SIGNING_SECRET, TELEGRAM_SECRET } from "./inbound.js";
 import type { WorldUrls } from "./world.js";
 
 const TICK_MS = 1000 / 100; // USER_HZ: /proc reports CPU time in ticks of 10 ms
+const live = new Set<GatewayProcess>();
+
+/** Stops every gateway still running (a failed phase must not leave one behind). */
+export async function stopAllGateways(): Promise<void> {
+  await Promise.all([...live].map((gateway) => gateway.stop()));
+}
 
 /** The real gateway (`node dist/src/cli.js start`) as a child process, with its channels on the fakes. */
 export class GatewayProcess {
@@ -63,7 +69,9 @@ export class GatewayProcess {
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
-    return new GatewayProcess(child, port, spawnedAt);
+    const gateway = new GatewayProcess(child, port, spawnedAt);
+    live.add(gateway);
+    return gateway;
   }
 
   /** Milliseconds from spawn until /healthz answers with every channel running. */
@@ -106,7 +114,8 @@ export class GatewayProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    live.delete(this);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.kill("SIGTERM");
     await exited;

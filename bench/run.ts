@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/paths.js";
 import { sdkShare } from "./cpu-profile.js";
-import { freePort, GatewayProcess } from "./gateway-process.js";
+import { freePort, GatewayProcess, stopAllGateways } from "./gateway-process.js";
 import { streamedText } from "./model-replies.js";
 import type { OverheadResult, StreamingResult, TurnsResult } from "./phases.js";
 import { seedSessions } from "./seed.js";
@@ -63,18 +63,15 @@ async function main(): Promise<void> {
     const { port } = gateway;
     const ask = world.phase.bind(world);
     for (let run = 0; run < settings.runs; run++) {
-      const accept = {
-        port,
-        count: settings.ingressMessages,
-        // No more messages per conversation than the queue's default cap (20), so none is dropped.
-        conversations: Math.ceil(settings.ingressMessages / QUEUE_CAP),
-      };
+      // No more messages per conversation than the queue's default cap (20), so none is dropped.
+      const busy = (count: number) => ({ port, count, conversations: Math.ceil(count / QUEUE_CAP) });
+      const accept = busy(settings.ingressMessages);
       const closed = { ...accept, load: { concurrency: settings.concurrency } };
       raw.telegram.push(await ask({ phase: "accept", platform: "telegram", ...closed, first: take(accept.count * 2) }));
       raw.slack.push(await ask({ phase: "accept", platform: "slack", ...closed, first: take(accept.count * 2) }));
       const baselineRun = { port: baselinePort, count: accept.count, concurrency: settings.concurrency };
       raw.baseline.push(await ask({ phase: "baseline", ...baselineRun, first: take(accept.count) }));
-      const paced = { ...accept, count: settings.pacedMessages, load: { perSecond: settings.pacedPerSecond } };
+      const paced = { ...busy(settings.pacedMessages), load: { perSecond: settings.pacedPerSecond } };
       raw.paced.push(await ask({ phase: "accept", platform: "telegram", ...paced, first: take(paced.count * 2) }));
       const cpuBefore = gateway.cpuMs();
       const turns = await ask<TurnsResult>({
@@ -104,6 +101,7 @@ async function main(): Promise<void> {
     raw.sdk = await profileTurns(dir, urls, world);
     await memoryRuns(dir, urls, world, raw);
   } finally {
+    await stopAllGateways();
     baseline.kill("SIGTERM");
     await exited(baseline);
     await world.stop();
@@ -164,7 +162,9 @@ async function memoryRuns(dir: string, urls: GatewayUrls, world: WorldClient, ra
 type GatewayUrls = Awaited<ReturnType<typeof WorldClient.start>>["urls"];
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 await main();
