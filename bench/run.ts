@@ -117,6 +117,9 @@ async function profileTurns(dir: string, urls: GatewayUrls, world: WorldClient) 
   const nodeArgs = ["--cpu-prof", `--cpu-prof-dir=${profiles}`];
   const gateway = await GatewayProcess.start({ urls, db: join(dir, "profiled.db"), maxTurns: 64, nodeArgs });
   await gateway.ready();
+  // The first turns load the tokenizer's encoding (~0.3 s, once per process): not a turn's cost.
+  const warmUp = 50;
+  await world.phase({ phase: "turns", port: gateway.port, count: warmUp, concurrency: 16, first: take(warmUp) });
   const turns = await world.phase<TurnsResult>({
     phase: "turns",
     port: gateway.port,
