@@ -1,7 +1,9 @@
-// The bare baseline: a node:http server that parses the JSON body and inserts one row per request,
-// with the same SQLite settings as the gateway (WAL, synchronous=NORMAL). Run as a child process.
+// The bare baseline: a node:http server that verifies the Slack signature of each request and inserts
+// one row, with the same SQLite settings as the gateway (WAL, synchronous=NORMAL). Run as a child process.
 import { createServer } from "node:http";
+import { verifySlackSignature } from "../adapters/slack/slack-signature.js";
 import { openDatabase } from "../src/store/database.js";
+import { SLACK_SIGNING_SECRET } from "./inbound.js";
 
 const [path = "baseline.db", port = "0"] = process.argv.slice(2);
 const db = openDatabase(path);
@@ -11,20 +13,26 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const check = verifySlackSignature({
+      signingSecret: SLACK_SIGNING_SECRET,
+      headers: req.headers,
+      body,
+      nowMs: Date.now(),
+    });
+    if (!check.ok) {
+      res.writeHead(401).end();
+      return;
+    }
     try {
-      const text = Buffer.concat(chunks).toString("utf8");
-      const body = JSON.parse(text) as { message_id?: string };
-      insert.run(body.message_id ?? null, text);
+      const event = JSON.parse(body.toString("utf8")) as { event_id?: string };
+      insert.run(event.event_id ?? null, body.toString("utf8"));
       res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"status":"accepted"}');
+      res.end('{"ok":true}');
     } catch {
-      res.writeHead(400);
-      res.end();
+      res.writeHead(400).end();
     }
   });
 });
-server.listen(Number(port), "127.0.0.1", () => {
-  const address = server.address();
-  process.stdout.write(`${typeof address === "object" && address ? address.port : 0}\n`);
-});
+server.listen(Number(port), "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

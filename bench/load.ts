@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import type { BenchRequest } from "./inbound.js";
 
 export interface LoadResult {
   requests: number;
@@ -9,57 +10,93 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-/**
- * Sends `total` POSTs with `concurrency` in flight over keep-alive connections
- * and measures each request's latency.
- */
-export async function postLoad(options: {
-  url: string;
-  total: number;
-  concurrency: number;
-  body: (index: number) => string;
-}): Promise<LoadResult> {
+export interface LoadOptions {
+  port: number;
+  /** The ids of the requests to send, in order. */
+  ids: number[];
+  build: (id: number) => BenchRequest;
+  /** Called just before a request is written (the inbound receipt time, as the fakes see it). */
+  onSend?: (id: number, at: number) => void;
+}
+
+/** Milliseconds on the monotonic clock (the same clock in every process of this machine). */
+export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** Closed loop: `concurrency` requests in flight over keep-alive connections, each latency measured. */
+export async function postLoad(options: LoadOptions & { concurrency: number }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const target = new URL(options.url);
   const latencies: number[] = [];
   let next = 0;
   let ok = 0;
-  const one = (index: number) =>
-    new Promise<void>((resolve) => {
-      const payload = options.body(index);
-      const started = process.hrtime.bigint();
-      const req = request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-            if (res.statusCode === 200) ok++;
-            resolve();
-          });
-        },
-      );
-      req.on("error", () => resolve());
-      req.end(payload);
-    });
-  const startedAt = process.hrtime.bigint();
+  const startedAt = nowMs();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      while (next < options.total) await one(next++);
+      while (next < options.ids.length) {
+        const id = options.ids[next++] ?? 0;
+        const outcome = await send(agent, options, id);
+        latencies.push(outcome.ms);
+        if (outcome.status === 200) ok++;
+      }
     }),
   );
-  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   agent.destroy();
+  return summarize(latencies, ok, (nowMs() - startedAt) / 1000);
+}
+
+/** Open loop: requests start at `perSecond` whatever the answers do, so queueing shows in the latency. */
+export async function pacedLoad(options: LoadOptions & { perSecond: number }): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies: number[] = [];
+  let ok = 0;
+  const startedAt = nowMs();
+  const pending: Promise<void>[] = [];
+  let sent = 0;
+  while (sent < options.ids.length) {
+    const due = Math.min(options.ids.length, Math.floor(((nowMs() - startedAt) * options.perSecond) / 1000) + 1);
+    for (; sent < due; sent++) {
+      const id = options.ids[sent] ?? 0;
+      pending.push(
+        send(agent, options, id).then((outcome) => {
+          latencies.push(outcome.ms);
+          if (outcome.status === 200) ok++;
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return summarize(latencies, ok, (nowMs() - startedAt) / 1000);
+}
+
+function send(agent: Agent, options: LoadOptions, id: number): Promise<{ status: number; ms: number }> {
+  const { path, body, headers } = options.build(id);
+  return new Promise((resolve) => {
+    const started = nowMs();
+    options.onSend?.(id, started);
+    const req = request(
+      {
+        agent,
+        host: "127.0.0.1",
+        port: options.port,
+        path,
+        method: "POST",
+        headers: { ...headers, "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: nowMs() - started }));
+      },
+    );
+    req.on("error", () => resolve({ status: 0, ms: nowMs() - started }));
+    req.end(body);
+  });
+}
+
+function summarize(latencies: number[], ok: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   return {
-    requests: options.total,
+    requests: latencies.length,
     ok,
     seconds,
     perSecond: ok / seconds,
@@ -74,6 +111,6 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   return percentile(sorted, 0.5);
 }

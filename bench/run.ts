@@ -1,174 +1,173 @@
-// npm run bench: accepted messages/s and accept latency through the loopback channel of the real
-// gateway (a child process), against a bare node:http + SQLite baseline measured in the same run.
+// npm run bench: the real gateway (a child process) against fake Telegram, Slack and model servers
+// (another process, world.ts), with a bare node:http + SQLite baseline (a third) in the same run.
+// See bench/README.md for what each figure means.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { type AddressInfo, createServer as netServer } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/paths.js";
-import { FakeOpenAi } from "../tests/fakes/fake-openai.js";
-import { type LoadResult, median, postLoad } from "./load.js";
+import { sdkShare } from "./cpu-profile.js";
+import { freePort, GatewayProcess, stopAllGateways } from "./gateway-process.js";
+import { streamedText } from "./model-replies.js";
+import type { OverheadResult, StreamingResult, TurnsResult } from "./phases.js";
+import { seedSessions } from "./seed.js";
+import { settings } from "./settings.js";
+import { type Raw, summarize } from "./summary.js";
+import { WorldClient } from "./world-client.js";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const TOTAL = Number(process.env.BENCH_MESSAGES ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** Conversations 1e9 + i are the seeded ones (see seed.ts): the memory runs talk to some of them. */
+const SEEDED_FIRST_ID = 1_000_000_000;
+const QUEUE_CAP = 20;
+
+let nextId = 1;
+const take = (count: number) => {
+  const first = nextId;
+  nextId += count;
+  return first;
+};
 
 async function main(): Promise<void> {
-  const root = packageRoot();
+  const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "gateway-bench-"));
-  const model = await new FakeOpenAi().start();
-  model.fallback = () => ({ kind: "text", text: "ok", pieces: ["ok"] });
-  const platform = await fakePlatform();
+  const { world, urls } = await WorldClient.start();
   const baselinePort = await freePort();
-  const gatewayPort = await freePort();
   const baseline = spawn(
     process.execPath,
-    [join(root, "dist/bench/baseline-server.js"), join(dir, "baseline.db"), String(baselinePort)],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
+    [join(packageRoot(), "dist/bench/baseline-server.js"), join(dir, "baseline.db"), String(baselinePort)],
+    { stdio: ["ignore", "ignore", "inherit"] },
   );
-  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof" profiles the gateway process.
-  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const gateway = spawn(process.execPath, [...nodeArgs, join(root, "dist/src/cli.js"), "start"], {
-    env: {
-      PATH: process.env.PATH,
-      OPENAI_BASE_URL: model.url,
-      GATEWAY_MODEL: "fake-model",
-      GATEWAY_DB: join(dir, "gateway.db"),
-      GATEWAY_LOOPBACK_URL: `http://127.0.0.1:${(platform.address() as AddressInfo).port}`,
-      GATEWAY_MAX_TURNS: "64",
-      HOST: "127.0.0.1",
-      PORT: String(gatewayPort),
-      LOG_LEVEL: "error",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const raw: Raw = {
+    telegram: [],
+    slack: [],
+    baseline: [],
+    paced: [],
+    turns: [],
+    cpuPerTurn: [],
+    overhead: [],
+    streaming: [],
+    ready: [],
+    readySeeded: [],
+    rss10: [],
+    rssSeeded: [],
+    peakRss: 0,
+    errorLines: 0,
+    sdk: undefined,
+  };
   try {
-    await waitReady(`http://127.0.0.1:${gatewayPort}/healthz`, "GET");
-    await waitReady(`http://127.0.0.1:${baselinePort}/`, "POST");
-    const results: { baseline: LoadResult[]; gateway: LoadResult[] } = { baseline: [], gateway: [] };
-    for (let run = 0; run < RUNS; run++) {
-      const body = (prefix: string) => (i: number) =>
-        JSON.stringify({
-          conversation: `c${i % 500}`,
-          sender: `u${i % 500}`,
-          text: `message ${i}`,
-          message_id: `${prefix}${run}-${i}`,
-        });
-      results.baseline.push(
-        await postLoad({
-          url: `http://127.0.0.1:${baselinePort}/`,
-          total: TOTAL,
-          concurrency: CONCURRENCY,
-          body: body("b"),
-        }),
+    const gateway = await GatewayProcess.start({
+      urls,
+      db: join(dir, "gateway.db"),
+      maxTurns: settings.streaming + 100,
+    });
+    raw.ready.push(await gateway.ready());
+    const { port } = gateway;
+    const ask = world.phase.bind(world);
+    for (let run = 0; run < settings.runs; run++) {
+      // No more messages per conversation than the queue's default cap (20), so none is dropped.
+      const busy = (count: number) => ({ port, count, conversations: Math.ceil(count / QUEUE_CAP) });
+      const accept = busy(settings.ingressMessages);
+      const closed = { ...accept, load: { concurrency: settings.concurrency } };
+      raw.telegram.push(await ask({ phase: "accept", platform: "telegram", ...closed, first: take(accept.count * 2) }));
+      raw.slack.push(await ask({ phase: "accept", platform: "slack", ...closed, first: take(accept.count * 2) }));
+      const baselineRun = { port: baselinePort, count: accept.count, concurrency: settings.concurrency };
+      raw.baseline.push(await ask({ phase: "baseline", ...baselineRun, first: take(accept.count) }));
+      const paced = { ...busy(settings.pacedMessages), load: { perSecond: settings.pacedPerSecond } };
+      raw.paced.push(await ask({ phase: "accept", platform: "telegram", ...paced, first: take(paced.count * 2) }));
+      const cpuBefore = gateway.cpuMs();
+      const turns = await ask<TurnsResult>({
+        phase: "turns",
+        port,
+        count: settings.turns,
+        concurrency: 64,
+        first: take(settings.turns),
+      });
+      raw.cpuPerTurn.push((gateway.cpuMs() - cpuBefore) / Math.max(1, turns.turns));
+      raw.turns.push(turns);
+      const overhead = { port, count: settings.overheadTurns, slots: settings.overheadSlots };
+      raw.overhead.push(await ask<OverheadResult>({ phase: "overhead", ...overhead, first: take(overhead.count) }));
+      await world.model("stream");
+      const streaming = { port, count: settings.streaming, concurrency: 64, expected: streamedText };
+      raw.streaming.push(
+        await ask<StreamingResult>({ phase: "streaming", ...streaming, first: take(streaming.count) }),
       );
-      results.gateway.push(
-        await postLoad({
-          url: `http://127.0.0.1:${gatewayPort}/loopback/messages`,
-          total: TOTAL,
-          concurrency: CONCURRENCY,
-          body: body("g"),
-        }),
+      await world.model("instant");
+      process.stdout.write(
+        `run ${run + 1}/${settings.runs} done (${Math.round((performance.now() - started) / 1000)} s)\n`,
       );
     }
-    report(results);
+    raw.peakRss = gateway.memoryMb().peak;
+    raw.errorLines = gateway.errorLines;
+    await gateway.stop();
+    raw.sdk = await profileTurns(dir, urls, world);
+    await memoryRuns(dir, urls, world, raw);
   } finally {
-    gateway.kill("SIGTERM");
+    await stopAllGateways();
     baseline.kill("SIGTERM");
-    await Promise.all([exited(gateway), exited(baseline)]);
-    await model.stop();
-    platform.close();
+    await exited(baseline);
+    await world.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  summarize(raw, settings, (performance.now() - started) / 1000);
 }
 
-function report(results: { baseline: LoadResult[]; gateway: LoadResult[] }): void {
-  const summary = (runs: LoadResult[]) => ({
-    per_second_median: round(median(runs.map((r) => r.perSecond))),
-    per_second_min: round(Math.min(...runs.map((r) => r.perSecond))),
-    per_second_max: round(Math.max(...runs.map((r) => r.perSecond))),
-    p50_ms_median: round(median(runs.map((r) => r.p50Ms)), 2),
-    p99_ms_median: round(median(runs.map((r) => r.p99Ms)), 2),
-    failed_requests: runs.reduce((sum, r) => sum + (r.requests - r.ok), 0),
+/** One more gateway, under `--cpu-prof`, for the share of the turns phase spent in the openai SDK. */
+async function profileTurns(dir: string, urls: GatewayUrls, world: WorldClient) {
+  const profiles = join(dir, "profile");
+  mkdirSync(profiles);
+  const nodeArgs = ["--cpu-prof", `--cpu-prof-dir=${profiles}`];
+  const gateway = await GatewayProcess.start({ urls, db: join(dir, "profiled.db"), maxTurns: 64, nodeArgs });
+  await gateway.ready();
+  // The first turns load the tokenizer's encoding (~0.3 s, once per process): not a turn's cost.
+  const warmUp = 50;
+  await world.phase({ phase: "turns", port: gateway.port, count: warmUp, concurrency: 16, first: take(warmUp) });
+  const turns = await world.phase<TurnsResult>({
+    phase: "turns",
+    port: gateway.port,
+    count: settings.turns,
+    concurrency: 64,
+    first: take(settings.turns),
   });
-  const baseline = summary(results.baseline);
-  const gateway = summary(results.gateway);
-  const ratio = round(gateway.per_second_median / baseline.per_second_median, 2);
-  const output = {
-    date: new Date().toISOString(),
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`,
-    settings: { runs: RUNS, messages_per_run: TOTAL, concurrency: CONCURRENCY },
-    accept: { baseline, gateway, ratio_to_baseline: ratio },
-  };
-  const rows = [
-    ["", "msgs/s median (min–max)", "p50 ms", "p99 ms", "failed"],
-    ...(
-      [
-        ["baseline (node:http + 1 INSERT)", baseline],
-        ["gateway (loopback accept)", gateway],
-      ] as const
-    ).map(([name, s]) => [
-      name,
-      `${s.per_second_median} (${s.per_second_min}–${s.per_second_max})`,
-      String(s.p50_ms_median),
-      String(s.p99_ms_median),
-      String(s.failed_requests),
-    ]),
-  ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  process.stdout.write(
-    `\naccept benchmark — ${output.machine}, ${RUNS} runs × ${TOTAL} messages, ${CONCURRENCY} in flight\n`,
-  );
-  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}\n`);
-  process.stdout.write(`gateway / baseline: ${ratio}\n`);
-  const dir = join(packageRoot(), "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "latest.json"), `${JSON.stringify(output, null, 2)}\n`);
+  await gateway.stop();
+  return sdkShare(profiles, turns.window);
 }
 
-function round(value: number, digits = 0): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
-}
-
-async function fakePlatform(): Promise<Server> {
-  let id = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ message_id: String(++id) }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = netServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitReady(url: string, method: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(url, { method, body: method === "POST" ? "{}" : undefined });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+/** Start → ready, then RSS after the same small workload, on a database of 10 sessions and of 100,000. */
+async function memoryRuns(dir: string, urls: GatewayUrls, world: WorldClient, raw: Raw): Promise<void> {
+  const small = join(dir, "sessions-10.db");
+  const large = join(dir, "sessions-many.db");
+  await seedSessions(small, 10);
+  await seedSessions(large, settings.storedSessions);
+  for (let run = 0; run < settings.runs; run++) {
+    for (const [seed, ready, rss] of [
+      [small, raw.ready, raw.rss10],
+      [large, raw.readySeeded, raw.rssSeeded],
+    ] as const) {
+      const db = join(dir, `run-${run}.db`);
+      copyFileSync(seed, db);
+      const gateway = await GatewayProcess.start({ urls, db, maxTurns: 64 });
+      ready.push(await gateway.ready());
+      await world.phase({
+        phase: "turns",
+        port: gateway.port,
+        count: settings.memoryTurns,
+        concurrency: 16,
+        first: SEEDED_FIRST_ID,
+      });
+      rss.push(gateway.memoryMb().rss);
+      await gateway.stop();
+      rmSync(db, { force: true });
+      rmSync(`${db}-wal`, { force: true });
+      rmSync(`${db}-shm`, { force: true });
     }
   }
-  throw new Error(`${url} did not come up`);
 }
 
+type GatewayUrls = Awaited<ReturnType<typeof WorldClient.start>>["urls"];
+
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 await main();
