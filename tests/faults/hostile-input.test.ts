@@ -17,7 +17,7 @@ afterEach(async () => {
 
 type Attempt = { name: string; expected: number; send: (life: ChildGateway) => Promise<number> };
 
-const post = async (url: string, body: BodyInit, headers: Record<string, string> = {}) =>
+const post = async (url: string, body: string, headers: Record<string, string> = {}) =>
   (await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body })).status;
 
 /** A body sent in chunks without a Content-Length, so only counting stops it. */
