@@ -144,7 +144,8 @@ export function toModelError(error: unknown, signal: AbortSignal): ModelError {
     const status = error.status;
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
     const retryAfterMs = parseRetryAfter(error.headers?.get("retry-after-ms"), error.headers?.get("retry-after"));
-    const detail = shortMessage(error.message);
+    // The SDK starts its message with the status; the user message names it once.
+    const detail = shortMessage(error.message.replace(new RegExp(`^${status}\\b\\s*`), ""));
     if (isContextOverflow(status, error.code, error.message)) {
       const limit = /maximum context length is (\d+)|context (?:length|window) (?:of|is) (\d+)/i.exec(error.message);
       const contextTokens = Number(limit?.[1] ?? limit?.[2] ?? Number.NaN);

@@ -47,7 +47,10 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
 }
 
 export function openConfiguredStore(config: Config): SqliteStore {
-  return openStore(config.db, { pricing: pricingFrom(config.models) });
+  return openStore(config.db, {
+    pricing: pricingFrom(config.models),
+    ...(config.testMaxPages !== undefined ? { maxPageCount: config.testMaxPages } : {}),
+  });
 }
 
 /** A new terminal session, keyed `cli:<its id>`, owned by the local user. */

@@ -45,6 +45,8 @@ export interface Config {
   budgets: FileSettings["budgets"];
   /** Test-only: the named fault point makes the process exit there. */
   testCrashAt: string | undefined;
+  /** Test-only: `PRAGMA max_page_count` of the store's connection (a "full disk" a test controls). */
+  testMaxPages: number | undefined;
   /** Where the YAML came from, if any. */
   configPath: string | undefined;
 }

@@ -35,6 +35,7 @@ export const envSchema = z.object({
   SLACK_REPLY_IN_THREADS: z.enum(["all", "mentions"]).optional(),
   GATEWAY_LOOPBACK_URL: z.url().optional(),
   GATEWAY_TEST_CRASH_AT: optionalText,
+  GATEWAY_TEST_MAX_PAGES: z.coerce.number().int().positive().optional(),
 });
 
 export type EnvSettings = z.infer<typeof envSchema>;

@@ -74,6 +74,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     compaction: file.compaction,
     budgets: file.budgets,
     testCrashAt: env.GATEWAY_TEST_CRASH_AT,
+    testMaxPages: env.GATEWAY_TEST_MAX_PAGES,
     configPath,
   };
 }

@@ -10,6 +10,9 @@ import { PollLoop } from "./poll-loop.js";
 import { CancelRequest, executeTurn, TurnLeftRunning } from "./turn-execution.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
 
+const REFUSED_BACKOFF_MS = 250;
+const REFUSED_MAX_BACKOFF_MS = 30_000;
+
 export interface TurnSchedulerOptions {
   runner: TurnRunnerDeps;
   experts: ExpertRegistry;
@@ -40,6 +43,8 @@ export class TurnScheduler {
   readonly #queue: PQueue;
   readonly #running = new Map<number, { sessionId: string; abort: AbortController }>();
   readonly #loop: PollLoop;
+  /** Turns whose writes the database refused, with how many times in a row (for the backoff). */
+  readonly #refused = new Map<number, number>();
 
   constructor(options: TurnSchedulerOptions) {
     this.#options = options;
@@ -120,19 +125,38 @@ export class TurnScheduler {
     const abort = new AbortController();
     this.#running.set(claimed.turn.id, { sessionId: claimed.session.id, abort });
     void this.#queue.add(async () => {
+      const turnId = claimed.turn.id;
       try {
         await this.#run(claimed, abort.signal);
+        this.#refused.delete(turnId);
       } catch (error) {
-        if (error instanceof TurnLeftRunning)
-          this.#options.logger.info({ turn: claimed.turn.id }, "turn left for the next start");
-        else this.#options.logger.error({ err: error, turn: claimed.turn.id }, "turn crashed; it will be tried again");
-        await this.store.leases.release(claimed.turn.id).catch(() => undefined);
+        if (error instanceof TurnLeftRunning || !this.store.refusesWrites(error)) {
+          if (error instanceof TurnLeftRunning)
+            this.#options.logger.info({ turn: turnId }, "turn left for the next start");
+          else this.#options.logger.error({ err: error, turn: turnId }, "turn crashed; it will be tried again");
+          await this.store.leases.release(turnId).catch(() => undefined);
+        } else await this.#refusedWrite(turnId, error);
       } finally {
-        this.#running.delete(claimed.turn.id);
+        this.#running.delete(turnId);
         this.#options.onOutbox();
         this.wake();
       }
     });
+  }
+
+  /**
+   * A full or read-only database is no fault of the turn: it waits (backing off, so a full disk
+   * does not spin) and runs again without using up its attempts, until space returns.
+   */
+  async #refusedWrite(turnId: number, error: unknown): Promise<void> {
+    const times = (this.#refused.get(turnId) ?? 0) + 1;
+    this.#refused.set(turnId, times);
+    const afterMs = Math.min(REFUSED_MAX_BACKOFF_MS, REFUSED_BACKOFF_MS * 2 ** (times - 1));
+    this.#options.logger.error(
+      { err: error, turn: turnId, retryInMs: afterMs },
+      "the database refused a write (full or read-only?); the turn runs again when it can",
+    );
+    await this.store.leases.release(turnId, { afterMs, refund: true }).catch(() => undefined);
   }
 
   async #run(claimed: ClaimedTurn, signal: AbortSignal): Promise<void> {

@@ -94,9 +94,16 @@ export class SqliteLeaseStore {
       .map((row) => row.owner);
   }
 
-  /** Lets a turn that failed in this process be taken again at once (counting an attempt). */
-  async release(turnId: number): Promise<void> {
-    this.#sql("UPDATE turns SET lease_until = 0 WHERE id = ? AND state = 'running'").run(turnId);
+  /**
+   * Gives a running turn back to the queue: claimable at once, or after `afterMs`. With `refund`
+   * the attempt does not count towards "abandoned too often" (the database refused a write; the
+   * turn itself did nothing wrong).
+   */
+  async release(turnId: number, options: { afterMs?: number; refund?: boolean } = {}): Promise<void> {
+    const until = options.afterMs === undefined ? 0 : this.#now() + options.afterMs;
+    this.#sql(
+      "UPDATE turns SET lease_until = ?, attempts = MAX(attempts - ?, 0) WHERE id = ? AND state = 'running'",
+    ).run(until, options.refund ? 1 : 0, turnId);
   }
 
   async setPreview(turnId: number, messageId: string | null, text: string | null): Promise<void> {

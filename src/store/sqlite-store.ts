@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../ids.js";
 import { SqliteAccessStore } from "./access-store.js";
-import { type Db, openDatabase } from "./database.js";
+import { type Db, isWriteRefused, openDatabase } from "./database.js";
 import { SqliteLeaseStore } from "./lease-store.js";
 import { SqliteMemoryStore } from "./memory-store.js";
 import { type MigrationReport, migrate } from "./migrator.js";
@@ -20,6 +20,12 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** Estimated cost of a model call, recorded with each usage row (prices from the YAML). */
   pricing?: Pricing;
+  /**
+   * Tests only: caps the database at this many pages for this connection (`PRAGMA max_page_count`;
+   * SQLite raises a cap below the current size to that size), so a test can make the disk "full"
+   * and free it again from another connection. Set after migrating.
+   */
+  maxPageCount?: number;
 }
 
 /** The SQLite implementation of {@link Store}. */
@@ -62,6 +68,10 @@ export class SqliteStore implements Store {
     this.triggers = new SqliteTriggerStore(db, clock, { sessions: this.sessions, queue: this.queue });
   }
 
+  refusesWrites(error: unknown): boolean {
+    return isWriteRefused(error);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -73,6 +83,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): SqliteS
   const db = openDatabase(path);
   try {
     const report = options.migrate === false ? undefined : migrate(db, undefined, clock);
+    if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     return new SqliteStore(db, clock, report, options.pricing);
   } catch (error) {
     db.close();

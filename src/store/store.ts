@@ -37,6 +37,8 @@ export interface Store {
   readonly access: AccessRepository;
   readonly triggers: TriggerRepository;
   readonly memories: MemoryRepository;
+  /** True when `error` is the database refusing a write (disk full, read-only, locked), not a fault of the work. */
+  refusesWrites(error: unknown): boolean;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CrashWorld, isAnswer } from "./crash-world.js";
-import { crashAndRecover, duplicates, explain, type Recovery } from "./fault-scenario.js";
+import { crashAndRecover, duplicates, expectRecovered, explain, type Recovery } from "./fault-scenario.js";
 
 let world: CrashWorld | undefined;
 
@@ -8,32 +8,6 @@ afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-/** What every drill must end with, whatever the crash point. */
-function expectRecovered(recovery: Recovery, logs: string, options: { maxDuplicates: number }): void {
-  const why = `${explain(recovery)}\n${logs}`;
-  expect(recovery.crash, why).toEqual({ code: null, signal: "SIGKILL" });
-  for (const message of recovery.messages) {
-    const outcomes = [recovery.first.get(message.message_id), recovery.retried.get(message.message_id)];
-    expect(
-      outcomes.some((outcome) => outcome?.kind === "accepted" || outcome?.kind === "duplicate"),
-      `${message.message_id} was never stored\n${why}`,
-    ).toBe(true);
-    const answers = recovery.answers.get(message.text) ?? [];
-    expect(answers.length, `answers to ${message.message_id}\n${why}`).toBeGreaterThanOrEqual(1);
-    if (options.maxDuplicates === 0) expect(answers.length, `answers to ${message.message_id}\n${why}`).toBe(1);
-  }
-  expect(duplicates(recovery).total, why).toBeLessThanOrEqual(options.maxDuplicates);
-  // A restart on the same host takes over a dead process's leases at once; the lease (30 s) is no wait.
-  expect(recovery.recoveryMs, why).toBeLessThan(10_000);
-  expect(recovery.stop, why).toEqual({ code: 0, signal: null });
-  expect(
-    recovery.db.inbound.filter((row) => row.state !== "answered"),
-    why,
-  ).toEqual([]);
-  expect(recovery.db.unfinishedOutbox, why).toEqual([]);
-  expect(recovery.db.runningTurns, why).toBe(0);
-}
 
 function expectQueuedBehindRunningTurn(recovery: Recovery, logs: string): void {
   expect(recovery.first.get("A-2"), `${explain(recovery)}\n${logs}`).toMatchObject({ kind: "accepted", queued: true });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { FaultPoint } from "../../src/gateway/fault-points.js";
 import type { PlatformMessage } from "../fakes/fake-loopback-platform.js";
 import type { ChildExit, LoopbackMessage, PostOutcome } from "./child-gateway.js";
@@ -21,21 +22,24 @@ export interface Recovery {
 }
 
 /**
- * The crash drill: a gateway armed with `point` gets messages in three
- * conversations, A's second and third arriving while A's first turn runs;
+ * The crash drill: a gateway armed with `point` gets `messages` (by default in three
+ * conversations, A's second and third arriving while A's first turn runs);
  * it kills itself; the platform re-sends whatever was not acknowledged with
  * the same message id; a life without the crash point must answer everything;
  * then it is stopped (SIGTERM) and the database is read.
  */
-export async function crashAndRecover(world: CrashWorld, point: FaultPoint): Promise<Recovery> {
-  const messages: Message[] = [
+export async function crashAndRecover(
+  world: CrashWorld,
+  point: FaultPoint,
+  messages: Message[] = [
     world.message("A", 1),
     world.message("B", 1),
     world.message("C", 1),
     world.message("A", 2),
     world.message("A", 3),
     world.message("B", 2),
-  ];
+  ],
+): Promise<Recovery> {
   const doomed = await world.start({ crashAt: point });
   const first = new Map<string, PostOutcome>();
   for (const message of messages) first.set(message.message_id, await doomed.post(message));
@@ -100,4 +104,30 @@ export function explain(recovery: Recovery): string {
         .join("; ")}`;
     })
     .join("\n");
+}
+
+/** What every drill must end with, whatever the crash point. */
+export function expectRecovered(recovery: Recovery, logs: string, options: { maxDuplicates: number }): void {
+  const why = `${explain(recovery)}\n${logs}`;
+  expect(recovery.crash, why).toEqual({ code: null, signal: "SIGKILL" });
+  for (const message of recovery.messages) {
+    const outcomes = [recovery.first.get(message.message_id), recovery.retried.get(message.message_id)];
+    expect(
+      outcomes.some((outcome) => outcome?.kind === "accepted" || outcome?.kind === "duplicate"),
+      `${message.message_id} was never stored\n${why}`,
+    ).toBe(true);
+    const answers = recovery.answers.get(message.text) ?? [];
+    expect(answers.length, `answers to ${message.message_id}\n${why}`).toBeGreaterThanOrEqual(1);
+    if (options.maxDuplicates === 0) expect(answers.length, `answers to ${message.message_id}\n${why}`).toBe(1);
+  }
+  expect(duplicates(recovery).total, why).toBeLessThanOrEqual(options.maxDuplicates);
+  // A restart on the same host takes over a dead process's leases at once; the lease (30 s) is no wait.
+  expect(recovery.recoveryMs, why).toBeLessThan(10_000);
+  expect(recovery.stop, why).toEqual({ code: 0, signal: null });
+  expect(
+    recovery.db.inbound.filter((row) => row.state !== "answered"),
+    why,
+  ).toEqual([]);
+  expect(recovery.db.unfinishedOutbox, why).toEqual([]);
+  expect(recovery.db.runningTurns, why).toBe(0);
 }
