@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
+    // Most tests wait on child processes and sockets, not the CPU: more workers than cores pay off.
+    maxWorkers: 3,
   },
 });

@@ -78,7 +78,6 @@ export class PreviewStreamer {
     const max = this.#adapter.limits.maxMessageLength - 2;
     const text = this.#text.length > max ? `${this.#text.slice(0, max)}…` : `${this.#text} …`;
     if (text === this.#shown || this.#text.trim() === "") return;
-    this.#lastAt = this.#clock();
     try {
       if (this.#messageId === undefined) {
         const reply = this.#replyTo ? { replyToMessageId: this.#replyTo } : {};
@@ -92,6 +91,10 @@ export class PreviewStreamer {
       await this.#onPreview(this.#messageId, text);
     } catch (error) {
       this.#logger.debug({ err: error }, "preview update skipped");
+    } finally {
+      // Timed from when the call returned: the platform saw it before then, so the next call reaches
+      // it at least an interval later however long this one took.
+      this.#lastAt = this.#clock();
     }
   }
 }
