@@ -13,8 +13,11 @@ function defuse(markdown: string): string {
   return markdown.replace(/<([!@#])/g, "<\u200b$1");
 }
 
-/** A streamed message takes at most this much Markdown; a longer answer is posted by the outbox instead. */
-const MAX_STREAM_CHARS = 11_000;
+/**
+ * A streamed message takes at most what one posted message may hold (Slack takes 12,000 in a stream,
+ * but every message of ours stays within 4,000); a longer answer is posted by the outbox instead.
+ */
+const MAX_STREAM_CHARS = 3600;
 
 export interface StreamRecipient {
   user: string;

@@ -135,6 +135,22 @@ describe("Slack streaming", () => {
     expect(row?.sentParts).toEqual([w.slack.botMessages("C1")[0]?.ts]);
   });
 
+  it("streams a long answer only while it fits one message, then posts it in parts of at most 4,000", async () => {
+    const w = await start();
+    const pieces = Array.from({ length: 120 }, (_, i) => `Sentence ${i} streams along with some words. `);
+    w.h.fake.reply({ kind: "text", text: pieces.join(""), pieces, delayMs: 5 });
+    const root = "1700002100.000100";
+    await w.deliver(messageEvent({ channel: "C1", mention: true, text: "stream a lot", ts: root }));
+    await answerDelivered(w);
+    expect(w.slack.callsOf("chat.startStream")).toHaveLength(1);
+    const parts = w.replies("C1", root);
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4000);
+    expect(parts.join(" ")).toContain("Sentence 0 streams");
+    expect(parts.join(" ")).toContain("Sentence 119 streams");
+    expect(parts.filter((part) => part.includes("Sentence 119"))).toHaveLength(1);
+  });
+
   it("falls back to chat.update when streaming is refused, and remembers it for later turns", async () => {
     const w = await start();
     w.slack.streamRefusal = "not_allowed";
