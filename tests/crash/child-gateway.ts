@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FaultPoint } from "../../src/gateway/fault-points.js";
+// One port picker for every test process, so concurrent tests are never handed the same port.
+import { freePort } from "../cli/run-cli.js";
 
 /** The built CLI; `npm run -s build` (or `npm test`) must have run first. */
 export const CLI_PATH = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
@@ -37,19 +38,6 @@ export interface GatewayEnv {
   platformUrl: string;
   crashAt?: FaultPoint;
   extra?: Record<string, string>;
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -247,3 +235,5 @@ export class ChildGateway {
     if (!this.hasExited) this.child.kill("SIGKILL");
   }
 }
+
+export { freePort };
