@@ -33,5 +33,5 @@ export function sessionIdOf(result: AcceptResult | Error): string {
 
 /** Waits until every outbox row went out, so "nothing more was sent" can be asserted. */
 export async function outboxSettled(h: GatewayHarness): Promise<void> {
-  await waitUntil(async () => (await h.store.outbox.list()).every((row) => row.state === "delivered"), 3000);
+  await waitUntil(async () => (await h.store.outbox.list()).every((row) => row.state === "delivered"));
 }

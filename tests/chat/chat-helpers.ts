@@ -23,11 +23,10 @@ export class ChatProcess {
   }
 
   /** Waits until stdout contains `text`. */
-  async shows(text: string, timeoutMs = 10_000): Promise<void> {
+  async shows(text: string): Promise<void> {
     await waitFor(
       () => this.stdout.includes(text),
-      `"${text}" on stdout; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
-      timeoutMs,
+      () => `"${text}" on stdout; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
     );
   }
 
@@ -37,30 +36,14 @@ export class ChatProcess {
     if (stdin && !stdin.writableEnded) stdin.end();
   }
 
-  /** Ends standard input (Ctrl-D) and waits for the process to exit; fails if it does not within `timeoutMs`. */
-  async end(timeoutMs = 10_000): Promise<CliResult> {
+  /** Ends standard input (Ctrl-D) and waits for the process to exit; fails (and kills it) if it does not. */
+  async end(): Promise<CliResult> {
     this.closeInput();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.running.child.kill("SIGKILL");
-        reject(
-          new Error(
-            `gateway chat did not exit after its input ended\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
-          ),
-        );
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([this.running.done, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.running.tracked.waitForExit("gateway chat, after its input ended,");
   }
 
   kill(): void {
-    if (this.running.child.exitCode === null && this.running.child.signalCode === null)
-      this.running.child.kill("SIGKILL");
+    this.running.tracked.killGroup();
   }
 }
 

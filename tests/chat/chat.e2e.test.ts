@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { describe, expect } from "vitest";
 import { openStore } from "../../src/store/sqlite-store.js";
 import { CLI_PATH, cliTest as it, parseJson, type SessionJson, waitFor } from "../cli/run-cli.js";
 import { Gate, userTexts } from "../gateway/gateway-harness.js";
+import { startChild } from "../support/child-processes.js";
 import { ChatProcess, chat, occurrences, oneLineFailure } from "./chat-helpers.js";
 
 /** util-linux `script`, to run the chat in a pseudo-terminal; the PTY test is skipped without it. */
@@ -145,28 +146,28 @@ describe.concurrent("gateway chat", () => {
 
   it.skipIf(!hasScript)("works in a terminal: prompt, echo, answer, Ctrl-D", async ({ cli: { fake, box } }) => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_PATH)} chat`;
-    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+    const term = startChild("script", ["-qfec", command, "/dev/null"], {
       cwd: box.dir,
       env: { ...box.env(), TERM: "dumb" },
       stdio: ["pipe", "pipe", "pipe"],
     });
-    let screen = "";
-    const collect = (chunk: string) => {
-      screen += chunk;
-    };
-    child.stdout.setEncoding("utf8").on("data", collect);
-    child.stderr.setEncoding("utf8").on("data", collect);
-    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+    const screen = () => term.stdout + term.stderr;
     try {
-      await waitFor(() => screen.includes("> "), `the prompt; screen:\n${screen}`);
-      child.stdin.write("hello pty\r");
-      await waitFor(() => /echo: hello pty\r?\n> /.test(screen), `the answer and a new prompt; screen:\n${screen}`);
-      child.stdin.write("\x04");
-      expect(await exited).toBe(0);
-      expect(screen).toContain("saved; continue it with: gateway chat --session s_");
+      await waitFor(
+        () => screen().includes("> "),
+        () => `the prompt; screen:\n${screen()}`,
+      );
+      term.child.stdin?.write("hello pty\r");
+      await waitFor(
+        () => /echo: hello pty\r?\n> /.test(screen()),
+        () => `the answer and a new prompt; screen:\n${screen()}`,
+      );
+      term.child.stdin?.write("\x04");
+      expect((await term.waitForExit("gateway chat in a terminal")).code).toBe(0);
+      expect(screen()).toContain("saved; continue it with: gateway chat --session s_");
       expect(userTexts(fake.requests[0])).toEqual(["hello pty"]);
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      await term.dispose();
     }
   });
 });

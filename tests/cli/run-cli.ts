@@ -1,12 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "vitest";
 import type { entryJson, hitJson, sessionJson, usageJson } from "../../src/cli/output.js";
 import { FakeOpenAi } from "../fakes/fake-openai.js";
+import { type ChildResult, startChild, type TestChild } from "../support/child-processes.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
+import { PATIENCE_MS } from "../support/wait.js";
+
+export { waitFor } from "../support/wait.js";
 
 /** The built CLI; `npm run -s build` (or `npm test`) must have run first. */
 export const CLI_PATH = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
@@ -18,18 +23,15 @@ export type ShowJson = SessionJson & { usage: ReturnType<typeof usageJson>; mess
 /** One line of `run --json`. */
 export type RunEvent = { type: string; [key: string]: unknown };
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ChildResult;
 
 /** A child CLI process still running; `done` settles when it exits. */
 export interface RunningCli {
   child: ChildProcess;
   done: Promise<CliResult>;
   output(): { stdout: string; stderr: string };
+  /** The process and its group, tracked and killed after the test (tests/support/setup.ts). */
+  tracked: TestChild;
 }
 
 /** Environment overrides; `undefined` removes a variable from the child's environment. */
@@ -37,6 +39,7 @@ export type EnvOverrides = Record<string, string | undefined>;
 
 /**
  * A temp directory that is the child's cwd and HOME and holds its database.
+ * Its children and the directory go with `cleanup()`, or after the test at the latest.
  * The child's environment is built from scratch (only PATH is inherited), so
  * real OPENAI_*, GATEWAY_*, SLACK_* or TELEGRAM_* variables never leak in.
  */
@@ -44,10 +47,11 @@ export class CliSandbox {
   readonly dir: string;
   readonly db: string;
   readonly #base: Record<string, string>;
+  readonly #children = new Set<TestChild>();
 
   constructor(modelUrl: string) {
     if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "npm run -s build" first`);
-    this.dir = mkdtempSync(join(tmpdir(), "gateway-cli-"));
+    this.dir = makeTempDir("gateway-cli-");
     this.db = join(this.dir, "db", "gateway.db");
     this.#base = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -70,58 +74,37 @@ export class CliSandbox {
 
   /** Starts the CLI; with `stdin: "pipe"` the test writes its standard input (`child.stdin`). */
   spawn(args: string[], overrides: EnvOverrides = {}, options: { stdin?: "ignore" | "pipe" } = {}): RunningCli {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const tracked = startChild(process.execPath, [CLI_PATH, ...args], {
       cwd: this.dir,
       env: this.env(overrides),
       stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    const done = new Promise<CliResult>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
-    return { child, done, output: () => ({ stdout, stderr }) };
+    this.#children.add(tracked);
+    return {
+      child: tracked.child,
+      done: tracked.done,
+      output: () => ({ stdout: tracked.stdout, stderr: tracked.stderr }),
+      tracked,
+    };
   }
 
   /**
    * Runs the CLI to completion; a child still running after `timeoutMs` is killed and the call fails.
    * At most one child per CPU runs at a time, so concurrent tests do not starve each other.
    */
-  async run(args: string[], overrides: EnvOverrides = {}, timeoutMs = 15_000): Promise<CliResult> {
+  async run(args: string[], overrides: EnvOverrides = {}, timeoutMs = PATIENCE_MS): Promise<CliResult> {
     const release = await acquireSlot();
     try {
-      return await this.#runNow(args, overrides, timeoutMs);
+      return await this.spawn(args, overrides).tracked.waitForExit(`gateway ${args.join(" ")}`, timeoutMs);
     } finally {
       release();
     }
   }
 
-  async #runNow(args: string[], overrides: EnvOverrides, timeoutMs: number): Promise<CliResult> {
-    const running = this.spawn(args, overrides);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        running.child.kill("SIGKILL");
-        const { stdout, stderr } = running.output();
-        reject(new Error(`gateway ${args.join(" ")} did not exit in ${timeoutMs} ms\n${stdout}\n${stderr}`));
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([running.done, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+  /** Kills every child of this sandbox (with its process group) and removes the directory. */
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.#children].map((child) => child.dispose()));
+    removeTempDir(this.dir);
   }
 }
 
@@ -158,21 +141,6 @@ export function parseJsonLines(stdout: string): RunEvent[] {
 /** The non-empty lines of a stream. */
 export function lines(text: string): string[] {
   return text.split("\n").filter((line) => line.trim() !== "");
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const handedOut = new Set<number>();
@@ -222,7 +190,7 @@ export const cliTest = test.extend<{ cli: CliFixture }>({
     try {
       await use({ fake, box });
     } finally {
-      box.cleanup();
+      await box.cleanup();
       await fake.stop();
     }
   },

@@ -34,7 +34,7 @@ async function list(box: CliSandbox, ...flags: string[]): Promise<SessionJson[]>
 const ids = (sessions: SessionJson[]) => sessions.map((session) => session.id);
 
 // Each test spawns several CLI processes, all four at once: generous on a busy 2-core machine.
-describe.concurrent("gateway sessions", { timeout: 60_000 }, () => {
+describe.concurrent("gateway sessions", () => {
   it("list says so when there are no sessions", async ({ cli: { box } }) => {
     const [text, archived, json] = await Promise.all([
       ok(box, ["sessions", "list"]),

@@ -1,15 +1,9 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect } from "vitest";
-import { freePort, cliTest as it, lines, type RunningCli, waitFor } from "./run-cli.js";
+import { freePort, cliTest as it, lines, waitFor } from "./run-cli.js";
 
 /** Kills the child at the end of the test if it is still running (the context's hook: tests run concurrently). */
-function killAfterTest(running: RunningCli, onTestFinished: (fn: () => void) => void): void {
-  onTestFinished(() => {
-    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
-  });
-}
-
 async function get(url: string): Promise<{ status: number; contentType: string | null; body: unknown }> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
   const text = await response.text();
@@ -17,27 +11,19 @@ async function get(url: string): Promise<{ status: number; contentType: string |
 }
 
 describe.concurrent("gateway start", () => {
-  it("serves /healthz, answers 404 JSON for unknown paths and exits 0 on SIGTERM", async ({
-    cli: { box },
-    onTestFinished,
-  }) => {
+  it("serves /healthz, answers 404 JSON for unknown paths and exits 0 on SIGTERM", async ({ cli: { box } }) => {
     const port = await freePort();
     const running = box.spawn(["start"], { PORT: String(port), HOST: "127.0.0.1" });
-    killAfterTest(running, onTestFinished);
     const base = `http://127.0.0.1:${port}`;
-    const health = await waitFor(
-      async () => {
-        // With LOG_LEVEL=silent, anything on stderr is a failure to start (the child may not exit: see the next test).
-        const { stderr } = running.output();
-        const { exitCode, signalCode } = running.child;
-        if (exitCode !== null || signalCode !== null || stderr !== "") {
-          throw new Error(`gateway start failed (exit ${exitCode ?? signalCode}): ${stderr}`);
-        }
-        return get(`${base}/healthz`).catch(() => undefined);
-      },
-      "GET /healthz",
-      15_000,
-    );
+    const health = await waitFor(async () => {
+      // With LOG_LEVEL=silent, anything on stderr is a failure to start (the child may not exit: see the next test).
+      const { stderr } = running.output();
+      const { exitCode, signalCode } = running.child;
+      if (exitCode !== null || signalCode !== null || stderr !== "") {
+        throw new Error(`gateway start failed (exit ${exitCode ?? signalCode}): ${stderr}`);
+      }
+      return get(`${base}/healthz`).catch(() => undefined);
+    }, "GET /healthz");
     expect(health.status).toBe(200);
     expect(health.contentType).toContain("application/json");
     expect(health.body).toMatchObject({ ok: true, channels: {} });
@@ -48,12 +34,7 @@ describe.concurrent("gateway start", () => {
     expect(missing.body).toEqual({ error: "not found" });
 
     expect(running.child.kill("SIGTERM")).toBe(true);
-    const exit = await Promise.race([
-      running.done,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error("gateway start did not exit within 5 s of SIGTERM")), 5000),
-      ),
-    ]);
+    const exit = await running.tracked.waitForExit("gateway start, after SIGTERM,");
     expect(exit.signal).toBeNull();
     expect(exit.code).toBe(0);
     expect(exit.stderr).not.toContain("    at ");
@@ -66,7 +47,7 @@ describe.concurrent("gateway start", () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
     try {
-      const result = await box.run(["start"], { PORT: String(port), HOST: "127.0.0.1" }, 5000);
+      const result = await box.run(["start"], { PORT: String(port), HOST: "127.0.0.1" });
       expect(result.code).toBe(1);
       expect(lines(result.stderr)).toHaveLength(1);
       expect(result.stderr).toMatch(/^error: .*EADDRINUSE/);

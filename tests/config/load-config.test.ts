@@ -1,22 +1,22 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/config.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
 type Env = Record<string, string>;
 
 let dir: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "cg-config-"));
+  dir = makeTempDir("cg-config-");
 });
 
 afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 function load(env: Env = {}): Config {

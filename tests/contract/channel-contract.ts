@@ -110,7 +110,7 @@ export function describeChannelContract(
 
     it("normalizes a platform message before accepting it", async () => {
       await harness.deliverFromPlatform("c1", "u42", "hello there", "101");
-      await waitUntil(() => accepted.length === 1, 2000);
+      await waitUntil(() => accepted.length === 1);
       const message = accepted[0];
       expect(message?.channel).toBe(adapter().name);
       expect(message?.conversationKey.startsWith(`${adapter().name}:`)).toBe(true);
@@ -127,7 +127,7 @@ export function describeChannelContract(
       await harness.deliverFromPlatform("c1", "u1", "same", "202");
       await harness.deliverFromPlatform("c1", "u1", "same", "202");
       await harness.deliverFromPlatform("c1", "u1", "other", "203");
-      await waitUntil(() => accepted.length === 3, 2000);
+      await waitUntil(() => accepted.length === 3);
       const [first, second, third] = accepted;
       expect(first?.deliveryKeys.length).toBeGreaterThan(0);
       expect(second?.deliveryKeys).toEqual(first?.deliveryKeys);

@@ -110,7 +110,7 @@ describeChannelContract("TelegramAdapter (webhook, fake Bot API)", async (): Pro
         ...host,
         route: (method, path, handler, options) => http.route(method, path, handler, options),
       });
-      await waitUntil(() => inner.status().state !== "starting", 3000);
+      await waitUntil(() => inner.status().state !== "starting");
     },
     deliverFromPlatform: async (conv, sender, text, id) => {
       const chatId = table.id(conv);

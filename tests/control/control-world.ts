@@ -66,11 +66,11 @@ export class ControlWorld {
     return result.sessionId;
   }
 
-  /** Posts a command and returns its reply (the notice answering that message), waiting at most `timeoutMs`. */
-  async command(conv: string, text: string, timeoutMs = 2000, extra: Partial<FakeInbound> = {}): Promise<string> {
+  /** Posts a command and returns its reply (the notice answering that message). */
+  async command(conv: string, text: string, extra: Partial<FakeInbound> = {}): Promise<string> {
     const { id, result } = await this.say(conv, text, extra);
     expect(result, `${text} should be handled as a command`).toEqual({ status: "command" });
-    await this.channel.waitFor((sends) => sends.some((send) => send.replyToMessageId === id), timeoutMs);
+    await this.channel.waitFor((sends) => sends.some((send) => send.replyToMessageId === id));
     return this.replyTo(id) ?? "";
   }
 
@@ -89,10 +89,9 @@ export class ControlWorld {
     return gate;
   }
 
-  async waitForRequests(count: number, timeoutMs = 3000): Promise<void> {
+  async waitForRequests(count: number): Promise<void> {
     await waitUntil(
       () => this.h.fake.requests.length >= count,
-      timeoutMs,
       () => `requests: ${this.h.fake.requests.length}`,
     );
   }
@@ -104,23 +103,21 @@ export class ControlWorld {
   }
 
   /** Waits until the session's turns are in exactly these states. */
-  async waitForTurns(sessionId: string, states: TurnState[], timeoutMs = 5000): Promise<TurnInfo[]> {
+  async waitForTurns(sessionId: string, states: TurnState[]): Promise<TurnInfo[]> {
     await waitUntil(
       () => JSON.stringify(this.turns(sessionId).map((turn) => turn.state)) === JSON.stringify(states),
-      timeoutMs,
       () => `turns: ${JSON.stringify(this.turns(sessionId))}`,
     );
     return this.turns(sessionId);
   }
 
   /** Waits until the session has had `count` turns and none runs; returns them. */
-  async waitForEndedTurns(sessionId: string, count: number, timeoutMs = 3000): Promise<TurnInfo[]> {
+  async waitForEndedTurns(sessionId: string, count: number): Promise<TurnInfo[]> {
     await waitUntil(
       () => {
         const turns = this.turns(sessionId);
         return turns.length >= count && turns.every((turn) => turn.state !== "running");
       },
-      timeoutMs,
       () => `turns: ${JSON.stringify(this.turns(sessionId))}`,
     );
     return this.turns(sessionId);
@@ -131,10 +128,9 @@ export class ControlWorld {
   }
 
   /** Waits until no message of the session waits or runs. */
-  async waitSettled(sessionId: string, timeoutMs = 5000): Promise<InboundRow[]> {
+  async waitSettled(sessionId: string): Promise<InboundRow[]> {
     await waitUntil(
       async () => (await this.inbound(sessionId)).every((row) => row.state !== "queued" && row.state !== "running"),
-      timeoutMs,
       () => `sends: ${JSON.stringify(this.texts())}`,
     );
     await this.outboxDrained();
@@ -142,11 +138,8 @@ export class ControlWorld {
   }
 
   /** Waits until every outbox row went out. */
-  async outboxDrained(timeoutMs = 3000): Promise<void> {
-    await waitUntil(
-      async () => (await this.h.store.outbox.list()).every((row) => row.state === "delivered"),
-      timeoutMs,
-    );
+  async outboxDrained(): Promise<void> {
+    await waitUntil(async () => (await this.h.store.outbox.list()).every((row) => row.state === "delivered"));
   }
 
   async answerRows(sessionId: string): Promise<string[]> {

@@ -66,7 +66,7 @@ describe("bindings", () => {
     await w.waitSettled(session);
     expect(w.h.fake.requests.map((request) => request.model)).toEqual(["analyst-model", "analyst-model"]);
     expect(w.turns(session).map((turn) => turn.expert)).toEqual(["analyst", "analyst"]);
-    expect(await w.command("c1", "/mode", 2000, { chat })).toMatch(/^Mode: followup/);
+    expect(await w.command("c1", "/mode", { chat })).toMatch(/^Mode: followup/);
   });
 
   it("leave other chats on the defaults, and /new in a bound chat keeps the binding", async () => {
@@ -75,7 +75,7 @@ describe("bindings", () => {
     const stored = await w.h.store.sessions.get(free);
     expect([stored?.expert, stored?.mode]).toEqual(["default", null]);
 
-    await w.command("c1", "/new", 2000, { chat: { id: "c1", group: true } });
+    await w.command("c1", "/new", { chat: { id: "c1", group: true } });
     const fresh = await w.current("c1");
     expect([fresh?.expert, fresh?.mode]).toEqual(["analyst", "followup"]);
   });

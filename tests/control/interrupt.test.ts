@@ -15,7 +15,7 @@ describe("interrupt mode", () => {
     w.h.fake.reply(slowAnswer, { kind: "text", text: "the answer to both" });
     const session = await w.message("i", "tell me a long story");
     // The preview is up and the model is still streaming.
-    await w.channel.waitFor((sends) => sends.length === 1, 3000);
+    await w.channel.waitFor((sends) => sends.length === 1);
     const previewId = w.channel.sends[0]?.messageId ?? "";
     expect(w.h.fake.active.size).toBe(1);
 
@@ -65,13 +65,12 @@ describe("interrupt mode", () => {
     w.h.fake.reply({ kind: "text", text: long.join(""), pieces: long, delayMs: 10 });
     const session = await w.message("i", "go on and on");
     // The preview is full: the streamed text is longer than a message may be.
-    await waitUntil(() => /[^ ]…$/.test(w.channel.messages.get(w.channel.sends[0]?.messageId ?? "") ?? ""), 3000);
+    await waitUntil(() => /[^ ]…$/.test(w.channel.messages.get(w.channel.sends[0]?.messageId ?? "") ?? ""));
     const previewId = w.channel.sends[0]?.messageId ?? "";
     await w.say("i", "enough");
     expect((await w.waitForEndedTurns(session, 2)).map((turn) => turn.state)).toEqual(["interrupted", "completed"]);
-    await waitUntil(
-      async () => (await w.h.store.outbox.list()).every((row) => row.state === "delivered" || row.state === "failed"),
-      3000,
+    await waitUntil(async () =>
+      (await w.h.store.outbox.list()).every((row) => row.state === "delivered" || row.state === "failed"),
     );
 
     const failed = (await w.h.store.outbox.list()).filter((row) => row.state === "failed");
@@ -86,7 +85,7 @@ describe("interrupt mode", () => {
     const session = await w.message("i", "hello");
     await w.waitSettled(session);
     await w.message("i", "again");
-    await waitUntil(() => w.texts().includes("echo: again"), 3000);
+    await waitUntil(() => w.texts().includes("echo: again"));
     expect(w.turns(session).map((turn) => turn.state)).toEqual(["completed", "completed"]);
     expect(w.texts()).toEqual(["echo: hello", "echo: again"]);
   });

@@ -1,19 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import type { ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FaultPoint } from "../../src/gateway/fault-points.js";
 // One port picker for every test process, so concurrent tests are never handed the same port.
 import { freePort } from "../cli/run-cli.js";
+import { type ChildExit, runChild, startChild, type TestChild } from "../support/child-processes.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
+import { PATIENCE_MS, waitFor } from "../support/wait.js";
+
+export { sleep, waitFor } from "../support/wait.js";
+export type { ChildExit };
 
 /** The built CLI; `npm run -s build` (or `npm test`) must have run first. */
 export const CLI_PATH = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
-
-export interface ChildExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 /** A message as the loopback channel takes it (`POST /loopback/messages`). */
 export interface LoopbackMessage {
@@ -40,28 +40,9 @@ export interface GatewayEnv {
   extra?: Record<string, string>;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string | (() => string),
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
-    }
-    await sleep(20);
-  }
-}
-
 /** A temp directory for one test: HOME and the database of every gateway life it starts. */
 export class Sandbox {
-  readonly dir = mkdtempSync(join(tmpdir(), "gateway-crash-"));
+  readonly dir = makeTempDir("gateway-crash-");
   readonly db = join(this.dir, "gw.db");
 
   constructor() {
@@ -69,32 +50,17 @@ export class Sandbox {
   }
 
   cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 }
 
 /** Runs the built CLI with these arguments to completion (for `run -p`, `sessions ...`). */
-export async function runCli(
+export function runCli(
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 15_000,
+  timeoutMs = PATIENCE_MS,
 ): Promise<ChildExit & { stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const exit = await new Promise<ChildExit>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal }));
-  });
-  clearTimeout(timer);
-  return { ...exit, stdout, stderr };
+  return runChild(process.execPath, [CLI_PATH, ...args], { env }, timeoutMs);
 }
 
 /** The child's environment, from scratch: only PATH is inherited, so no real key or token leaks in. */
@@ -122,20 +88,19 @@ export class ChildGateway {
   readonly child: ChildProcess;
   readonly port: number;
   readonly exited: Promise<ChildExit>;
+  readonly #tracked: TestChild;
   #output = "";
 
-  private constructor(child: ChildProcess, port: number) {
-    this.child = child;
+  private constructor(tracked: TestChild, port: number) {
+    this.#tracked = tracked;
+    this.child = tracked.child;
     this.port = port;
     const collect = (chunk: string) => {
       this.#output += chunk;
     };
-    child.stdout?.setEncoding("utf8").on("data", collect);
-    child.stderr?.setEncoding("utf8").on("data", collect);
-    this.exited = new Promise<ChildExit>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("exit", (code, signal) => resolve({ code, signal }));
-    });
+    this.child.stdout?.on("data", collect);
+    this.child.stderr?.on("data", collect);
+    this.exited = tracked.done.then(({ code, signal }) => ({ code, signal }));
   }
 
   /**
@@ -145,25 +110,23 @@ export class ChildGateway {
    */
   static async start(options: GatewayEnv & { mayDie?: boolean }): Promise<ChildGateway> {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI_PATH, "start"], {
+    const tracked = startChild(process.execPath, [CLI_PATH, "start"], {
       cwd: options.home,
       env: gatewayEnv(options, port),
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    const gateway = new ChildGateway(child, port);
+    const gateway = new ChildGateway(tracked, port);
     await waitFor(
       async () => {
         if (gateway.hasExited) {
           if (options.mayDie) return true;
           throw new Error(`gateway exited during start-up (${JSON.stringify(gateway.exitState)}):\n${gateway.output}`);
         }
-        const health = await fetch(`${gateway.url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(
+        const health = await fetch(`${gateway.url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(
           () => undefined,
         );
         return health?.status === 200;
       },
       () => `GET /healthz of the gateway child\n${gateway.output}`,
-      10_000,
     );
     return gateway;
   }
@@ -192,7 +155,7 @@ export class ChildGateway {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(message),
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(30_000),
       });
       const text = await response.text();
       if (response.status !== 200) return { kind: "failed", status: response.status, error: text };
@@ -208,32 +171,21 @@ export class ChildGateway {
     }
   }
 
-  /** Waits for the child to exit by itself (a crash point), failing after `timeoutMs`. */
-  async waitForExit(timeoutMs = 10_000): Promise<ChildExit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`gateway child did not exit within ${timeoutMs} ms\n${this.output}`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Waits for the child to exit by itself (a crash point); after `timeoutMs` it is killed and this fails. */
+  async waitForExit(timeoutMs = PATIENCE_MS): Promise<ChildExit> {
+    const { code, signal } = await this.#tracked.waitForExit("the gateway child", timeoutMs);
+    return { code, signal };
   }
 
   /** SIGTERM; resolves with how it exited (a clean drain exits 0). */
-  async stop(timeoutMs = 15_000): Promise<ChildExit> {
-    if (!this.hasExited) this.child.kill("SIGTERM");
+  async stop(timeoutMs = PATIENCE_MS): Promise<ChildExit> {
+    this.#tracked.signal("SIGTERM");
     return this.waitForExit(timeoutMs);
   }
 
-  /** Cleanup after a failed test: SIGKILL if still running. */
+  /** Cleanup after a failed test: SIGKILL to the child's whole process group. */
   kill(): void {
-    if (!this.hasExited) this.child.kill("SIGKILL");
+    this.#tracked.killGroup();
   }
 }
-
 export { freePort };

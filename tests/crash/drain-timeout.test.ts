@@ -29,7 +29,7 @@ describe("SIGTERM drains (the model never answers)", () => {
 
     const signalledAt = Date.now();
     life.child.kill("SIGTERM");
-    const exit = await life.waitForExit(GRACE_MS + 5000);
+    const exit = await life.waitForExit();
     const tookMs = Date.now() - signalledAt;
     expect(exit, world.logs()).toEqual({ code: 0, signal: null });
     expect(tookMs).toBeGreaterThanOrEqual(GRACE_MS - 500);
@@ -44,7 +44,6 @@ describe("SIGTERM drains (the model never answers)", () => {
     await waitFor(
       () => (answersOf(w.platform, [message]).get(message.text)?.length ?? 0) > 0,
       () => `the restarted gateway to answer\n${w.logs()}`,
-      8000,
     );
     expect(await next.stop()).toEqual({ code: 0, signal: null });
     const why = `${JSON.stringify(world.platform.calls, null, 1)}\n${world.logs()}`;
@@ -56,5 +55,5 @@ describe("SIGTERM drains (the model never answers)", () => {
       why,
     ).toEqual([["completed", 2]]);
     expect(db.unfinishedOutbox, why).toEqual([]);
-  }, 30_000);
+  });
 });

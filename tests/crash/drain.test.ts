@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { sleep, waitFor } from "./child-gateway.js";
+import { waitFor } from "./child-gateway.js";
 import { answersOf, CrashWorld, readDb } from "./crash-world.js";
 
 let world: CrashWorld | undefined;
@@ -28,20 +28,24 @@ describe("SIGTERM drains", () => {
     const w = await CrashWorld.create({ pieceDelayMs: 5 });
     world = w;
     const releaseModel = holdModel(world);
-    const life = await world.start();
+    // At info level the child says when it begins to drain.
+    const life = await world.start({ extra: { LOG_LEVEL: "info" } });
     const message = world.message("D", 1);
     expect(await life.post(message)).toMatchObject({ kind: "accepted" });
     await waitFor(() => w.model.active.size === 1, "the model request to be held");
 
     life.child.kill("SIGTERM");
-    await sleep(400);
+    await waitFor(
+      () => life.output.includes("shutting down"),
+      () => `the drain to begin\n${life.output}`,
+    );
     expect(life.hasExited, life.output).toBe(false);
     // Draining: intake is closed, so the platform gets an error and will retry later.
     const late = await life.post(world.message("D", 2));
     expect(late.kind, JSON.stringify(late)).toBe("failed");
 
     releaseModel();
-    const exit = await life.waitForExit(12_000);
+    const exit = await life.waitForExit();
     const why = `${JSON.stringify(world.platform.calls, null, 1)}\n${world.logs()}`;
     expect(exit, why).toEqual({ code: 0, signal: null });
     const db = await readDb(world.sandbox.db);
@@ -49,5 +53,5 @@ describe("SIGTERM drains", () => {
     expect(db.inbound, why).toEqual([{ text: message.text, state: "answered" }]);
     expect(db.unfinishedOutbox, why).toEqual([]);
     expect(db.runningTurns, why).toBe(0);
-  }, 30_000);
+  });
 });

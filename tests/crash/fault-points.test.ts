@@ -26,7 +26,7 @@ describe("kill -9 at each fault point, then restart on the same database", () =>
     }
     expect(recovery.retried.get("A-2"), why).toMatchObject({ queued: true });
     expectRecovered(recovery, world.logs(), { maxDuplicates: 0 });
-  }, 30_000);
+  });
 
   it("mid-stream: the preview is edited to end in (interrupted) and every message is answered once", async () => {
     world = await CrashWorld.create({ firstDelayMs: 200, pieceDelayMs: 40 });
@@ -58,7 +58,7 @@ describe("kill -9 at each fault point, then restart on the same database", () =>
       why,
     ).toBe(true);
     expectRecovered(recovery, world.logs(), { maxDuplicates: 0 });
-  }, 30_000);
+  });
 
   it("after-tool-result: the tool is not run again (one tool_result row) and the answer arrives once", async () => {
     world = await CrashWorld.create({ firstDelayMs: 200, callTool: true });
@@ -79,7 +79,7 @@ describe("kill -9 at each fault point, then restart on the same database", () =>
     ).toBe(true);
     for (const turn of recovery.db.turns) expect(turn.state, why).toBe("completed");
     expectRecovered(recovery, world.logs(), { maxDuplicates: 0 });
-  }, 30_000);
+  });
 
   it("after-send-before-record: every message is answered; at most ONE duplicate answer (sent, not recorded)", async () => {
     // B's turns are quick, the others slow; previews are refused so answers are fresh sends,
@@ -95,5 +95,5 @@ describe("kill -9 at each fault point, then restart on the same database", () =>
     );
     expect(answeredByFirstLife.length, why).toBeGreaterThanOrEqual(1);
     expectRecovered(recovery, world.logs(), { maxDuplicates: 1 });
-  }, 30_000);
+  });
 });

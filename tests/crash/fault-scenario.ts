@@ -14,8 +14,10 @@ export interface Recovery {
   /** What the restarted life answered the messages the platform had to send again. */
   retried: Map<string, PostOutcome>;
   crash: ChildExit;
-  /** From the restart to the last answer delivered. */
-  recoveryMs: number;
+  /** Running turns and outbox rows being sent that the crashed life still held a lease on. */
+  orphaned: number;
+  /** Whether the restarted life took that work over as a stopped process's, instead of waiting out the lease. */
+  tookOver: boolean;
   stop: ChildExit;
   answers: Map<string, PlatformMessage[]>;
   db: DbFacts;
@@ -43,10 +45,12 @@ export async function crashAndRecover(
   const doomed = await world.start({ crashAt: point });
   const first = new Map<string, PostOutcome>();
   for (const message of messages) first.set(message.message_id, await doomed.post(message));
-  const crash = await doomed.waitForExit(10_000);
+  const crash = await doomed.waitForExit();
+  const left = await readDb(world.sandbox.db);
+  const orphaned = left.runningTurns + left.unfinishedOutbox.filter((row) => row.state === "sending").length;
 
-  const restarted = await world.start();
-  const startedAt = Date.now();
+  // At info level the restarted life says when it takes over a stopped process's work.
+  const restarted = await world.start({ extra: { LOG_LEVEL: "info" } });
   const retried = new Map<string, PostOutcome>();
   for (const message of messages) {
     if (first.get(message.message_id)?.kind !== "accepted") {
@@ -63,16 +67,16 @@ export async function crashAndRecover(
   await waitFor(
     () => unanswered().length === 0,
     () => `answers to ${unanswered().join(", ")}\n${world.logs()}`,
-    12_000,
   );
-  const recoveryMs = Date.now() - startedAt;
+  const tookOver = restarted.output.includes("taking over work of stopped processes");
   const stop = await restarted.stop();
   return {
     messages,
     first,
     retried,
     crash,
-    recoveryMs,
+    orphaned,
+    tookOver,
     stop,
     answers: answersOf(world.platform, messages),
     db: await readDb(world.sandbox.db),
@@ -121,8 +125,9 @@ export function expectRecovered(recovery: Recovery, logs: string, options: { max
     if (options.maxDuplicates === 0) expect(answers.length, `answers to ${message.message_id}\n${why}`).toBe(1);
   }
   expect(duplicates(recovery).total, why).toBeLessThanOrEqual(options.maxDuplicates);
-  // A restart on the same host takes over a dead process's leases at once; the lease (30 s) is no wait.
-  expect(recovery.recoveryMs, why).toBeLessThan(10_000);
+  // A restart on the same host takes over a dead process's leases at once instead of waiting them out
+  // (30 s): said in its log. How fast recovery is, bench/ measures.
+  if (recovery.orphaned > 0) expect(recovery.tookOver, why).toBe(true);
   expect(recovery.stop, why).toEqual({ code: 0, signal: null });
   expect(
     recovery.db.inbound.filter((row) => row.state !== "answered"),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { sessionJson } from "../../src/cli/output.js";
+import { PATIENCE_MS } from "../support/wait.js";
 import { gatewayEnv, runCli, sleep, waitFor } from "./child-gateway.js";
 import { answersOf, CrashWorld, readDb } from "./crash-world.js";
 
@@ -16,7 +17,7 @@ describe("several processes on one database", () => {
   it("runs `gateway start` and `gateway run -p` at the same time; the gateway never claims the CLI's turn", async () => {
     const w = await CrashWorld.create({ pieceDelayMs: 5 });
     world = w;
-    // Each model request waits (up to 5 s) until the other process's request is in too: both turns run together.
+    // Each model request waits until the other process's request is in too: both turns run together.
     let overlapped = false;
     let meet!: () => void;
     const met = new Promise<void>((resolve) => {
@@ -27,7 +28,7 @@ describe("several processes on one database", () => {
         overlapped = true;
         meet();
       }
-      await Promise.race([met, sleep(5000)]);
+      await Promise.race([met, sleep(PATIENCE_MS)]);
     };
     const env = gatewayEnv({
       db: w.sandbox.db,
@@ -80,5 +81,5 @@ describe("several processes on one database", () => {
     ]);
     expect(db.inbound, why).toEqual([{ text: message.text, state: "answered" }]);
     expect(db.unfinishedOutbox, why).toEqual([]);
-  }, 30_000);
+  });
 });

@@ -7,6 +7,7 @@ import {
   type ChannelStatus,
   type OutboundMessage,
 } from "../../src/gateway/channel.js";
+import { waitFor } from "../support/wait.js";
 
 /** A failure the next send throws, as a platform would answer it. */
 export type FakeFailure = { kind: "rate"; retryAfterMs: number } | { kind: "transient" } | { kind: "permanent" };
@@ -173,11 +174,10 @@ export class FakeChannel implements ChannelAdapter {
     return this.sends.filter((send) => send.conversationKey === `${this.name}:${conv}`);
   }
 
-  /** Polls the recorded sends until `predicate` holds; throws after `timeoutMs`. */
-  async waitFor(predicate: (sends: readonly FakeSend[]) => boolean, timeoutMs = 5000): Promise<void> {
+  /** Polls the recorded sends until `predicate` holds. */
+  async waitFor(predicate: (sends: readonly FakeSend[]) => boolean): Promise<void> {
     await waitUntil(
       () => predicate(this.sends),
-      timeoutMs,
       () => `sends: ${JSON.stringify(this.sends.map((s) => s.text))}`,
     );
   }
@@ -194,16 +194,13 @@ function toChannelError(failure: FakeFailure): ChannelError {
   }
 }
 
-/** Polls `condition` every 10 ms until it holds; throws (with `describe()`) after `timeoutMs`. */
+/** Polls `condition` until it holds; fails (with `describe()`) after the tests' patience runs out. */
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
   describe: () => string = () => "",
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(
+    async () => await condition(),
+    () => `a condition ${describe()}`,
+  );
 }

@@ -30,14 +30,12 @@ async function burstWorld(cap?: number) {
   return { target, gate, life };
 }
 
-/** Posts `texts` into conversation Q one after the other; returns how long it took. */
-async function postBurst(life: ChildGateway, texts: string[]): Promise<number> {
-  const startedAt = Date.now();
+/** Posts `texts` into conversation Q one after the other, each accepted. */
+async function postBurst(life: ChildGateway, texts: string[]): Promise<void> {
   for (const text of texts) {
     const outcome = await life.post({ conversation: "Q", sender: "burst-user", text, message_id: text });
     expect(outcome.kind, JSON.stringify(outcome)).toBe("accepted");
   }
-  return Date.now() - startedAt;
 }
 
 /** The q-numbers the answers in Q answered, in the order the answers were sent. */
@@ -60,7 +58,6 @@ describe.each(seeds)("seed %i: 200 messages into one conversation (collect)", (s
     const total = 200;
     const cuts = random.shuffle(Array.from({ length: total - 2 }, (_, index) => index + 2)).slice(0, random.int(0, 2));
     const bounds = [0, ...cuts.sort((a, b) => a - b), total];
-    let ms = 0;
     for (let burst = 0; burst + 1 < bounds.length; burst++) {
       const texts = Array.from(
         { length: (bounds[burst + 1] ?? 0) - (bounds[burst] ?? 0) },
@@ -70,13 +67,12 @@ describe.each(seeds)("seed %i: 200 messages into one conversation (collect)", (s
       const model = target.model;
       const posting = postBurst(life, texts);
       await waitFor(() => model.active.size === 1, "the burst's first turn at the model");
-      ms += await posting;
+      await posting;
       gate.release();
       const last = Number(texts.at(-1)?.slice(1));
       await waitFor(
         () => answeredInOrder(target).includes(last),
         () => `the answer to ${texts.at(-1)}\n${target.logs()}`,
-        20_000,
       );
     }
     expect(await life.stop(), life.output).toEqual({ code: 0, signal: null });
@@ -87,8 +83,7 @@ describe.each(seeds)("seed %i: 200 messages into one conversation (collect)", (s
     expect(target.platform.live("Q").filter(({ text }) => text.startsWith("echo: "))).toHaveLength(
       (bounds.length - 1) * 2,
     );
-    expect(ms, "200 messages posted one after the other").toBeLessThan(10_000);
-  }, 60_000);
+  });
 
   it("over the cap: one overflow notice, the rest of the burst not taken, nothing answered twice", async () => {
     const random = new Random(seed + 10_000);
@@ -106,7 +101,6 @@ describe.each(seeds)("seed %i: 200 messages into one conversation (collect)", (s
     await waitFor(
       () => answeredInOrder(target).includes(21),
       () => `the answer to q21\n${target.logs()}`,
-      20_000,
     );
     expect(await life.stop(), life.output).toEqual({ code: 0, signal: null });
     expect(answeredInOrder(target)).toEqual(Array.from({ length: 21 }, (_, index) => index + 1));
@@ -114,5 +108,5 @@ describe.each(seeds)("seed %i: 200 messages into one conversation (collect)", (s
     expect(noticesIn(target, overflowNotice)).toBe(1);
     const overflow = target.platform.live("Q").find(({ text }) => text === overflowNotice);
     expect(overflow?.message.replyTo, "the notice answers the first message over the cap").toBe("q22");
-  }, 60_000);
+  });
 });

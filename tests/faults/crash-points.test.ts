@@ -71,6 +71,5 @@ describe.each(seeds)("seed %i: kill -9 at each crash point, then restart", (seed
       });
       expect(recovery.messages).toHaveLength(messages.length);
     },
-    40_000,
   );
 });

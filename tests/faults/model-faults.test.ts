@@ -23,7 +23,6 @@ async function ask(target: CrashWorld, life: ChildGateway, conversation: string,
   await waitFor(
     () => shown().some((text) => text.startsWith("Sorry") || (text.startsWith("echo: ") && !text.endsWith(" …"))),
     () => `an answer in ${conversation}: ${JSON.stringify(shown())}\n${target.logs()}`,
-    20_000,
   );
   return { message, shown };
 }
@@ -49,7 +48,7 @@ describe.each(seeds)("seed %i: the model fails", (seed) => {
       "Sorry, I could not answer: the model endpoint answered 500: upstream exploded. Send your message again to retry.",
     ]);
     expect(after.shown()).toEqual([`echo: ${after.message.text}`]);
-  }, 60_000);
+  });
 
   it("a hang: the idle timeout ends the turn with a short error answer, and the request is closed", async () => {
     const random = new Random(seed + 5000);
@@ -66,7 +65,7 @@ describe.each(seeds)("seed %i: the model fails", (seed) => {
       "Sorry, I could not answer: the model sent nothing for 1 s. Send your message again to retry.",
     ]);
     expect(after.shown()).toEqual([`echo: ${after.message.text}`]);
-  }, 60_000);
+  });
 
   it("a stream cut halfway: one answer (an error, not a half answer left as final), and the next message is answered", async () => {
     const random = new Random(seed + 6000);
@@ -80,5 +79,5 @@ describe.each(seeds)("seed %i: the model fails", (seed) => {
     expect(shown, life.output).toHaveLength(1);
     expect(shown[0]).toMatch(/^Sorry, I could not answer: .*Send your message again to retry\.$/);
     expect(after.shown()).toEqual([`echo: ${after.message.text}`]);
-  }, 60_000);
+  });
 });

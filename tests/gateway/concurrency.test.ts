@@ -40,17 +40,17 @@ describe("turn concurrency", () => {
     const b = sessionOf(await channel.deliver({ conv: "b", text: "[b] one", id: "b1" }));
     expect(a).not.toBe(b);
     // Both sessions' requests are held at the model at the same time.
-    await waitUntil(() => h.fake.active.size === 2, 3000);
+    await waitUntil(() => h.fake.active.size === 2);
     await channel.deliver({ conv: "a", text: "[a] two", id: "a2" });
     await channel.deliver({ conv: "a", text: "[a] three", id: "a3" });
     // Give the scheduler polls a chance to (wrongly) start a second turn of session a.
-    await waitUntil(() => h.gateway.scheduler.runningCount === 2, 1000);
+    await waitUntil(() => h.gateway.scheduler.runningCount === 2);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(h.fake.requests.map(tagOf)).toEqual(["a", "b"]);
 
     gate.open();
-    await waitUntil(async () => (await answered(h, a)) && (await answered(h, b)), 5000);
-    await channel.waitFor((sends) => sends.filter((send) => send.text.startsWith("echo:")).length === 4, 3000);
+    await waitUntil(async () => (await answered(h, a)) && (await answered(h, b)));
+    await channel.waitFor((sends) => sends.filter((send) => send.text.startsWith("echo:")).length === 4);
 
     expect(peak.all).toBe(2);
     expect(peak.byTag.get("a")).toBe(1);
@@ -69,13 +69,13 @@ describe("turn concurrency", () => {
 
     const a = sessionOf(await channel.deliver({ conv: "a", text: "[a] one", id: "a1" }));
     const b = sessionOf(await channel.deliver({ conv: "b", text: "[b] one", id: "b1" }));
-    await waitUntil(() => h.fake.requests.length === 1, 3000);
+    await waitUntil(() => h.fake.requests.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(h.fake.requests).toHaveLength(1);
     expect(h.gateway.scheduler.runningCount).toBe(1);
 
     gate.open();
-    await waitUntil(async () => (await answered(h, a)) && (await answered(h, b)), 5000);
+    await waitUntil(async () => (await answered(h, a)) && (await answered(h, b)));
     expect(peak.all).toBe(1);
     expect(h.fake.requests.map(tagOf)).toEqual(["a", "b"]);
   });

@@ -29,7 +29,7 @@ describe("a store that refuses writes", () => {
     h.store.db.pragma("query_only = OFF");
     // Nothing was stored: the platform's retry of the same message is accepted, not a duplicate.
     expect(await channel.deliver({ conv: "w", text: "lost?", id: "1" })).toMatchObject({ status: "accepted" });
-    await channel.waitFor((sends) => sends.length === 1, 3000);
+    await channel.waitFor((sends) => sends.length === 1);
     expect(channel.sends[0]?.text).toBe("echo: lost?");
   });
 
@@ -50,7 +50,7 @@ describe("a store that refuses writes", () => {
     const ok = await post();
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ status: "accepted" });
-    await waitUntil(() => platform?.sent.some((sent) => sent.text === "echo: over http") ?? false, 3000);
+    await waitUntil(() => platform?.sent.some((sent) => sent.text === "echo: over http") ?? false);
     expect(platform.sent.map((sent) => sent.text)).toEqual(["echo: over http"]);
     expect(platform.sent[0]).toMatchObject({ conversation: "l1", replyTo: "m1" });
   });
@@ -64,13 +64,13 @@ describe("a failing model", () => {
     const echo = h.fake.fallback;
     h.fake.fallback = () => ({ kind: "status", status: 500, message: "boom" });
     const session = sessionOf(await channel.deliver({ conv: "f", text: "first", id: "1" }));
-    await channel.waitFor((sends) => sends.length === 1, 3000);
+    await channel.waitFor((sends) => sends.length === 1);
     expect(channel.sends[0]?.text).toMatch(/^Sorry, I could not answer: .*500/);
-    await waitUntil(async () => (await h.store.queue.inboundOfSession(session))[0]?.state === "failed", 2000);
+    await waitUntil(async () => (await h.store.queue.inboundOfSession(session))[0]?.state === "failed");
 
     h.fake.fallback = echo;
     await channel.deliver({ conv: "f", text: "second", id: "2" });
-    await channel.waitFor((sends) => sends.length === 2, 3000);
+    await channel.waitFor((sends) => sends.length === 2);
     expect(channel.sends.map((send) => send.text.startsWith("Sorry"))).toEqual([true, false]);
     expect(channel.sends[1]?.text).toBe("echo: second");
     expect((await h.store.queue.inboundOfSession(session)).map((row) => row.state)).toEqual(["failed", "answered"]);
@@ -89,7 +89,7 @@ describe("graceful stop", () => {
     gate.close();
     h.fake.beforeReply = () => gate.wait();
     const session = sessionOf(await channel.deliver({ conv: "g", text: "slow one", id: "1" }));
-    await waitUntil(() => h.fake.active.size === 1, 3000);
+    await waitUntil(() => h.fake.active.size === 1);
 
     const began = Date.now();
     await h.gateway.stop(300);
@@ -114,8 +114,8 @@ describe("graceful stop", () => {
     h.fake.beforeReply = undefined;
     gate.open();
     await h.open();
-    await channel.waitFor((sends) => sends.length === 1, 3000);
-    await waitUntil(async () => (await h.store.queue.inboundOfSession(session))[0]?.state === "answered", 3000);
+    await channel.waitFor((sends) => sends.length === 1);
+    await waitUntil(async () => (await h.store.queue.inboundOfSession(session))[0]?.state === "answered");
     expect(channel.sends.map((send) => send.text)).toEqual(["echo: slow one"]);
     const after = h.store.db.prepare("SELECT state FROM turns").all();
     expect(after).toEqual([{ state: "completed" }]);

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { abortableSleep, type RetryPolicy } from "../../src/agent/backoff.js";
 import { builtinTools } from "../../src/agent/builtin-tools.js";
@@ -18,6 +16,7 @@ import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
 import type { InboundState } from "../../src/store/types.js";
 import type { Pricing } from "../../src/store/usage-store.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
 export interface GatewayTestOptions {
   maxTurns?: number;
@@ -95,7 +94,7 @@ export function userTexts(body: ChatRequestBody | undefined): string[] {
  * the given adapters. `restart()` closes it and opens a new one on the same file.
  */
 export class GatewayHarness {
-  readonly dir = mkdtempSync(join(tmpdir(), "gw-test-"));
+  readonly dir = makeTempDir("gw-test-");
   readonly dbPath: string;
   readonly clock = new SkewClock();
   readonly logger = createLogger("silent");
@@ -188,7 +187,7 @@ export class GatewayHarness {
     this.fake.beforeReply = undefined;
     await this.shut(100).catch(() => undefined);
     await this.fake.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 
   async inboundStates(sessionId: string): Promise<{ text: string; state: InboundState }[]> {

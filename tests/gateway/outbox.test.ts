@@ -28,8 +28,8 @@ describe("outbox delivery", () => {
     const { channel, h } = await start();
     channel.failNext({ kind: "rate", retryAfterMs: 300 });
     await channel.deliver({ conv: "o", text: "hello", id: "1" });
-    await channel.waitFor((sends) => sends.length === 1, 3000);
-    await waitUntil(async () => (await answerRow(h))?.state === "delivered", 2000);
+    await channel.waitFor((sends) => sends.length === 1);
+    await waitUntil(async () => (await answerRow(h))?.state === "delivered");
 
     const [failed, ok] = channel.sendAttempts;
     expect(failed?.failed).toBe("rate");
@@ -50,14 +50,14 @@ describe("outbox delivery", () => {
       await waitUntil(async () => {
         const row = await answerRow(h);
         return row?.state === "pending" && row.attempts === attempt;
-      }, 3000);
+      });
       expect(channel.sendAttempts).toHaveLength(attempt);
       const row = await answerRow(h);
       // The backoff is honoured: not due yet, due once the clock passes it.
       expect((row?.nextAttemptAt ?? 0) - h.clock.now()).toBeGreaterThan(backoff - 300);
       h.clock.advance(backoff);
     }
-    await waitUntil(async () => (await answerRow(h))?.state === "delivered", 3000);
+    await waitUntil(async () => (await answerRow(h))?.state === "delivered");
     expect(channel.sendAttempts.map((attempt) => attempt.failed)).toEqual(["transient", "transient", null]);
     expect(channel.sends.map((send) => send.text)).toEqual(["echo: flaky"]);
     expect((await answerRow(h))?.sentParts).toEqual([channel.sends[0]?.messageId]);
@@ -67,7 +67,7 @@ describe("outbox delivery", () => {
     const { channel, h } = await start();
     channel.failNext({ kind: "permanent" });
     await channel.deliver({ conv: "o", text: "forbidden", id: "1" });
-    await waitUntil(async () => (await answerRow(h))?.state === "failed", 3000);
+    await waitUntil(async () => (await answerRow(h))?.state === "failed");
     const row = await answerRow(h);
     expect(row?.error).toContain("403");
     // Even with time moved far ahead, the row is not tried again.
@@ -88,7 +88,7 @@ describe("outbox delivery", () => {
     expect(answer.length).toBeGreaterThan(330);
     h.fake.reply({ kind: "text", text: answer });
     await channel.deliver({ conv: "o", text: "how?", id: "1" });
-    await waitUntil(async () => (await answerRow(h))?.state === "delivered", 3000);
+    await waitUntil(async () => (await answerRow(h))?.state === "delivered");
 
     const parts = channel.sends.map((send) => send.text);
     expect(parts.length).toBeGreaterThanOrEqual(4);

@@ -18,9 +18,8 @@ async function streamSlowly(pieces: string[]) {
   h.fake.reply({ kind: "text", text: pieces.join(""), pieces, delayMs: 30 });
   const started = Date.now();
   await channel.deliver({ conv: "p", text: "tell me", id: "1" });
-  await waitUntil(
-    async () => (await h.store.outbox.list()).some((row) => row.kind === "answer" && row.state === "delivered"),
-    5000,
+  await waitUntil(async () =>
+    (await h.store.outbox.list()).some((row) => row.kind === "answer" && row.state === "delivered"),
   );
   return { channel, h, started };
 }
@@ -70,7 +69,7 @@ describe("streaming previews", () => {
     harness = h;
     h.fake.reply({ kind: "text", text: "a b c d e f", pieces: ["a ", "b ", "c ", "d ", "e ", "f"], delayMs: 30 });
     await channel.deliver({ conv: "p", text: "tell me", id: "1" });
-    await channel.waitFor((sends) => sends.length === 1, 3000);
+    await channel.waitFor((sends) => sends.length === 1);
     expect(channel.sends[0]?.text).toBe("a b c d e f");
     expect(channel.edits).toHaveLength(0);
   });

@@ -24,7 +24,7 @@ async function withHeldFirstTurn(options: { mode: "collect" | "followup"; cap?: 
     await gate.wait();
   };
   const session = sessionOf(await channel.deliver({ conv: "c", text: "[c] m1", id: "1" }));
-  await waitUntil(() => h.fake.requests.length === 1, 3000);
+  await waitUntil(() => h.fake.requests.length === 1);
   return { channel, h, gate, session };
 }
 
@@ -37,11 +37,11 @@ describe("collect mode", () => {
       const result = await channel.deliver({ conv: "c", text: `[c] m${n}`, id: String(n) });
       expect(result).toMatchObject({ status: "accepted", sessionId: session, queued: true });
     }
-    await channel.waitFor((sends) => sends.some((send) => send.text === queuedNotices.collect), 3000);
+    await channel.waitFor((sends) => sends.some((send) => send.text === queuedNotices.collect));
     expect(h.fake.requests).toHaveLength(1);
     gate.open();
-    await channel.waitFor((sends) => sends.length >= 3, 5000);
-    await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state === "answered"), 3000);
+    await channel.waitFor((sends) => sends.length >= 3);
+    await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state === "answered"));
 
     expect(texts(channel)).toEqual([queuedNotices.collect, "echo: [c] m1", "echo: [c] m4"]);
     expect(h.fake.requests).toHaveLength(2);
@@ -61,10 +61,10 @@ describe("followup mode", () => {
   it("answers each waiting message in its own turn, in order", async () => {
     const { channel, h, gate, session } = await withHeldFirstTurn({ mode: "followup" });
     for (const n of [2, 3, 4]) await channel.deliver({ conv: "c", text: `[c] m${n}`, id: String(n) });
-    await channel.waitFor((sends) => sends.length === 1, 3000);
+    await channel.waitFor((sends) => sends.length === 1);
     gate.open();
-    await channel.waitFor((sends) => sends.length >= 5, 5000);
-    await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state === "answered"), 3000);
+    await channel.waitFor((sends) => sends.length >= 5);
+    await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state === "answered"));
 
     expect(texts(channel)).toEqual([queuedNotices.followup, ...[1, 2, 3, 4].map((n) => `echo: [c] m${n}`)]);
     expect(h.fake.requests).toHaveLength(4);
@@ -83,12 +83,12 @@ describe("queue cap", () => {
     for (const n of [2, 3, 4, 5]) await channel.deliver({ conv: "c", text: `[c] m${n}`, id: String(n) });
     const rows = await h.inboundStates(session);
     expect(rows.map((row) => row.state)).toEqual(["running", "queued", "queued", "dropped", "dropped"]);
-    await channel.waitFor((sends) => sends.length >= 2, 3000);
+    await channel.waitFor((sends) => sends.length >= 2);
     gate.open();
-    await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state !== "queued"), 5000);
-    await channel.waitFor((sends) => sends.some((send) => send.text === "echo: [c] m3"), 5000);
+    await waitUntil(async () => (await h.inboundStates(session)).every((row) => row.state !== "queued"));
+    await channel.waitFor((sends) => sends.some((send) => send.text === "echo: [c] m3"));
     // Let any further (wrong) notices arrive before counting.
-    await waitUntil(async () => (await h.store.outbox.list()).every((row) => row.state === "delivered"), 3000);
+    await waitUntil(async () => (await h.store.outbox.list()).every((row) => row.state === "delivered"));
 
     const sent = texts(channel);
     expect(sent.filter((text) => text === queuedNotices.collect)).toHaveLength(1);

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { z } from "zod";
@@ -13,6 +11,7 @@ import { countMessages } from "../../src/memory/token-counter.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
 import type { NewTranscriptEntry, Session } from "../../src/store/types.js";
 import { type ChatRequestBody, FakeOpenAi, lastUserText } from "../fakes/fake-openai.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 import { type MemorySettings, withMemory } from "./memory-world.js";
 
 export const SUMMARIZER = "You compress a conversation";
@@ -55,7 +54,7 @@ export function pairsIntact(body: ChatRequestBody): boolean {
  * With `providerLimit` the fake refuses longer prompts the way OpenAI does.
  */
 export class CompactionWorld {
-  readonly dir = mkdtempSync(join(tmpdir(), "gw-compact-"));
+  readonly dir = makeTempDir("gw-compact-");
   readonly store: SqliteStore;
   readonly fake = new FakeOpenAi();
   providerLimit = Number.POSITIVE_INFINITY;
@@ -121,7 +120,7 @@ export class CompactionWorld {
   async close(): Promise<void> {
     await this.fake.stop();
     await this.store.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 
   session(): Promise<Session> {

@@ -97,5 +97,5 @@ describe("memories, compaction and usage from the CLI", () => {
     expect([missing.code, missing.stderr]).toEqual([1, 'error: no memory "m_nope"\n']);
     const bad = await box.run(["usage", "--by", "planet"], env);
     expect([bad.code, bad.stderr]).toEqual([1, "error: --by must be one of session, user, expert, trigger\n"]);
-  }, 60_000);
+  });
 });

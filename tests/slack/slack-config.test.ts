@@ -1,15 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SlackAdapter } from "../../adapters/slack/slack-adapter.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { ConfigError } from "../../src/errors.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
 describe("Slack configuration", () => {
   it("reads the thread reply mode and the API URL, with their defaults", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "slack-config-"));
+    const cwd = makeTempDir("slack-config-");
     try {
       const defaults = loadConfig({ env: { SLACK_BOT_TOKEN: "xoxb-1" }, cwd }).slack;
       expect(defaults).toMatchObject({ botToken: "xoxb-1", apiUrl: "https://slack.com/api/", replyInThreads: "all" });
@@ -20,7 +19,7 @@ describe("Slack configuration", () => {
       expect(set).toMatchObject({ replyInThreads: "mentions", apiUrl: "http://127.0.0.1:9/api/" });
       expect(() => loadConfig({ env: { SLACK_REPLY_IN_THREADS: "some" }, cwd })).toThrow(/SLACK_REPLY_IN_THREADS/);
     } finally {
-      rmSync(cwd, { recursive: true, force: true });
+      removeTempDir(cwd);
     }
   });
 

@@ -10,7 +10,6 @@ async function answerDelivered(w: SlackWorld, count = 1): Promise<void> {
   await waitUntil(
     async () =>
       (await w.h.store.outbox.list()).filter((r) => r.kind === "answer" && r.state === "delivered").length >= count,
-    15_000,
   );
 }
 
@@ -57,7 +56,7 @@ describe("Slack replies", () => {
     w.slack.failNext({ kind: "rate", retryAfter: 1 }, "chat.postMessage");
     const started = Date.now();
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "!help", ts: root }));
-    await waitUntil(() => w.replies("C1", root).length === 1, 5000);
+    await waitUntil(() => w.replies("C1", root).length === 1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(w.slack.callsOf("chat.postMessage")).toHaveLength(2);
     expect(w.replies("C1", root)[0]).toContain("help");
@@ -68,7 +67,7 @@ describe("Slack replies", () => {
     const root = "1700001300.000100";
     w.slack.failNext({ kind: "drop-after" }, "chat.postMessage");
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "!help", ts: root }));
-    await waitUntil(async () => (await w.h.store.outbox.list()).every((row) => row.state === "delivered"), 5000);
+    await waitUntil(async () => (await w.h.store.outbox.list()).every((row) => row.state === "delivered"));
     expect(w.replies("C1", root)).toHaveLength(1);
     expect(w.slack.callsOf("conversations.replies").length).toBeGreaterThanOrEqual(1);
   });
@@ -110,7 +109,7 @@ describe("Slack replies", () => {
       user: BOT_USER,
       metadata: { event_type: "gateway_outbox", event_payload: { outbox_id: id, piece: 0 } },
     });
-    await waitUntil(async () => (await w.h.store.outbox.list()).every((row) => row.state === "delivered"), 5000);
+    await waitUntil(async () => (await w.h.store.outbox.list()).every((row) => row.state === "delivered"));
     expect(w.slack.callsOf("chat.postMessage")).toHaveLength(0);
     expect(w.slack.callsOf("conversations.replies")[0]).toMatchObject({ channel: "C1", ts: root });
   });
@@ -174,7 +173,7 @@ describe("Slack streaming", () => {
     w.h.fake.reply({ kind: "cut", text: "half an answer that breaks", flush: true });
     const root = "1700002200.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "fail", ts: root }));
-    await waitUntil(() => w.slack.callsOf("chat.stopStream").length === 1, 5000);
+    await waitUntil(() => w.slack.callsOf("chat.stopStream").length === 1);
     expect(w.slack.callsOf("chat.startStream")).toHaveLength(1);
 
     let release: () => void = () => undefined;
@@ -189,11 +188,11 @@ describe("Slack streaming", () => {
     });
     const other = "1700002200.000200";
     await w.deliver(messageEvent({ channel: "C2", mention: true, text: "go", ts: other }));
-    await waitUntil(() => w.slack.callsOf("chat.startStream").length === 2, 5000);
+    await waitUntil(() => w.slack.callsOf("chat.startStream").length === 2);
     await w.deliver(messageEvent({ channel: "C2", text: "!stop", ts: "1700002200.000300", threadTs: other }));
-    await waitUntil(() => w.slack.callsOf("chat.stopStream").length === 2, 5000);
+    await waitUntil(() => w.slack.callsOf("chat.stopStream").length === 2);
     release();
-    await waitUntil(() => w.replies("C2", other).some((text) => text.includes("stopped")), 5000);
+    await waitUntil(() => w.replies("C2", other).some((text) => text.includes("stopped")));
     expect(w.replies("C2", other)[0]).toBe("a long ");
   });
 });

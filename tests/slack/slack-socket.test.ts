@@ -68,7 +68,7 @@ describe("Slack Socket Mode", () => {
   it("reconnects after Slack's disconnect message and keeps receiving", async () => {
     const w = await start();
     w.slack.sendDisconnect("refresh_requested");
-    await waitUntil(() => w.slack.connectionsOpened === 2 && w.slack.socketCount === 1, 5000);
+    await waitUntil(() => w.slack.connectionsOpened === 2 && w.slack.socketCount === 1);
     w.slack.sendEnvelope("events_api", dm("1700003300.000100", "after the reconnect"));
     await waitUntil(() => w.replies("D1", "1700003300.000100").length === 1);
     expect(w.adapter.status().state).toBe("running");
@@ -78,7 +78,7 @@ describe("Slack Socket Mode", () => {
     const w = await start();
     w.slack.connectionsOpenError = "token_revoked";
     w.slack.sendDisconnect("warning");
-    await waitUntil(() => w.adapter.status().state === "failed", 5000);
+    await waitUntil(() => w.adapter.status().state === "failed");
     expect(w.adapter.status().detail).toContain("SLACK_APP_TOKEN (token_revoked)");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(w.slack.callsOf("apps.connections.open")).toHaveLength(2);

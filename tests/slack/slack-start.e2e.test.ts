@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { describe, expect } from "vitest";
-import { freePort, cliTest as it, lines, type RunningCli, waitFor } from "../cli/run-cli.js";
+import { freePort, cliTest as it, lines, waitFor } from "../cli/run-cli.js";
 import { FakeSlack } from "../fakes/fake-slack.js";
 import { eventCallback, messageEvent, postSigned, SIGNING_SECRET } from "./slack-world.js";
 
@@ -11,12 +11,6 @@ async function fakeSlack(onTestFinished: OnFinished): Promise<FakeSlack> {
   const slack = await new FakeSlack().start();
   onTestFinished(() => slack.stop());
   return slack;
-}
-
-function killAfterTest(running: RunningCli, onTestFinished: OnFinished): void {
-  onTestFinished(() => {
-    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
-  });
 }
 
 /** The TCP ports a process listens on (Linux: its socket inodes matched against /proc/net/tcp{,6}). */
@@ -59,11 +53,10 @@ describe.concurrent("gateway start with Slack", () => {
     const slack = await fakeSlack(onTestFinished);
     const port = await freePort();
     const running = box.spawn(["start"], { ...slackEnv(slack, port), SLACK_APP_TOKEN: "xapp-test" });
-    killAfterTest(running, onTestFinished);
-    await waitFor(() => slack.socketCount === 1, "the Socket Mode connection", 15_000);
+    await waitFor(() => slack.socketCount === 1, "the Socket Mode connection");
     const ts = "1700004000.000100";
     slack.sendEnvelope("events_api", eventCallback(messageEvent({ channel: "D1", dm: true, text: "hello", ts })));
-    await waitFor(() => slack.botMessages("D1").find((m) => m.thread_ts === ts && !m.streaming), "the answer", 10_000);
+    await waitFor(() => slack.botMessages("D1").find((m) => m.thread_ts === ts && !m.streaming), "the answer");
     expect(slack.botMessages("D1")[0]?.text).toBe("echo: hello");
     running.child.kill("SIGTERM");
     const exit = await running.done;
@@ -77,13 +70,12 @@ describe.concurrent("gateway start with Slack", () => {
     const slack = await fakeSlack(onTestFinished);
     const port = await freePort();
     const running = box.spawn(["start"], { ...slackEnv(slack, port), SLACK_SIGNING_SECRET: SIGNING_SECRET });
-    killAfterTest(running, onTestFinished);
     const body = JSON.stringify(eventCallback(messageEvent({ channel: "D1", dm: true, text: "over http", ts: "2.1" })));
     // Until the channel has mounted its route, the server answers 404 (Slack retries those).
     const accepted = async () => (await postSigned(port, body).catch(() => undefined))?.status === 200;
-    await waitFor(accepted, "POST /slack/events answered 200", 15_000);
+    await waitFor(accepted, "POST /slack/events answered 200");
     expect(listeningPorts(running.child.pid ?? 0)).toEqual([port]);
-    await waitFor(() => slack.botMessages("D1").length > 0, "the answer", 10_000);
+    await waitFor(() => slack.botMessages("D1").length > 0, "the answer");
     running.child.kill("SIGTERM");
     expect((await running.done).code).toBe(0);
   });
@@ -91,11 +83,7 @@ describe.concurrent("gateway start with Slack", () => {
   it("stops with one clear line when Slack refuses the app token", async ({ cli: { box }, onTestFinished }) => {
     const slack = await fakeSlack(onTestFinished);
     slack.connectionsOpenError = "invalid_auth";
-    const result = await box.run(
-      ["start"],
-      { ...slackEnv(slack, await freePort()), SLACK_APP_TOKEN: "xapp-bad" },
-      15_000,
-    );
+    const result = await box.run(["start"], { ...slackEnv(slack, await freePort()), SLACK_APP_TOKEN: "xapp-bad" });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toContain("SLACK_APP_TOKEN (invalid_auth)");

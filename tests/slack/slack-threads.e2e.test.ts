@@ -103,7 +103,7 @@ describe("Slack threads are sessions", () => {
     await waitUntil(() => w.h.fake.active.size === 2);
     await w.deliver(messageEvent({ channel: "C1", text: "[a] and also", ts: "1700000600.000300", threadTs: a }));
     gate.open();
-    await waitUntil(() => w.replies("C1", a).some((text) => text.includes("and also")), 5000);
+    await waitUntil(() => w.replies("C1", a).some((text) => text.includes("and also")));
     await waitUntil(() => w.replies("C2", b).length === 1);
     expect(w.replies("C2", b)).toEqual(["echo: [b] two"]);
     const inA = w.replies("C1", a);

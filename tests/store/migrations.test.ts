@@ -1,30 +1,28 @@
-import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import ts from "typescript";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { loadMigrations, migrate, schemaVersion } from "../../src/store/migrator.js";
 import { openStore } from "../../src/store/sqlite-store.js";
+import { runChild } from "../support/child-processes.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const realMigrations = join(root, "migrations");
-const run = promisify(execFile);
 
 let dir: string;
 const opened: Db[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "cg-migrations-"));
+  dir = makeTempDir("cg-migrations-");
 });
 
 afterEach(() => {
   for (const db of opened.splice(0)) if (db.open) db.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 function open(path: string): Db {
@@ -241,8 +239,9 @@ describe("concurrent migrations", () => {
     const startAt = String(Date.now() + 700);
     const outputs = await Promise.all(
       [0, 1].map(async () => {
-        const { stdout } = await run(process.execPath, [script, dir, migrations, startAt, String(rounds), "60"]);
-        return JSON.parse(stdout) as RaceResult[];
+        const result = await runChild(process.execPath, [script, dir, migrations, startAt, String(rounds), "60"]);
+        expect(result.code, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as RaceResult[];
       }),
     );
     const failures = outputs.flat().filter((result) => !result.ok);

@@ -1,17 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../../src/errors.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
 import type { NewSession, NewTranscriptEntry, Session, TranscriptKind, UsageEntry } from "../../src/store/types.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
 let dir: string;
 let store: SqliteStore;
 let now: number;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "cg-sessions-"));
+  dir = makeTempDir("cg-sessions-");
   now = 1_000;
   store = openStore(join(dir, "gateway.db"), {
     clock: () => {
@@ -23,7 +22,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 });
 
 const base = { channel: "telegram", expert: "default", origin: "chat" } as const;

@@ -26,7 +26,7 @@ async function say(world: TelegramWorld, text: string): Promise<void> {
   const { telegram } = world;
   const before = sentTexts(telegram, telegram.user.id).length;
   telegram.privateText(text);
-  await waitUntil(() => sentTexts(telegram, telegram.user.id).length > before, 5000);
+  await waitUntil(() => sentTexts(telegram, telegram.user.id).length > before);
 }
 
 describe("Telegram inline buttons", () => {
@@ -45,12 +45,12 @@ describe("Telegram inline buttons", () => {
     expect(lastButtons(world)).toEqual([expect.objectContaining({ callback_data: `cmd:resume ${first.id}` })]);
     const withKeyboard = telegram.lastSent(telegram.user.id);
     const tap = telegram.callbackQuery(`cmd:resume ${first.id}`, { message: withKeyboard });
-    await waitUntil(async () => (await currentSession(world as TelegramWorld, key)).id === first.id, 5000);
+    await waitUntil(async () => (await currentSession(world as TelegramWorld, key)).id === first.id);
     const callbackId = tap.callback_query?.id;
     expect(telegram.callsOf("answerCallbackQuery")).toEqual([
       expect.objectContaining({ callback_query_id: callbackId }),
     ]);
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).some((text) => text.startsWith("Resumed")), 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).some((text) => text.startsWith("Resumed")));
 
     await say(world, "back to the first");
     expect(userTexts(harness.fake.requests.at(-1))).toEqual(["first topic", "back to the first"]);
@@ -65,15 +65,15 @@ describe("Telegram inline buttons", () => {
     await say(world, "/expert");
     expect(lastButtons(world)).toEqual([{ text: "coder", callback_data: "cmd:expert coder" }]);
     telegram.callbackQuery("cmd:expert coder", { message: telegram.lastSent(telegram.user.id) });
-    await waitUntil(async () => (await currentSession(world as TelegramWorld, key)).expert === "coder", 5000);
+    await waitUntil(async () => (await currentSession(world as TelegramWorld, key)).expert === "coder");
     expect(telegram.callsOf("answerCallbackQuery")).toHaveLength(1);
     const switched = () => sentTexts(telegram, telegram.user.id).filter((text) => text.startsWith("Expert coder"));
-    await waitUntil(() => switched().length === 1, 3000);
+    await waitUntil(() => switched().length === 1);
 
     // A button we never made is still answered, and runs nothing.
     const sends = sentTexts(telegram, telegram.user.id).length;
     telegram.callbackQuery("something else");
-    await waitUntil(() => telegram.callsOf("answerCallbackQuery").length === 2, 3000);
+    await waitUntil(() => telegram.callsOf("answerCallbackQuery").length === 2);
     await say(world, "sentinel");
     expect(sentTexts(telegram, telegram.user.id).slice(sends)).toEqual(["echo: sentinel"]);
   });
@@ -87,7 +87,7 @@ describe("Telegram across a restart", () => {
     await say(world, "remember the word kiwi");
     const before = await currentSession(world, key);
     await harness.restart();
-    await waitUntil(() => world?.adapter.status().state === "running", 3000);
+    await waitUntil(() => world?.adapter.status().state === "running");
     await say(world, "which word?");
     expect((await currentSession(world, key)).id).toBe(before.id);
     expect(userTexts(harness.fake.requests.at(-1))).toEqual(["remember the word kiwi", "which word?"]);

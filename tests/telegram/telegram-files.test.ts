@@ -39,9 +39,9 @@ describe("Telegram attachments", () => {
     world = await startTelegramWorld();
     const { telegram, harness } = world;
     telegram.album(["photo", "photo", "document"], { caption: "look at these" });
-    await waitUntil(() => harness.fake.requests.length === 1, 5000);
+    await waitUntil(() => harness.fake.requests.length === 1);
     telegram.privateText("after the album");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2);
     expect(harness.fake.requests).toHaveLength(2);
     const prompt = textOf(harness.fake.requests[0]);
     expect(prompt).toContain("look at these");
@@ -57,7 +57,7 @@ describe("Telegram attachments", () => {
     const { telegram, harness } = world;
     const bytes = Buffer.from("\x89PNG fake image bytes");
     telegram.photo({ bytes, caption: "what is this" });
-    await waitUntil(() => harness.fake.requests.length === 1, 5000);
+    await waitUntil(() => harness.fake.requests.length === 1);
     const parts = lastUserParts(harness.fake.requests[0]);
     expect(parts).toContainEqual({ type: "text", text: "what is this" });
     expect(parts).toContainEqual({
@@ -66,13 +66,13 @@ describe("Telegram attachments", () => {
     });
 
     telegram.document({ fileName: "data.csv", mimeType: "text/csv", bytes: Buffer.from("a,b\n1,2\n"), caption: "sum" });
-    await waitUntil(() => harness.fake.requests.length === 2, 5000);
+    await waitUntil(() => harness.fake.requests.length === 2);
     expect(textOf(harness.fake.requests[1])).toContain("File data.csv:\n```\na,b\n1,2\n");
     expect(lastUserParts(harness.fake.requests[1]).some((part) => part.type === "image_url")).toBe(false);
 
     const png = Buffer.from("\x89PNG chart");
     telegram.document({ fileName: "chart.png", mimeType: "image/png", bytes: png, caption: "and this?" });
-    await waitUntil(() => harness.fake.requests.length === 3, 5000);
+    await waitUntil(() => harness.fake.requests.length === 3);
     expect(lastUserParts(harness.fake.requests[2])).toContainEqual({
       type: "image_url",
       image_url: { url: `data:image/png;base64,${png.toString("base64")}` },
@@ -84,10 +84,9 @@ describe("Telegram attachments", () => {
     const { telegram, harness } = world;
     telegram.album(["photo", "document"], { caption: "album first" });
     telegram.privateText("then this");
-    await waitUntil(() => harness.fake.requests.length > 0, 5000);
+    await waitUntil(() => harness.fake.requests.length > 0);
     await waitUntil(
       async () => (await storedTexts(world as TelegramWorld, `telegram:${telegram.user.id}`)).length === 2,
-      5000,
     );
     expect(await storedTexts(world, `telegram:${telegram.user.id}`)).toEqual(["album first", "then this"]);
   });
@@ -100,11 +99,11 @@ describe("Telegram attachments", () => {
     const last = parts.at(-1)?.update_id ?? 0;
     const since = Date.now();
     const polls = () => telegram.calls.filter((call) => call.method === "getUpdates" && call.at >= since);
-    await waitUntil(() => polls().length >= 2, 5000);
+    await waitUntil(() => polls().length >= 2);
     expect(polls().every((call) => Number(call.params.offset ?? 0) <= (parts[0]?.update_id ?? 0))).toBe(true);
     harness.store.db.pragma("query_only = OFF");
-    await waitUntil(() => telegram.offsets.some((offset) => offset > last), 5000);
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => telegram.offsets.some((offset) => offset > last));
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     const stored = await storedAttachments(world);
     expect(stored.map((files) => files.map((file) => file.kind))).toEqual([["image", "text"]]);
     expect(harness.fake.requests).toHaveLength(1);
@@ -114,7 +113,7 @@ describe("Telegram attachments", () => {
     world = await startTelegramWorld();
     const { telegram, harness } = world;
     const voice = telegram.voice();
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2);
     const notice = telegram
       .callsOf("sendMessage")
       .find((params) => String(params.text).includes("only images and text files can be read"));
@@ -134,21 +133,21 @@ describe("Telegram attachments", () => {
       Array.from({ length: 11 }, () => "photo" as const),
       { caption: "eleven" },
     );
-    await waitUntil(() => notices().length === 1, 8000);
+    await waitUntil(() => notices().length === 1);
     expect(notices()[0]).toMatch(/^photo-\d+\.jpg: skipped, at most 10 images a message\.$/);
-    await waitUntil(() => harness.fake.requests.length === 1, 5000);
+    await waitUntil(() => harness.fake.requests.length === 1);
     expect(lastUserParts(harness.fake.requests[0]).filter((part) => part.type === "image_url")).toHaveLength(10);
 
     const getFiles = telegram.callsOf("getFile").length;
     telegram.document({ fileName: "big.txt", bytes: Buffer.alloc(5 * MB, "a") });
-    await waitUntil(() => notices().length === 2, 5000);
+    await waitUntil(() => notices().length === 2);
     expect(notices()[1]).toBe("big.txt: skipped, files over 4 MB are not read.");
     expect(telegram.callsOf("getFile")).toHaveLength(getFiles);
 
     // No declared size: getFile says it is too big (over 20 MB), or its size is over our limit.
     telegram.document({ fileName: "huge.txt", fileSize: 25 * MB, undeclared: true });
     telegram.document({ fileName: "five.txt", bytes: Buffer.alloc(5 * MB, "b"), undeclared: true });
-    await waitUntil(() => notices().length === 4, 5000);
+    await waitUntil(() => notices().length === 4);
     expect(notices().slice(2)).toEqual([
       "huge.txt: skipped, files over 4 MB are not read.",
       "five.txt: skipped, files over 4 MB are not read.",
@@ -156,7 +155,7 @@ describe("Telegram attachments", () => {
     expect(telegram.callsOf("getFile")).toHaveLength(getFiles + 2);
 
     telegram.privateText("still alive?");
-    await waitUntil(() => sentTexts(telegram, user).includes("echo: still alive?"), 5000);
+    await waitUntil(() => sentTexts(telegram, user).includes("echo: still alive?"));
     expect(world.adapter.status().state).toBe("running");
     const stored = await storedAttachments(world);
     expect(stored.map((files) => files.length)).toEqual([10, 0, 0, 0, 0]);

@@ -29,23 +29,23 @@ describe("Telegram groups", () => {
     telegram.groupText("just chatting among ourselves");
     telegram.groupText("/help@OtherBot");
     telegram.groupText("hey @GATEWAY_Bot what is up");
-    await waitUntil(() => world?.harness.fake.requests.length === 1, 5000);
+    await waitUntil(() => world?.harness.fake.requests.length === 1);
     expect(lastUser(world, 0)).toContain("hey what is up");
     expect(lastUser(world, 0)).not.toContain("@");
-    await waitUntil(() => shownTexts(telegram, group).some((text) => text.startsWith("echo:")), 5000);
+    await waitUntil(() => shownTexts(telegram, group).some((text) => text.startsWith("echo:")));
 
     telegram.groupText("and one more thing", { replyTo: telegram.lastSent(group) });
-    await waitUntil(() => world?.harness.fake.requests.length === 2, 5000);
+    await waitUntil(() => world?.harness.fake.requests.length === 2);
     expect(lastUser(world, 1)).toContain("and one more thing");
     await waitShown(telegram, group, "echo: and one more thing");
 
     const help = () => sentTexts(telegram, group).filter((text) => text.includes("/sessions"));
     telegram.groupText("/help@gateway_bot");
-    await waitUntil(() => help().length === 1, 5000);
+    await waitUntil(() => help().length === 1);
 
     telegram.groupText("still just chatting");
     telegram.groupText("last @gateway_bot");
-    await waitUntil(() => world?.harness.fake.requests.length === 3, 5000);
+    await waitUntil(() => world?.harness.fake.requests.length === 3);
     expect(lastUser(world, 2)).toContain("last");
     const prompts = world.harness.fake.requests.flatMap((body) => userTexts(body)).join("\n");
     expect(prompts).not.toMatch(/just chatting|OtherBot/);
@@ -62,13 +62,13 @@ describe("Telegram groups", () => {
     const bob = { id: 5_000_000_002, is_bot: false, first_name: "Bob", last_name: "Stone" };
     const claim = telegram.groupText("the sky is green", { from: bob });
     const question = telegram.groupText("@gateway_bot is that true?", { replyTo: claim.message });
-    await waitUntil(() => harness.fake.requests.length === 1, 5000);
+    await waitUntil(() => harness.fake.requests.length === 1);
     expect(lastUser(world, 0)).toBe("> the sky is green\n\nis that true?");
-    await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "delivered"), 5000);
+    await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "delivered"));
 
     telegram.edited(question.message, "@gateway_bot is that really true?");
     telegram.groupText("@gateway_bot thanks", { from: bob });
-    await waitUntil(() => harness.fake.requests.length === 2, 5000);
+    await waitUntil(() => harness.fake.requests.length === 2);
     // Once two people talk, each turn carries its sender's name.
     expect(userTexts(harness.fake.requests[1])).toEqual([
       "Ada: > the sky is green\n\nis that true?",
@@ -84,8 +84,8 @@ describe("Telegram groups", () => {
     telegram.topicText("@gateway_bot [a] in topic 42", 42);
     telegram.topicText("@gateway_bot [b] in topic 43", 43, { from: bob });
     telegram.generalTopicText("@gateway_bot [c] in general");
-    await waitUntil(() => world?.harness.fake.requests.length === 3, 5000);
-    await waitUntil(() => shownTexts(telegram, group).filter((t) => t.startsWith("echo:")).length === 3, 5000);
+    await waitUntil(() => world?.harness.fake.requests.length === 3);
+    await waitUntil(() => shownTexts(telegram, group).filter((t) => t.startsWith("echo:")).length === 3);
 
     const a = await currentSession(world, `telegram:${group}:topic:42`);
     const b = await currentSession(world, `telegram:${group}:topic:43`);

@@ -22,16 +22,16 @@ describe("Telegram long polling", () => {
     const update = telegram.privateText("keep me");
     const polls = () => telegram.calls.filter((call) => call.method === "getUpdates" && call.at >= since);
     // Fetched, refused by the store, fetched again: the offset never confirms it meanwhile.
-    await waitUntil(() => polls().length >= 3, 3000);
+    await waitUntil(() => polls().length >= 3);
     expect(polls().every((call) => Number(call.params.offset ?? 0) <= update.update_id)).toBe(true);
     expect(telegram.pending.map((u) => u.update_id)).toContain(update.update_id);
     expect(sentTexts(telegram, telegram.user.id)).toEqual([]);
 
     harness.store.db.pragma("query_only = OFF");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length > 0, 5000);
-    await waitUntil(() => telegram.offsets.some((offset) => offset > update.update_id), 3000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length > 0);
+    await waitUntil(() => telegram.offsets.some((offset) => offset > update.update_id));
     const sentinel = telegram.privateText("sentinel");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length > 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length > 1);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: keep me", "echo: sentinel"]);
     expect(telegram.offsets.at(-1)).toBeGreaterThan(sentinel.update_id);
     expect(harness.fake.requests).toHaveLength(2);
@@ -42,14 +42,14 @@ describe("Telegram long polling", () => {
     world = await startTelegramWorld();
     const { telegram, harness } = world;
     const update = telegram.privateText("one");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     // The confirming offset never reached Telegram: after a restart it sends the update again.
     telegram.pending.push(update);
     await harness.restart();
-    await waitUntil(() => world?.adapter.status().state === "running", 3000);
-    await waitUntil(() => telegram.offsets.at(-1) === update.update_id + 1 && telegram.pending.length === 0, 3000);
+    await waitUntil(() => world?.adapter.status().state === "running");
+    await waitUntil(() => telegram.offsets.at(-1) === update.update_id + 1 && telegram.pending.length === 0);
     telegram.privateText("two");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: one", "echo: two"]);
     expect(await storedTexts(world, `telegram:${telegram.user.id}`)).toEqual(["one", "two"]);
   });
@@ -58,12 +58,12 @@ describe("Telegram long polling", () => {
     world = await startTelegramWorld();
     const { telegram, harness } = world;
     const update = telegram.privateText("once only");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     const again = telegram.enqueue({ message: update.message });
     expect(again.update_id).not.toBe(update.update_id);
-    await waitUntil(() => telegram.offsets.some((offset) => offset > again.update_id), 3000);
+    await waitUntil(() => telegram.offsets.some((offset) => offset > again.update_id));
     telegram.privateText("after");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: once only", "echo: after"]);
     expect(await storedTexts(world, `telegram:${telegram.user.id}`)).toEqual(["once only", "after"]);
     expect(userTexts(harness.fake.requests.at(-1))).toEqual(["once only", "after"]);
@@ -77,7 +77,7 @@ describe("Telegram long polling", () => {
       },
     });
     const { telegram } = world;
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: sent while we were away"]);
     expect(telegram.callsOf("deleteWebhook")).toHaveLength(1);
     expect(telegram.callsOf("deleteWebhook")[0]?.drop_pending_updates).toBeUndefined();
@@ -91,7 +91,7 @@ describe("Telegram long polling", () => {
     });
     const { telegram, adapter } = world;
     telegram.privateText("still there?");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     expect(adapter.status()).toEqual({ state: "running" });
     const polls = telegram.calls.filter((call) => call.method === "getUpdates").slice(0, 4);
     const waits = polls.slice(1).map((call, i) => call.at - (polls[i]?.at ?? 0));
@@ -104,7 +104,7 @@ describe("Telegram long polling", () => {
       prepare: (telegram) => telegram.failNext("getUpdates", telegramErrors.conflict(), Number.POSITIVE_INFINITY),
     });
     const { telegram, adapter } = world;
-    await waitUntil(() => adapter.status().state === "failed", 3000);
+    await waitUntil(() => adapter.status().state === "failed");
     expect(adapter.status().detail).toMatch(/409 Conflict: another poller or a webhook/);
     expect(await world.harness.gateway.health()).toMatchObject({
       ok: false,
@@ -116,7 +116,7 @@ describe("Telegram long polling", () => {
 
   it("stops with a clear error when the token is refused (401), at start or while polling", async () => {
     world = await startTelegramWorld({ adapter: { token: "999:refused" } });
-    await waitUntil(() => world?.adapter.status().state === "failed", 3000);
+    await waitUntil(() => world?.adapter.status().state === "failed");
     expect(world.adapter.status().detail).toMatch(/401 Unauthorized: TELEGRAM_BOT_TOKEN was refused/);
     await sleep(300);
     expect(world.telegram.calls.map((call) => call.method)).toEqual(["getMe"]);
@@ -125,7 +125,7 @@ describe("Telegram long polling", () => {
     world = await startTelegramWorld({
       prepare: (telegram) => telegram.failNext("getUpdates", telegramErrors.unauthorized(), Number.POSITIVE_INFINITY),
     });
-    await waitUntil(() => world?.adapter.status().state === "failed", 3000);
+    await waitUntil(() => world?.adapter.status().state === "failed");
     expect(world.adapter.status().detail).toMatch(/401 Unauthorized/);
     await sleep(300);
     expect(world.telegram.callsOf("getUpdates")).toHaveLength(1);
@@ -172,7 +172,7 @@ describe("Telegram webhook", () => {
     expect((await postWebhookUpdate(url, renumbered, secret)).status).toBe(200);
     gate.open();
     expect((await postWebhookUpdate(url, telegram.privateText("sentinel"), secret)).status).toBe(200);
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 2);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: via webhook", "echo: sentinel"]);
     expect(harness.fake.requests.map((body) => body.messages.at(-1)?.content)).toEqual(["via webhook", "sentinel"]);
     expect(await storedTexts(world, key)).toEqual(["via webhook", "sentinel"]);
@@ -189,7 +189,7 @@ describe("Telegram webhook", () => {
     const url = `http://127.0.0.1:${harness.port}/telegram/webhook`;
     expect((await postWebhookUpdate(url, telegram.privateText("no secret"))).status).toBe(401);
     expect((await postWebhookUpdate(url, telegram.privateText("derived"), derived)).status).toBe(200);
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     expect(sentTexts(telegram, telegram.user.id)).toEqual(["echo: derived"]);
   });
 

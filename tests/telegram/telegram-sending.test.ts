@@ -34,18 +34,18 @@ describe("Telegram replies", () => {
   it("sets the command menu only when it changed (two starts → one setMyCommands)", async () => {
     world = await startTelegramWorld();
     const { telegram, harness } = world;
-    await waitUntil(() => telegram.callsOf("getMyCommands").length === 1, 3000);
+    await waitUntil(() => telegram.callsOf("getMyCommands").length === 1);
     expect(telegram.callsOf("setMyCommands")).toHaveLength(1);
     const menu = [...telegram.commands.values()][0]?.map((command) => command.command) ?? [];
     expect(menu).toEqual(expect.arrayContaining(["new", "sessions", "expert", "stop"]));
     await harness.restart();
-    await waitUntil(() => telegram.callsOf("getMyCommands").length === 2, 3000);
-    await waitUntil(() => world?.adapter.status().state === "running", 3000);
+    await waitUntil(() => telegram.callsOf("getMyCommands").length === 2);
+    await waitUntil(() => world?.adapter.status().state === "running");
     expect(telegram.callsOf("setMyCommands")).toHaveLength(1);
     // Someone changed the menu (BotFather): the next start puts ours back.
     telegram.commands.clear();
     await harness.restart();
-    await waitUntil(() => telegram.callsOf("setMyCommands").length === 2, 3000);
+    await waitUntil(() => telegram.callsOf("setMyCommands").length === 2);
   });
 
   it.each([
@@ -67,7 +67,7 @@ describe("Telegram replies", () => {
       harness.fake.reply({ kind: "text", text, pieces: text.match(/[\s\S]{1,2000}/g) ?? [] });
       if (where === "private") telegram.privateText("write a lot");
       else telegram.groupText("@gateway_bot write a lot");
-      await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "delivered"), 8000);
+      await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "delivered"));
       const calls = [...telegram.callsOf("sendMessage"), ...telegram.callsOf("editMessageText")];
       for (const params of calls) {
         expect(params.parse_mode).toBe("HTML");
@@ -95,7 +95,7 @@ describe("Telegram replies", () => {
     ].join("\n\n");
     harness.fake.reply({ kind: "text", text: hostile });
     telegram.privateText("be nasty");
-    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, telegram.user.id).length === 1);
     const [sent] = telegram.callsOf("sendMessage");
     const html = String(sent?.text);
     expect(sent?.parse_mode).toBe("HTML");
@@ -113,7 +113,7 @@ describe("Telegram replies", () => {
     harness.fake.reply({ kind: "text", text: "**Bold** and `code` here" });
     telegram.failNext("sendMessage", telegramErrors.cantParseEntities());
     telegram.privateText("format please");
-    await waitUntil(() => shownTexts(telegram, telegram.user.id).length === 1, 5000);
+    await waitUntil(() => shownTexts(telegram, telegram.user.id).length === 1);
     const [html, plain] = telegram.callsOf("sendMessage");
     expect(html).toMatchObject({ parse_mode: "HTML", text: "<b>Bold</b> and <code>code</code> here" });
     expect(plain?.parse_mode).toBeUndefined();
@@ -127,7 +127,7 @@ describe("Telegram replies", () => {
     const { telegram } = world;
     telegram.failNext("sendMessage", telegramErrors.retryAfter(1));
     telegram.privateText("slow down");
-    await waitShown(telegram, telegram.user.id, "echo: slow down", 5000);
+    await waitShown(telegram, telegram.user.id, "echo: slow down");
     const calls = telegram.calls.filter((call) => call.method === "sendMessage");
     expect(calls).toHaveLength(2);
     expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
@@ -139,7 +139,7 @@ describe("Telegram replies", () => {
     const { telegram, harness } = world;
     telegram.failNext("sendMessage", telegramErrors.blocked());
     telegram.privateText("are you there");
-    await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "failed"), 5000);
+    await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "failed"));
     await sleep(300);
     expect(telegram.callsOf("sendMessage")).toHaveLength(1);
     expect(shownTexts(telegram, telegram.user.id)).toEqual([]);
@@ -157,12 +157,12 @@ describe("Telegram replies", () => {
     // Streamed slowly enough that drafts would go out, were the chat not marked.
     harness.fake.reply({ kind: "text", text: "a slow answer for a user who left", delayMs: 60 });
     telegram.privateText("answer me later");
-    await waitUntil(() => harness.fake.requests.length === 1, 5000);
+    await waitUntil(() => harness.fake.requests.length === 1);
     const kicked = telegram.myChatMember("kicked");
-    await waitUntil(() => telegram.offsets.some((offset) => offset > kicked.update_id), 3000);
+    await waitUntil(() => telegram.offsets.some((offset) => offset > kicked.update_id));
     const blockedAt = Date.now();
     gate.open();
-    await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "failed"), 5000);
+    await waitUntil(async () => (await harness.store.outbox.list()).some((row) => row.state === "failed"));
     await sleep(200);
     const toUser = telegram.calls.filter(
       (call) => call.at >= blockedAt && Number(call.params.chat_id) === telegram.user.id,

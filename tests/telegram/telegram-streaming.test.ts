@@ -54,9 +54,9 @@ describe("Telegram streaming", () => {
     const reply = slow("Long:", 40, 100);
     harness.fake.reply(reply);
     telegram.privateText("go long");
-    await waitUntil(() => callsTo(world as TelegramWorld, chat, "sendMessageDraft").length >= 2, 5000);
+    await waitUntil(() => callsTo(world as TelegramWorld, chat, "sendMessageDraft").length >= 2);
     telegram.privateText("/stop");
-    await waitUntil(() => sentTexts(telegram, chat).some((text) => text.endsWith("(stopped)")), 5000);
+    await waitUntil(() => sentTexts(telegram, chat).some((text) => text.endsWith("(stopped)")));
     const stoppedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(telegram.calls.filter((call) => call.at > stoppedAt && call.method !== "getUpdates")).toEqual([]);
@@ -102,10 +102,10 @@ describe("Telegram streaming", () => {
     const sendsBefore = callsTo(world, chat, "sendMessage").length;
     const editsBefore = callsTo(world, chat, "editMessageText").length;
     telegram.privateText("three");
-    await waitUntil(() => shownTexts(telegram, chat).length === 3, 5000);
+    await waitUntil(() => shownTexts(telegram, chat).length === 3);
     telegram.failNext("editMessageText", telegramErrors.badRequest("message is not modified: same content"));
-    await waitUntil(async () => (await harness.store.outbox.list()).length === 3, 5000);
-    await waitUntil(async () => (await harness.store.outbox.list()).every((row) => row.state === "delivered"), 5000);
+    await waitUntil(async () => (await harness.store.outbox.list()).length === 3);
+    await waitUntil(async () => (await harness.store.outbox.list()).every((row) => row.state === "delivered"));
     expect((await harness.store.outbox.list()).at(-1)).toMatchObject({ text: "Third answer", attempts: 1 });
     expect(callsTo(world, chat, "sendMessage")).toHaveLength(sendsBefore + 1);
     expect(callsTo(world, chat, "editMessageText")).toHaveLength(editsBefore + 1);
@@ -122,7 +122,7 @@ describe("Telegram streaming", () => {
     harness.fake.reply(slow("Gone:", 6, 100));
     telegram.privateText("I am leaving");
     const user = telegram.user.id;
-    await waitUntil(() => sentTexts(telegram, user).length === 1, 5000);
+    await waitUntil(() => sentTexts(telegram, user).length === 1);
     expect(callsTo(world, telegram.user.id, "sendMessageDraft")).toHaveLength(1);
     const reply = slow("Still:", 6, 100);
     harness.fake.reply(reply);
@@ -139,7 +139,7 @@ describe("Telegram streaming", () => {
     const reply = slow("Group:", 8, 100);
     harness.fake.reply(reply);
     const question = telegram.groupText("@gateway_bot stream here").message;
-    await waitShown(telegram, group, reply.text, 8000);
+    await waitShown(telegram, group, reply.text);
     expect(telegram.callsOf("sendMessageDraft")).toHaveLength(0);
     const sends = callsTo(world, group, "sendMessage");
     const edits = callsTo(world, group, "editMessageText");

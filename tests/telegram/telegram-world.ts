@@ -34,7 +34,7 @@ export async function startTelegramWorld(
     ...options.adapter,
   });
   const harness = await GatewayHarness.start([adapter], options.gateway);
-  await waitUntil(() => adapter.status().state !== "starting", 5000);
+  await waitUntil(() => adapter.status().state !== "starting");
   return {
     telegram,
     adapter,
@@ -65,10 +65,9 @@ export function shownTexts(telegram: FakeTelegram, chatId: number, threadId?: nu
 }
 
 /** Waits until the chat shows a bot message with exactly `text` (an edited preview counts once final). */
-export async function waitShown(telegram: FakeTelegram, chatId: number, text: string, timeoutMs = 5000) {
+export async function waitShown(telegram: FakeTelegram, chatId: number, text: string) {
   await waitUntil(
     () => shownTexts(telegram, chatId).includes(text),
-    timeoutMs,
     () => `chat ${chatId} shows ${JSON.stringify(shownTexts(telegram, chatId))}`,
   );
 }

@@ -36,7 +36,7 @@ async function world(adapter: ChannelAdapter, yaml: TriggerYaml) {
     await harness.close();
   });
   const ended = async (runId: string) => {
-    await waitUntil(async () => (await harness.store.triggers.get(runId))?.status === "completed", 8000);
+    await waitUntil(async () => (await harness.store.triggers.get(runId))?.status === "completed");
     return harness.store.triggers.get(runId);
   };
   return { harness, triggers, ended };
@@ -69,7 +69,7 @@ describe("trigger results in the real channels", () => {
       threadTs: post?.ts,
     });
     expect((await deliver(harness.port, eventCallback(reply))).status).toBe(200);
-    await waitUntil(() => slack.botMessages("C123").length === 2, 8000);
+    await waitUntil(() => slack.botMessages("C123").length === 2);
     expect(slack.botMessages("C123")[1]).toMatchObject({
       thread_ts: post?.ts,
       text: expect.stringMatching(/and last week\?$/),
@@ -87,7 +87,7 @@ describe("trigger results in the real channels", () => {
       webhook: { secret_env: "HOOK_SECRET" },
       destination: { telegram: { chat: String(telegram.groupId), topic: 7 } },
     });
-    await waitUntil(() => adapter.status().state === "running", 5000);
+    await waitUntil(() => adapter.status().state === "running");
     const run = await ended((await triggers.fire("digest", { source: "manual", payload: { topic: "q3" } })).run.id);
     const result = telegram.lastSent(telegram.groupId);
     expect(result).toMatchObject({ text: "echo: Summarize q3.", message_thread_id: 7 });
@@ -96,7 +96,6 @@ describe("trigger results in the real channels", () => {
     telegram.topicText("and q4?", 7, { replyTo: result });
     await waitUntil(
       () => telegram.lastSent(telegram.groupId)?.text?.endsWith("and q4?") === true,
-      8000,
       () => JSON.stringify(telegram.calls.filter((c) => c.method !== "getUpdates").map((c) => [c.method, c.params])),
     );
     expect(await harness.store.sessions.get(run?.sessionId ?? "")).toMatchObject({ state: "active" });

@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { passesFilter, renderPrompt } from "../../src/triggers/payload.js";
+import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "cg-triggers-"));
+  dir = makeTempDir("cg-triggers-");
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => removeTempDir(dir));
 
 function load(lines: string[], env: Record<string, string> = {}) {
   const path = join(dir, "gateway.yml");

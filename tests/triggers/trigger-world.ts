@@ -85,14 +85,13 @@ export class TriggerWorld {
   }
 
   /** Waits until the run has ended (completed, failed) and returns it. */
-  async ended(runId: string, timeoutMs = 5000): Promise<TriggerRun> {
+  async ended(runId: string): Promise<TriggerRun> {
     let run: TriggerRun | undefined;
     await waitUntil(
       async () => {
         run = await this.store.triggers.get(runId);
         return run !== undefined && run.status !== "running";
       },
-      timeoutMs,
       () => `run ${runId}: ${JSON.stringify(run)}`,
     );
     return run as TriggerRun;

@@ -106,7 +106,7 @@ describe("triggers against a real gateway process", () => {
         .map((m) => m.content),
     ).toEqual(["trigger deploy: Deploy of api failed", "echo: Deploy of api failed", "why?"]);
     expect((await life.stop()).code).toBe(0);
-  }, 30_000);
+  });
 
   it("the CLI lists, runs (through the running gateway), pauses and resumes triggers", async () => {
     world = await CrashWorld.create();
@@ -143,7 +143,7 @@ describe("triggers against a real gateway process", () => {
       stderr: "error: the running gateway has no slack channel to run slacky\n",
     });
     expect((await life.stop()).code).toBe(0);
-  }, 30_000);
+  });
 
   it("triggers run without a running gateway runs the trigger itself and posts to the channel", async () => {
     world = await CrashWorld.create();
@@ -160,7 +160,7 @@ describe("triggers against a real gateway process", () => {
       code: 1,
       stderr: "error: the slack channel (the destination of slacky) is not configured\n",
     });
-  }, 30_000);
+  });
 
   it("a run interrupted by a kill completes once after the restart", async () => {
     world = await CrashWorld.create({ pieceDelayMs: 40 });
@@ -172,7 +172,6 @@ describe("triggers against a real gateway process", () => {
     await waitFor(
       () => world?.platform.live("ops").some(({ text }) => isAnswer(text)),
       () => `the answer after the restart\n${world?.logs()}`,
-      15_000,
     );
     expect((await life.stop()).code).toBe(0);
     const answers = world.platform.live("ops").filter(({ text }) => isAnswer(text));
@@ -185,5 +184,5 @@ describe("triggers against a real gateway process", () => {
     } finally {
       await store.close();
     }
-  }, 40_000);
+  });
 });
