@@ -14,7 +14,7 @@ import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cl
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
-import type { SqliteStore } from "./store/sqlite-store.js";
+import type { SqliteStore } from "./store/sqlite/sqlite-store.js";
 
 const program = new Command("gateway")
   .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")

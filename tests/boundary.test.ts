@@ -16,7 +16,7 @@ const compositionRoot = "src/cli/composition-root.ts";
 /** Packages confined to certain files: exact file paths, or folder prefixes ending in `/`. */
 const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["openai", ["src/agent/llm-client.ts"]],
-  ["better-sqlite3", ["src/store/database.ts"]],
+  ["better-sqlite3", ["src/store/sqlite/database.ts"]],
   ["gpt-tokenizer", ["src/memory/token-counter.ts"]],
   ["grammy", ["adapters/telegram/"]],
   ["@slack/bolt", ["adapters/slack/"]],
@@ -94,7 +94,7 @@ describe("module boundaries", () => {
   it("src/ and adapters/ keep to the import rules", () => {
     const refs = collectImports();
     // The scan must actually see the imports it polices, or the test would pass vacuously.
-    expect(refs).toContainEqual({ file: "src/store/database.ts", specifier: "better-sqlite3" });
+    expect(refs).toContainEqual({ file: "src/store/sqlite/database.ts", specifier: "better-sqlite3" });
     expect(refs).toContainEqual({ file: "src/agent/llm-client.ts", specifier: "openai" });
     const violations = checkBoundaries(refs);
     expect(violations, `boundary violations:\n${violations.join("\n")}`).toEqual([]);
@@ -106,7 +106,7 @@ describe("checkBoundaries (the checker itself)", () => {
     const allowed: ImportRef[] = [
       { file: "src/agent/llm-client.ts", specifier: "openai" },
       { file: "src/agent/llm-client.ts", specifier: "openai/resources/chat/completions" },
-      { file: "src/store/database.ts", specifier: "better-sqlite3" },
+      { file: "src/store/sqlite/database.ts", specifier: "better-sqlite3" },
       { file: "src/cli/composition-root.ts", specifier: "../../adapters/telegram/telegram-adapter.js" },
       { file: "adapters/telegram/bot.ts", specifier: "grammy" },
       { file: "adapters/telegram/bot.ts", specifier: "./api.js" },
@@ -126,7 +126,7 @@ describe("checkBoundaries (the checker itself)", () => {
     ["src/cli (not the root) importing adapters", { file: "src/cli/run-command.ts", specifier: "../../adapters/x.js" }],
     ["openai outside llm-client", { file: "src/agent/agent-loop.ts", specifier: "openai" }],
     ["an openai subpath outside llm-client", { file: "src/agent/tools.ts", specifier: "openai/resources/index" }],
-    ["better-sqlite3 outside database.ts", { file: "src/store/session-store.ts", specifier: "better-sqlite3" }],
+    ["better-sqlite3 outside database.ts", { file: "src/store/sqlite/session-store.ts", specifier: "better-sqlite3" }],
     ["better-sqlite3 in an adapter", { file: "adapters/slack/app.ts", specifier: "better-sqlite3" }],
     ["grammy outside the telegram adapter", { file: "src/gateway/channel.ts", specifier: "grammy" }],
     ["grammy in the slack adapter", { file: "adapters/slack/app.ts", specifier: "grammy" }],

@@ -4,7 +4,7 @@ import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { createTerminalAdapter } from "./composition-root.js";
 import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";

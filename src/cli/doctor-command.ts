@@ -5,8 +5,8 @@ import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { describeError } from "../errors.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
-import { openDatabase } from "../store/database.js";
-import { loadMigrations, schemaVersion } from "../store/migrator.js";
+import { openDatabase } from "../store/sqlite/database.js";
+import { loadMigrations, schemaVersion } from "../store/sqlite/migrator.js";
 
 type Check = { name: string; ok: boolean; detail: string };
 

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load-config.js";
-import { openDatabase } from "../store/database.js";
-import { migrate } from "../store/migrator.js";
+import { openDatabase } from "../store/sqlite/database.js";
+import { migrate } from "../store/sqlite/migrator.js";
 
 /** `gateway migrate`: applies pending migrations and says what it did. */
 export async function migrateCommand(): Promise<number> {

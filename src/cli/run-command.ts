@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { oneLine, printJson } from "./output.js";
 import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";

@@ -13,7 +13,7 @@ import { systemClock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
-import { openStore, type SqliteStore } from "../store/sqlite-store.js";
+import { openStore, type SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { Triggers } from "../triggers/triggers.js";
 

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { SessionState, TranscriptEntry } from "../store/types.js";
 import { entryJson, hitJson, oneLine, printJson, printTable, sessionJson, shortDate, usageJson } from "./output.js";
 

@@ -1,11 +1,12 @@
 import type { QueueMode } from "../config/file-schema.js";
-import type { SqliteAccessStore } from "./access-store.js";
-import type { SqliteLeaseStore } from "./lease-store.js";
-import type { SqliteMemoryStore } from "./memory-store.js";
-import type { SqliteOutboxStore } from "./outbox-store.js";
-import type { SqliteQueueStore } from "./queue-store.js";
-import type { SqliteTriggerStore } from "./trigger-store.js";
-import type { TurnEnding } from "./turn-store.js";
+import type { SqliteAccessStore } from "./sqlite/access-store.js";
+import type { SqliteLeaseStore } from "./sqlite/lease-store.js";
+import type { SqliteMemoryStore } from "./sqlite/memory-store.js";
+import type { SqliteOutboxStore } from "./sqlite/outbox-store.js";
+import type { SqliteQueueStore } from "./sqlite/queue-store.js";
+import type { SqliteTriggerStore } from "./sqlite/trigger-store.js";
+import type { TurnEnding } from "./sqlite/turn-store.js";
+import type { Spender, UsageGrouping, UsageSum } from "./sqlite/usage-store.js";
 import type {
   NewSession,
   NewTranscriptEntry,
@@ -19,7 +20,6 @@ import type {
   UsageEntry,
   UsageTotals,
 } from "./types.js";
-import type { Spender, UsageGrouping, UsageSum } from "./usage-store.js";
 
 /**
  * The store, asynchronous so that a PostgreSQL backend can stand in later.

@@ -1,4 +1,4 @@
-import { type Clock, shortId } from "../ids.js";
+import { type Clock, shortId } from "../../ids.js";
 import { type Db, statementCache } from "./database.js";
 import { toFtsQuery } from "./session-store.js";
 

@@ -1,10 +1,4 @@
-import type { Clock } from "../ids.js";
-import { type Db, statementCache } from "./database.js";
-import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
-import type { SqliteOutboxStore } from "./outbox-store.js";
-import { type SessionRow, toSession } from "./rows.js";
-import type { SqliteSessionStore } from "./session-store.js";
-import type { SqliteTranscriptStore } from "./transcript-store.js";
+import type { Clock } from "../../ids.js";
 import type {
   AcceptOutcome,
   ClaimedTurn,
@@ -14,7 +8,13 @@ import type {
   NewSession,
   Session,
   WorkScope,
-} from "./types.js";
+} from "../types.js";
+import { type Db, statementCache } from "./database.js";
+import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
+import type { SqliteOutboxStore } from "./outbox-store.js";
+import { type SessionRow, toSession } from "./rows.js";
+import type { SqliteSessionStore } from "./session-store.js";
+import type { SqliteTranscriptStore } from "./transcript-store.js";
 import { scopeParams, scopeSql } from "./work-scope.js";
 
 class Duplicate extends Error {}

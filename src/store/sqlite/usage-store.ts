@@ -1,7 +1,7 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { UsageRepository } from "../store.js";
+import type { UsageEntry, UsageTotals } from "../types.js";
 import { type Db, statementCache } from "./database.js";
-import type { UsageRepository } from "./store.js";
-import type { UsageEntry, UsageTotals } from "./types.js";
 
 /** Estimated dollars for a model call; undefined when the model's prices are not known. */
 export type Pricing = (model: string, promptTokens: number, completionTokens: number) => number | undefined;

@@ -1,4 +1,5 @@
-import { type Clock, systemClock } from "../ids.js";
+import { type Clock, systemClock } from "../../ids.js";
+import type { Store } from "../store.js";
 import { SqliteAccessStore } from "./access-store.js";
 import { type Db, isWriteRefused, openDatabase } from "./database.js";
 import { SqliteLeaseStore } from "./lease-store.js";
@@ -8,7 +9,6 @@ import { SqliteOutboxStore } from "./outbox-store.js";
 import { SqliteQueueStore } from "./queue-store.js";
 import { SqliteSessionStore } from "./session-store.js";
 import { SqliteSettingsStore } from "./settings-store.js";
-import type { Store } from "./store.js";
 import { SqliteTranscriptStore } from "./transcript-store.js";
 import { SqliteTriggerStore } from "./trigger-store.js";
 import { SqliteTurnStore } from "./turn-store.js";

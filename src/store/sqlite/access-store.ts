@@ -1,4 +1,4 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
 import { type Db, statementCache } from "./database.js";
 
 /** Principals admitted at run time (`gateway access allow`), read on every message. */

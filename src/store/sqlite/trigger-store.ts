@@ -1,9 +1,9 @@
-import { type Clock, shortId } from "../ids.js";
+import { type Clock, shortId } from "../../ids.js";
+import type { NewSession, OutboxRow, Session, Turn } from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./inbound-rows.js";
 import type { SqliteQueueStore } from "./queue-store.js";
 import type { SqliteSessionStore } from "./session-store.js";
-import type { NewSession, OutboxRow, Session, Turn } from "./types.js";
 
 export type RunSource = "schedule" | "webhook" | "manual";
 export type RunStatus = "running" | "completed" | "failed" | "skipped";

@@ -1,10 +1,10 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { TurnRepository } from "../store.js";
+import type { NewOutbox, NewTranscriptEntry, Turn, TurnState, UsageEntry } from "../types.js";
 import type { Db } from "./database.js";
 import { type TurnDbRow, toTurn } from "./inbound-rows.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
-import type { TurnRepository } from "./store.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
-import type { NewOutbox, NewTranscriptEntry, Turn, TurnState, UsageEntry } from "./types.js";
 import type { SqliteUsageStore } from "./usage-store.js";
 
 /** How a turn ends: what it adds to the transcript, its usage and its reply, all in one transaction. */
