@@ -1,6 +1,6 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import { memoryLine } from "../memory/memory-tools.js";
-import { type Memory, memoryTypes } from "../store/sqlite/memory-store.js";
+import { type Memory, memoryTypes } from "../store/memory-repository.js";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { oneLine, printJson, printTable, shortDate } from "./output.js";
 import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";

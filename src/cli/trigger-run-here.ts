@@ -5,7 +5,7 @@ import type { ChannelAdapter } from "../gateway/channel.js";
 import { HttpServer } from "../http/http-server.js";
 import { createLogger } from "../logger.js";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
-import type { TriggerRun } from "../store/sqlite/trigger-store.js";
+import type { TriggerRun } from "../store/trigger-repository.js";
 import { destinationOf } from "../triggers/destination.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { fireTrigger } from "../triggers/trigger-firer.js";

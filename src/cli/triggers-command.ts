@@ -3,7 +3,7 @@ import type { TriggerSettings } from "../config/file-schema.js";
 import { loadConfig } from "../config/load-config.js";
 import { NotFoundError, UsageError } from "../errors.js";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
-import type { TriggerRun, TriggerState } from "../store/sqlite/trigger-store.js";
+import type { TriggerRun, TriggerState } from "../store/trigger-repository.js";
 import { nextFireAt } from "../triggers/cron-schedule.js";
 import { describeDestination } from "../triggers/destination.js";
 import { printJson, printTable, shortDate } from "./output.js";

@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.js";
 import { usd } from "../memory/budget-guard.js";
 import type { SqliteStore } from "../store/sqlite/sqlite-store.js";
-import { type UsageGrouping, usageGroupings } from "../store/sqlite/usage-store.js";
+import { type UsageGrouping, usageGroupings } from "../store/usage-repository.js";
 import { printJson, printTable } from "./output.js";
 
 /** `usage [--by session|user|expert|trigger] [--since DATE] [--json]`: tokens and estimated cost per group. */

@@ -15,8 +15,8 @@ import type { Clock } from "../../src/ids.js";
 import { createLogger } from "../../src/logger.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { Pricing } from "../../src/store/sqlite/usage-store.js";
 import type { InboundState } from "../../src/store/types.js";
+import type { Pricing } from "../../src/store/usage-repository.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 
 export interface GatewayTestOptions {

@@ -1,14 +1,7 @@
+import { StoreError } from "../../errors.js";
 import type { Clock } from "../../ids.js";
-import type {
-  AcceptOutcome,
-  ClaimedTurn,
-  InboundRow,
-  NewInbound,
-  NewOutbox,
-  NewSession,
-  Session,
-  WorkScope,
-} from "../types.js";
+import type { AcceptPolicy, QueueRepository, RefusalNotice, Route } from "../queue-repository.js";
+import type { AcceptOutcome, ClaimedTurn, InboundRow, NewInbound, NewOutbox, Session, WorkScope } from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
@@ -19,20 +12,11 @@ import { scopeParams, scopeSql } from "./work-scope.js";
 
 class Duplicate extends Error {}
 
-export interface AcceptDefaults {
-  /** The session a first message creates. */
-  session: Omit<NewSession, "conversationKey" | "channel">;
-  /** Most messages that may wait in one session. */
-  cap: number;
-  /** What the sender is told when their message waits, or is over the cap (by the session's mode). */
-  notices: (session: Session) => { queued: string; overflow: string };
-}
-
 /**
  * The durable turn queue: accepted messages wait here as inbound rows, and
  * turns are claimed from them with a process id and a lease.
  */
-export class SqliteQueueStore {
+export class SqliteQueueStore implements QueueRepository {
   readonly #db: Db;
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
@@ -55,60 +39,57 @@ export class SqliteQueueStore {
 
   /**
    * Commits an inbound message, and on first contact its session, in one
-   * transaction. A delivery key seen before makes it a duplicate and nothing is
-   * written. A reply to one of the bot's messages goes to the session that sent it.
+   * transaction, routed and admitted as `policy` decides. A delivery key seen
+   * before makes it a duplicate and nothing is written.
    */
-  async accept(message: NewInbound, defaults: AcceptDefaults): Promise<AcceptOutcome> {
+  async accept(message: NewInbound, policy: AcceptPolicy): Promise<AcceptOutcome> {
     try {
-      return this.#db.transaction(() => this.#acceptSync(message, defaults)).immediate();
+      return this.#db.transaction(() => this.#acceptSync(message, policy)).immediate();
     } catch (error) {
       if (error instanceof Duplicate) return { status: "duplicate" };
       throw error;
     }
   }
 
-  #acceptSync(message: NewInbound, defaults: AcceptDefaults): AcceptOutcome {
+  #acceptSync(message: NewInbound, policy: AcceptPolicy): AcceptOutcome {
     const now = this.#now();
     this.#addKeys(message.deliveryKeys);
-    let session = this.#route(message, defaults);
-    if (session.title === null && message.text.trim() !== "") {
-      // A session made before its first message (a terminal chat, `new`) is named after that message.
-      const title = message.text.replace(/\s+/g, " ").trim().slice(0, 60);
-      this.#sql("UPDATE sessions SET title = ? WHERE id = ?").run(title, session.id);
-      session = { ...session, title };
-    }
-    if (message.expert && message.expert !== session.expert) {
-      this.#sql("UPDATE sessions SET expert = ?, updated_at = ? WHERE id = ?").run(message.expert, now, session.id);
-      session = { ...session, expert: message.expert };
-    }
+    const current = this.#currentRow(message.conversationKey);
+    const repliedTo = message.replyToMessageId ? this.#senderOf(message.channel, message.replyToMessageId) : undefined;
+    let session = this.#follow(policy.route({ repliedTo, current }), current);
     const counts = this.#sql<[{ id: string }], { queued: number; running: number; lastDropped: number }>(
       `SELECT (SELECT COUNT(*) FROM inbound WHERE session_id = @id AND state = 'queued') AS queued,
               (SELECT COUNT(*) FROM turns WHERE session_id = @id AND state = 'running') AS running,
               COALESCE((SELECT state = 'dropped' FROM inbound WHERE session_id = @id ORDER BY id DESC LIMIT 1), 0)
                 AS lastDropped`,
     ).get({ id: session.id }) ?? { queued: 0, running: 0, lastDropped: 0 };
-    const dropped = counts.queued >= defaults.cap;
-    const inboundId = this.insertInboundSync(session, message, dropped ? "dropped" : "queued");
+    const admission = policy.admit(session, {
+      queued: counts.queued,
+      running: counts.running > 0,
+      lastDropped: counts.lastDropped === 1,
+    });
+    if (admission.title !== undefined && admission.title !== session.title) {
+      this.#sql("UPDATE sessions SET title = ? WHERE id = ?").run(admission.title, session.id);
+      session = { ...session, title: admission.title };
+    }
+    if (admission.expert !== undefined && admission.expert !== session.expert) {
+      this.#sql("UPDATE sessions SET expert = ?, updated_at = ? WHERE id = ?").run(admission.expert, now, session.id);
+      session = { ...session, expert: admission.expert };
+    }
+    const inboundId = this.insertInboundSync(session, message, admission.dropped ? "dropped" : "queued");
     this.#sql("UPDATE delivery_keys SET inbound_id = ? WHERE key IN (SELECT value FROM json_each(?))").run(
       inboundId,
       JSON.stringify(message.deliveryKeys),
     );
-    const queued = counts.running > 0 || counts.queued > 0;
-    // One notice per burst: the first message that waits behind a running turn, and the first over the cap.
-    let notice: "queued" | "overflow" | null = null;
-    if (dropped && counts.lastDropped === 0) notice = "overflow";
-    else if (!dropped && counts.running > 0 && counts.queued === 0) notice = "queued";
-    if (notice) {
-      this.#outbox.insertSync({
-        sessionId: session.id,
-        channel: message.channel,
-        conversationKey: session.conversationKey,
-        kind: "notice",
-        text: defaults.notices(session)[notice],
-        replyToMessageId: message.platformMessageId,
-      });
-    }
-    return { status: "accepted", inboundId, session, queued, notice, dropped };
+    if (admission.notice) this.#outbox.insertSync(admission.notice.reply);
+    return {
+      status: "accepted",
+      inboundId,
+      session,
+      queued: admission.queued,
+      notice: admission.notice?.reason ?? null,
+      dropped: admission.dropped,
+    };
   }
 
   /** Stores one inbound row of a session (callers hold the transaction and have checked delivery keys). */
@@ -136,44 +117,37 @@ export class SqliteQueueStore {
     return Number(result.lastInsertRowid);
   }
 
-  #route(message: NewInbound, defaults: AcceptDefaults): Session {
-    let session: Session | undefined;
-    if (message.replyToMessageId) {
-      const row = this.#sql<[string, string], SessionRow>(
-        `SELECT s.* FROM platform_messages p JOIN sessions s ON s.id = p.session_id
-           WHERE p.channel = ? AND p.platform_message_id = ?`,
-      ).get(message.channel, message.replyToMessageId);
-      if (row) session = toSession(row);
-    }
-    const current = this.#currentRow(message.conversationKey);
-    session ??= current;
-    if (!session) {
-      return this.#sessions.createSync({
-        ...defaults.session,
-        channel: message.channel,
-        conversationKey: message.conversationKey,
-      });
-    }
-    if (session.state !== "active" || current?.id !== session.id) {
-      // A message to an archived or older session reopens it as the conversation's current one.
-      const now = this.#now();
-      if (current && current.id !== session.id) {
-        this.#sql("UPDATE sessions SET state = 'inactive', updated_at = ? WHERE id = ? AND state = 'active'").run(
-          now,
-          current.id,
-        );
-      }
-      this.#sql(
-        `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
-           ON CONFLICT (conversation_key) DO UPDATE SET session_id = excluded.session_id`,
-      ).run(session.conversationKey, session.channel, session.id);
-      this.#sql("UPDATE sessions SET state = 'active', archived_at = NULL, updated_at = ? WHERE id = ?").run(
+  /** The session that sent a platform message (replies to the bot's messages go back to it). */
+  #senderOf(channel: string, platformMessageId: string): Session | undefined {
+    const row = this.#sql<[string, string], SessionRow>(
+      `SELECT s.* FROM platform_messages p JOIN sessions s ON s.id = p.session_id
+         WHERE p.channel = ? AND p.platform_message_id = ?`,
+    ).get(channel, platformMessageId);
+    return row ? toSession(row) : undefined;
+  }
+
+  /** Creates or reopens the session a route names. */
+  #follow(route: Route, current: Session | undefined): Session {
+    if ("create" in route) return this.#sessions.createSync(route.create);
+    const session = this.#sessions.getSync(route.sessionId);
+    if (!session) throw new StoreError("STORE_INCONSISTENT", `routed to session ${route.sessionId}, which is gone`);
+    if (!route.reopen) return session;
+    const now = this.#now();
+    if (current && current.id !== session.id) {
+      this.#sql("UPDATE sessions SET state = 'inactive', updated_at = ? WHERE id = ? AND state = 'active'").run(
         now,
-        session.id,
+        current.id,
       );
-      session = { ...session, state: "active", archivedAt: null };
     }
-    return session;
+    this.#sql(
+      `INSERT INTO conversations (conversation_key, channel, session_id) VALUES (?, ?, ?)
+         ON CONFLICT (conversation_key) DO UPDATE SET session_id = excluded.session_id`,
+    ).run(session.conversationKey, session.channel, session.id);
+    this.#sql("UPDATE sessions SET state = 'active', archived_at = NULL, updated_at = ? WHERE id = ?").run(
+      now,
+      session.id,
+    );
+    return { ...session, state: "active", archivedAt: null };
   }
 
   #currentRow(conversationKey: string): Session | undefined {
@@ -339,15 +313,14 @@ export class SqliteQueueStore {
   }
 
   /**
-   * A message from someone not admitted: its keys are recorded, and they are
-   * told how to get admitted at most once per `everyMs`. Returns whether the
-   * message was new and whether the notice went out.
+   * A message from someone not admitted: its keys are recorded, and the reply
+   * `notice` decides on (if any) is stored with the time. Returns whether the
+   * message was new and whether a notice went out.
    */
   async refuse(
     keys: readonly string[],
     principal: string,
-    notice: NewOutbox,
-    everyMs: number,
+    notice: RefusalNotice,
   ): Promise<"duplicate" | "notified" | "quiet"> {
     const now = this.#now();
     try {
@@ -357,12 +330,13 @@ export class SqliteQueueStore {
           const last = this.#sql<[string], { notified_at: number }>(
             "SELECT notified_at FROM access_notices WHERE principal = ?",
           ).get(principal);
-          if (last && now - last.notified_at < everyMs) return "quiet" as const;
+          const reply = notice({ lastNotifiedAt: last?.notified_at, now });
+          if (!reply) return "quiet" as const;
           this.#sql(
             `INSERT INTO access_notices (principal, notified_at) VALUES (?, ?)
              ON CONFLICT (principal) DO UPDATE SET notified_at = excluded.notified_at`,
           ).run(principal, now);
-          this.#outbox.insertSync(notice);
+          this.#outbox.insertSync(reply);
           return "notified" as const;
         })
         .immediate();
@@ -386,7 +360,7 @@ export class SqliteQueueStore {
     return { depth: row?.depth ?? 0, oldestReceivedAt: row?.oldest ?? null };
   }
 
-  async inboundOfSession(sessionId: string): Promise<ReturnType<typeof toInbound>[]> {
+  async inboundOfSession(sessionId: string): Promise<InboundRow[]> {
     return this.#sql<[string], InboundDbRow>("SELECT * FROM inbound WHERE session_id = ? ORDER BY id")
       .all(sessionId)
       .map(toInbound);

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "../../ids.js";
 import type { Store } from "../store.js";
+import type { Pricing } from "../usage-repository.js";
 import { SqliteAccessStore } from "./access-store.js";
 import { type Db, isWriteRefused, openDatabase } from "./database.js";
 import { SqliteLeaseStore } from "./lease-store.js";
@@ -12,7 +13,7 @@ import { SqliteSettingsStore } from "./settings-store.js";
 import { SqliteTranscriptStore } from "./transcript-store.js";
 import { SqliteTriggerStore } from "./trigger-store.js";
 import { SqliteTurnStore } from "./turn-store.js";
-import { type Pricing, SqliteUsageStore } from "./usage-store.js";
+import { SqliteUsageStore } from "./usage-store.js";
 
 export interface OpenStoreOptions {
   clock?: Clock;
