@@ -13,7 +13,7 @@ import type {
 } from "../trigger-repository.js";
 import { type Db, statementCache } from "./database.js";
 import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./inbound-rows.js";
-import type { SqliteQueueStore } from "./queue-store.js";
+import type { SqliteIntakeStore } from "./intake-store.js";
 import type { SqliteSessionStore } from "./session-store.js";
 
 interface RunRow {
@@ -36,14 +36,14 @@ export class SqliteTriggerStore implements TriggerRepository {
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
   readonly #sessions: SqliteSessionStore;
-  readonly #queue: SqliteQueueStore;
+  readonly #intake: SqliteIntakeStore;
 
-  constructor(db: Db, now: Clock, parts: { sessions: SqliteSessionStore; queue: SqliteQueueStore }) {
+  constructor(db: Db, now: Clock, parts: { sessions: SqliteSessionStore; intake: SqliteIntakeStore }) {
     this.#db = db;
     this.#sql = statementCache(db);
     this.#now = now;
     this.#sessions = parts.sessions;
-    this.#queue = parts.queue;
+    this.#intake = parts.intake;
   }
 
   /**
@@ -76,7 +76,7 @@ export class SqliteTriggerStore implements TriggerRepository {
       return { run: this.#mustGet(id), duplicate: false };
     }
     const session = this.#sessions.createSync({ ...input.session, detached: true });
-    const inbound = this.#queue.insertInboundSync(session, {
+    const inbound = this.#intake.insertInboundSync(session, {
       channel: session.channel,
       conversationKey: session.conversationKey,
       senderId: input.prompt.senderId,
