@@ -2,7 +2,7 @@
 // one row, with the same SQLite settings as the gateway (WAL, synchronous=NORMAL). Run as a child process.
 import { createServer } from "node:http";
 import { verifySlackSignature } from "../adapters/slack/slack-signature.js";
-import { openDatabase } from "../src/store/database.js";
+import { openDatabase } from "../src/store/sqlite/database.js";
 import { SLACK_SIGNING_SECRET } from "./inbound.js";
 
 const [path = "baseline.db", port = "0"] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-import { openStore } from "../src/store/sqlite-store.js";
+import { openStore } from "../src/store/sqlite/sqlite-store.js";
 
 /**
  * A database holding `count` finished conversations (a session with a question and its answer each),

@@ -2,19 +2,19 @@
 import { Command } from "commander";
 import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
+import { openConfiguredStore } from "./cli/composition-root.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
 import { pruneSessions } from "./cli/prune-command.js";
 import { runCommand } from "./cli/run-command.js";
-import { openConfiguredStore } from "./cli/runtime.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
-import type { SqliteStore } from "./store/sqlite-store.js";
+import type { Store } from "./store/store.js";
 
 const program = new Command("gateway")
   .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")
@@ -28,8 +28,8 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefi
   };
 }
 
-async function withStore(fn: (store: SqliteStore) => Promise<void>): Promise<number> {
-  const store = openConfiguredStore(loadConfig());
+async function withStore(fn: (store: Store) => Promise<void>): Promise<number> {
+  const store = await openConfiguredStore(loadConfig());
   try {
     await fn(store);
   } finally {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  AcceptError,
   type ChannelAdapter,
   ChannelError,
   type ChannelHost,
@@ -7,7 +8,6 @@ import {
   type ChannelStatus,
   type OutboundMessage,
 } from "../../src/gateway/channel.js";
-import { AcceptError } from "../../src/gateway/gateway.js";
 import { HttpError, parseJson } from "../../src/http/http-server.js";
 
 const inboundSchema = z.object({

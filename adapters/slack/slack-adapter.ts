@@ -10,7 +10,7 @@ import type {
   InboundMessage,
   OutboundMessage,
 } from "../../src/gateway/channel.js";
-import { AcceptError } from "../../src/gateway/gateway.js";
+import { AcceptError } from "../../src/gateway/channel.js";
 import { type Clock, systemClock } from "../../src/ids.js";
 import type { Logger } from "../../src/logger.js";
 import { boltLogger } from "./slack-bolt-logger.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Api } from "grammy";
-import { abortableSleep } from "../../src/agent/backoff.js";
 import type {
   ChannelAdapter,
   ChannelHost,
@@ -9,7 +9,7 @@ import type {
   ChannelStream,
   OutboundMessage,
 } from "../../src/gateway/channel.js";
-import { syncCommands } from "./telegram-commands.js";
+import { botCommands, syncCommands } from "./telegram-commands.js";
 import { TelegramDraftStream } from "./telegram-draft-stream.js";
 import { fatalPollingError, retryAfterMs } from "./telegram-errors.js";
 import { TelegramFiles } from "./telegram-files.js";
@@ -170,7 +170,7 @@ export class TelegramAdapter implements ChannelAdapter {
       sender,
     });
     this.#intake = intake;
-    await syncCommands(this.#api, host.logger);
+    await syncCommands(this.#api, host.logger, botCommands(host.commands));
     if (this.#options.webhookUrl) {
       const done = await this.#withRetry(host, () =>
         this.#api.setWebhook(this.#options.webhookUrl ?? "", {
@@ -211,7 +211,7 @@ export class TelegramAdapter implements ChannelAdapter {
         }
         const wait = retryAfterMs(error) ?? Math.min(maxMs, baseMs * 2 ** attempt);
         host.logger.warn({ err: error, retryInMs: wait }, "telegram setup failed; retrying");
-        await abortableSleep(wait, this.#stopping.signal).catch(() => undefined);
+        await sleep(wait, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
       }
     }
     return undefined;

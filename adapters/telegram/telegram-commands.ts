@@ -1,11 +1,11 @@
 import type { Api } from "grammy";
 import type { BotCommand } from "grammy/types";
-import { commandHelp } from "../../src/gateway/commands/chat-commands.js";
+import type { CommandMenu } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
 
 /** The chat commands as Telegram's command menu shows them. */
-export function botCommands(): BotCommand[] {
-  return commandHelp.map(([usage, description]) => ({
+export function botCommands(menu: CommandMenu): BotCommand[] {
+  return menu.map(([usage, description]) => ({
     command: usage.split(" ")[0] ?? usage,
     description: description.slice(0, 256),
   }));
@@ -15,7 +15,7 @@ export function botCommands(): BotCommand[] {
  * Sets the command menu only when it differs from what Telegram has: setMyCommands on every start
  * is what earns bots long 429 lockouts. Failing here never stops the channel.
  */
-export async function syncCommands(api: Api, logger: Logger, wanted = botCommands()): Promise<"set" | "unchanged"> {
+export async function syncCommands(api: Api, logger: Logger, wanted: BotCommand[]): Promise<"set" | "unchanged"> {
   try {
     const current = await api.getMyCommands();
     const same =

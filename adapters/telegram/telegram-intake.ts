@@ -1,7 +1,7 @@
 import type { Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { ChannelHost, InboundMessage } from "../../src/gateway/channel.js";
-import { AcceptError } from "../../src/gateway/gateway.js";
+import { AcceptError } from "../../src/gateway/channel.js";
 import type { TelegramFiles } from "./telegram-files.js";
 import type { TelegramSender } from "./telegram-sender.js";
 import { type BotIdentity, type FileRef, mapUpdate, type UpdateAction } from "./telegram-updates.js";

@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Api } from "grammy";
 import type { Update } from "grammy/types";
-import { abortableSleep } from "../../src/agent/backoff.js";
 import type { Logger } from "../../src/logger.js";
 import { fatalPollingError, retryAfterMs } from "./telegram-errors.js";
 import { ALLOWED_UPDATES } from "./telegram-updates.js";
@@ -118,6 +118,6 @@ export class TelegramPoller {
   async #pause(askedMs: number | undefined, attempt: number): Promise<void> {
     const { baseMs, maxMs } = this.#options.backoff;
     const ms = askedMs ?? Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-    await abortableSleep(ms, this.#abort.signal).catch(() => undefined);
+    await sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "grammy/types";
-import { AcceptError } from "../../src/gateway/gateway.js";
+import { AcceptError } from "../../src/gateway/channel.js";
 import { HttpError, type HttpRequest, type HttpResponse, parseJson } from "../../src/http/http-server.js";
 
 export const WEBHOOK_PATH = "/telegram/webhook";

@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
+import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable } from "./output.js";
-import { openConfiguredStore } from "./runtime.js";
 
 const principalPattern = /^[a-z]+:[^\s,]+$/;
 
@@ -14,7 +14,7 @@ function checked(principal: string): string {
 
 /** `gateway access allow CHANNEL:ID`: admits a user or chat at once, also while the gateway runs. */
 export async function accessAllow(principal: string): Promise<number> {
-  const store = openConfiguredStore(loadConfig());
+  const store = await openConfiguredStore(loadConfig());
   try {
     const added = await store.access.grant(checked(principal));
     process.stdout.write(added ? `allowed ${principal}\n` : `${principal} was already allowed\n`);
@@ -25,7 +25,7 @@ export async function accessAllow(principal: string): Promise<number> {
 }
 
 export async function accessRevoke(principal: string): Promise<number> {
-  const store = openConfiguredStore(loadConfig());
+  const store = await openConfiguredStore(loadConfig());
   try {
     if (!(await store.access.revoke(checked(principal)))) {
       throw new UsageError(`${principal} has no grant (allow lists in the YAML or GATEWAY_ALLOW are edited there)`);
@@ -40,7 +40,7 @@ export async function accessRevoke(principal: string): Promise<number> {
 /** Everyone admitted, and where from: the database, GATEWAY_ALLOW or the YAML. */
 export async function accessList(options: { json?: boolean }): Promise<number> {
   const config = loadConfig();
-  const store = openConfiguredStore(config);
+  const store = await openConfiguredStore(config);
   try {
     const rows: { principal: string; source: string; admin: boolean }[] = [];
     const admin = (principal: string) => config.access.admins.includes(principal);

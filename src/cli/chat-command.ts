@@ -1,13 +1,14 @@
-import { userInfo } from "node:os";
 import { UsageError } from "../errors.js";
-import { Gateway } from "../gateway/gateway.js";
-import { HttpServer } from "../http/http-server.js";
-import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
-import { createTerminalAdapter } from "./composition-root.js";
-import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";
+import {
+  type AgentRuntime,
+  createAgentRuntime,
+  createCliSession,
+  createTerminalGateway,
+  openConfiguredStore,
+} from "./composition-root.js";
 
 export interface ChatOptions {
   expert?: string;
@@ -22,33 +23,14 @@ export interface ChatOptions {
 export async function chatCommand(options: ChatOptions): Promise<number> {
   const runtime = createAgentRuntime();
   const logger = createLogger(runtime.config.logLevel === "info" ? "warn" : runtime.config.logLevel);
-  const store = openConfiguredStore(runtime.config);
+  const store = await openConfiguredStore(runtime.config);
   try {
     const session = await pickSession(store, runtime, options);
     let inputEnded: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => {
       inputEnded = resolve;
     });
-    const gateway = new Gateway({
-      config: runtime.config,
-      store,
-      runner: turnDeps(runtime, store),
-      experts: runtime.experts,
-      adapters: [
-        createTerminalAdapter({
-          input: process.stdin,
-          output: process.stdout,
-          conversationKey: session.conversationKey,
-          userName: userInfo().username,
-          onInputEnd: () => inputEnded(),
-        }),
-      ],
-      http: new HttpServer(logger),
-      logger,
-      clock: systemClock,
-      onlyConversation: session.conversationKey,
-      pollMs: 100,
-    });
+    const gateway = createTerminalGateway(runtime, store, { session, logger, onInputEnd: () => inputEnded() });
     process.stderr.write(
       `chat-gateway · session ${session.id} · Expert ${session.expert} · /help for commands, Ctrl-D to leave\n`,
     );
@@ -66,7 +48,7 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
   }
 }
 
-async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: ChatOptions): Promise<Session> {
+async function pickSession(store: Store, runtime: AgentRuntime, options: ChatOptions): Promise<Session> {
   if (options.session !== undefined) {
     const session = await store.sessions.resolve(options.session);
     if (session.channel !== "cli") {
@@ -78,7 +60,7 @@ async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: C
   return createCliSession(store, runtime.experts.require(options.expert ?? "default").name, null);
 }
 
-async function untilIdle(store: SqliteStore, conversationKey: string): Promise<void> {
+async function untilIdle(store: Store, conversationKey: string): Promise<void> {
   for (;;) {
     const current = await store.sessions.current(conversationKey);
     const waiting = current

@@ -1,15 +1,39 @@
+import { userInfo } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
 import { TelegramAdapter } from "../../adapters/telegram/telegram-adapter.js";
 import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
+import { builtinTools } from "../agent/builtin-tools.js";
+import { OpenAiModelClient } from "../agent/llm-client.js";
+import type { ModelClient } from "../agent/messages.js";
+import type { Tool } from "../agent/tools.js";
 import type { Config } from "../config/config.js";
+import { loadConfig } from "../config/load-config.js";
+import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
-import type { Logger } from "../logger.js";
+import { Gateway } from "../gateway/gateway.js";
+import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
+import { HttpServer } from "../http/http-server.js";
+import { systemClock } from "../ids.js";
+import { createLogger, type Logger } from "../logger.js";
+import { pricingFrom } from "../memory/pricing.js";
+import { createTurnContext } from "../memory/turn-context-factory.js";
+import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
+import type { Store } from "../store/store.js";
+import type { StoreBackend } from "../store/store-backend.js";
+import type { Session } from "../store/types.js";
+import { StoredChannel } from "../triggers/stored-channel.js";
+import { Triggers } from "../triggers/triggers.js";
+import { mountWebhooks } from "../triggers/webhook-routes.js";
 
-/**
- * The one place in `src/` that knows the adapters: it builds the channels the
- * configuration enables. Everything else sees only the ChannelAdapter interface.
+/*
+ * The composition root: the one place in src/ that knows the concrete pieces (the channel
+ * adapters and the SQLite store backend) and wires configuration, store, agent, gateway,
+ * triggers and the HTTP server for every command. Everything else sees only the ports:
+ * ChannelAdapter and Store.
  */
+
+/** The channels the configuration enables. */
 export async function createChannelAdapters(config: Config, logger: Logger): Promise<ChannelAdapter[]> {
   const adapters: ChannelAdapter[] = [];
   const telegram = config.telegram;
@@ -45,7 +69,7 @@ export async function createChannelAdapters(config: Config, logger: Logger): Pro
   return adapters;
 }
 
-export function createTerminalAdapter(options: {
+function createTerminalAdapter(options: {
   input: Readable;
   output: Writable;
   conversationKey: string;
@@ -53,4 +77,153 @@ export function createTerminalAdapter(options: {
   onInputEnd: () => void;
 }): ChannelAdapter {
   return new TerminalAdapter(options);
+}
+
+/** What commands that run turns need, built from the configuration once. */
+export interface AgentRuntime {
+  config: Config;
+  experts: ExpertRegistry;
+  tools: ReadonlyMap<string, Tool>;
+  model: ModelClient;
+}
+
+export function createAgentRuntime(config = loadConfig()): AgentRuntime {
+  const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
+  return {
+    config,
+    experts: new ExpertRegistry(config, new Set(tools.keys())),
+    tools,
+    model: new OpenAiModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey }),
+  };
+}
+
+export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
+  return {
+    store,
+    model: runtime.model,
+    tools: runtime.tools,
+    idleTimeoutMs: runtime.config.model.timeoutMs,
+    clock: systemClock,
+    context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),
+  };
+}
+
+/** The configured database (a SQLite file). */
+export function storeBackend(config: Config): StoreBackend {
+  return sqliteBackend(config.db, {
+    pricing: pricingFrom(config.models),
+    ...(config.testMaxPages !== undefined ? { maxPageCount: config.testMaxPages } : {}),
+  });
+}
+
+/** Opens the configured store, migrating it. */
+export function openConfiguredStore(config: Config): Promise<Store> {
+  return storeBackend(config).open();
+}
+
+/** A new terminal session, keyed `cli:<its id>`, owned by the local user. */
+export function createCliSession(store: Store, expert: string, title: string | null): Promise<Session> {
+  return store.sessions.create({
+    channel: "cli",
+    conversationKey: (id) => `cli:${id}`,
+    expert,
+    origin: "cli",
+    owner: "cli:local",
+    title,
+  });
+}
+
+/**
+ * A gateway on these channels with the configured triggers beside it: a
+ * delivery lets the triggers end their runs, a firing wakes the turn queue.
+ */
+export function createGatewayWithTriggers(
+  runtime: AgentRuntime,
+  store: Store,
+  options: { adapters: ChannelAdapter[]; http: HttpServer; logger: Logger; onlyConversation?: string; pollMs?: number },
+): { gateway: Gateway; triggers: Triggers } {
+  let triggers: Triggers | undefined;
+  const gateway = new Gateway({
+    ...options,
+    config: runtime.config,
+    store,
+    runner: turnDeps(runtime, store),
+    experts: runtime.experts,
+    clock: systemClock,
+    onDelivered: () => triggers?.wake(),
+  });
+  triggers = new Triggers({
+    triggers: runtime.config.triggers,
+    store,
+    experts: runtime.experts,
+    adapters: gateway.adapters,
+    clock: systemClock,
+    logger: options.logger,
+    onQueued: () => gateway.scheduler.wake(),
+  });
+  return { gateway, triggers };
+}
+
+/** Everything `gateway start` runs: the channels, triggers and webhooks on one HTTP server with /healthz. */
+export interface ServedGateway {
+  runtime: AgentRuntime;
+  logger: Logger;
+  store: Store;
+  http: HttpServer;
+  gateway: Gateway;
+  triggers: Triggers;
+}
+
+/** Wires `gateway start` from the configuration; nothing is listening or running yet. */
+export async function createServedGateway(config: Config): Promise<ServedGateway> {
+  const logger = createLogger(config.logLevel);
+  const runtime = createAgentRuntime(config);
+  const store = await openConfiguredStore(config);
+  const http = new HttpServer(logger);
+  const adapters = await createChannelAdapters(config, logger);
+  if (config.triggers.length > 0) adapters.push(new StoredChannel());
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
+  mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
+  const startedAt = Date.now();
+  http.route(
+    "GET",
+    "/healthz",
+    async () => {
+      const health = await gateway.health();
+      return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
+    },
+    { beforeReady: true },
+  );
+  return { runtime, logger, store, http, gateway, triggers };
+}
+
+/**
+ * `gateway chat`'s gateway: the terminal as its only channel, working on one conversation only,
+ * so it runs beside `gateway start` on the same database.
+ */
+export function createTerminalGateway(
+  runtime: AgentRuntime,
+  store: Store,
+  options: { session: Session; logger: Logger; onInputEnd: () => void },
+): Gateway {
+  return new Gateway({
+    config: runtime.config,
+    store,
+    runner: turnDeps(runtime, store),
+    experts: runtime.experts,
+    adapters: [
+      createTerminalAdapter({
+        input: process.stdin,
+        output: process.stdout,
+        conversationKey: options.session.conversationKey,
+        userName: userInfo().username,
+        onInputEnd: options.onInputEnd,
+      }),
+    ],
+    http: new HttpServer(options.logger),
+    logger: options.logger,
+    clock: systemClock,
+    onlyConversation: options.session.conversationKey,
+    pollMs: 100,
+  });
 }

@@ -1,12 +1,11 @@
-import { existsSync } from "node:fs";
 import { builtinTools } from "../agent/builtin-tools.js";
 import { OpenAiModelClient } from "../agent/llm-client.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { describeError } from "../errors.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
-import { openDatabase } from "../store/database.js";
-import { loadMigrations, schemaVersion } from "../store/migrator.js";
+import type { StoreBackend } from "../store/store-backend.js";
+import { storeBackend } from "./composition-root.js";
 
 type Check = { name: string; ok: boolean; detail: string };
 
@@ -24,7 +23,7 @@ export async function doctorCommand(): Promise<number> {
   }
   if (config) {
     checks.push(expertsCheck(config));
-    checks.push(databaseCheck(config.db));
+    checks.push(await databaseCheck(storeBackend(config)));
     checks.push(await modelCheck(config));
   }
   for (const check of checks) process.stdout.write(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}\n`);
@@ -53,22 +52,18 @@ function expertsCheck(config: Config): Check {
   }
 }
 
-function databaseCheck(path: string): Check {
-  const latest = loadMigrations().at(-1)?.version ?? 0;
-  if (!existsSync(path))
-    return { name: "database", ok: true, detail: `${path} does not exist yet; it is created on first use` };
+async function databaseCheck(backend: StoreBackend): Promise<Check> {
+  const path = backend.location;
   try {
-    const db = openDatabase(path, { readonly: true });
-    try {
-      const version = schemaVersion(db);
-      if (version > latest) {
-        return { name: "database", ok: false, detail: `schema ${version} is newer than this gateway (${latest})` };
-      }
-      const note = version < latest ? ` (run "gateway migrate" or start the gateway to reach ${latest})` : "";
-      return { name: "database", ok: true, detail: `${path}, schema version ${version}${note}` };
-    } finally {
-      db.close();
+    const status = await backend.inspect();
+    if (!status)
+      return { name: "database", ok: true, detail: `${path} does not exist yet; it is created on first use` };
+    const { version, latest } = status;
+    if (version > latest) {
+      return { name: "database", ok: false, detail: `schema ${version} is newer than this gateway (${latest})` };
     }
+    const note = version < latest ? ` (run "gateway migrate" or start the gateway to reach ${latest})` : "";
+    return { name: "database", ok: true, detail: `${path}, schema version ${version}${note}` };
   } catch (error) {
     return { name: "database", ok: false, detail: describeError(error) };
   }

@@ -1,9 +1,9 @@
 import { NotFoundError, UsageError } from "../errors.js";
 import { memoryLine } from "../memory/memory-tools.js";
-import { type Memory, memoryTypes } from "../store/memory-store.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import { type Memory, memoryTypes } from "../store/memory-repository.js";
+import type { Store } from "../store/store.js";
+import { createAgentRuntime, openConfiguredStore, turnDeps } from "./composition-root.js";
 import { oneLine, printJson, printTable, shortDate } from "./output.js";
-import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -23,7 +23,7 @@ function memoryJson(memory: Memory) {
 }
 
 /** `memories list [--type T] [--json]`: every memory, newest first. */
-export async function listMemories(store: SqliteStore, options: { type?: string; json?: boolean }): Promise<void> {
+export async function listMemories(store: Store, options: { type?: string; json?: boolean }): Promise<void> {
   const type = options.type;
   if (type !== undefined && !(memoryTypes as readonly string[]).includes(type)) {
     throw new UsageError(`--type must be one of ${memoryTypes.join(", ")} (got "${type}")`);
@@ -44,7 +44,7 @@ export async function listMemories(store: SqliteStore, options: { type?: string;
 }
 
 /** `memories forget ID`. */
-export async function forgetMemory(store: SqliteStore, id: string): Promise<void> {
+export async function forgetMemory(store: Store, id: string): Promise<void> {
   const memory = await store.memories.get(id);
   if (!memory || !(await store.memories.delete(id))) throw new NotFoundError(`no memory "${id}"`);
   process.stdout.write(`forgot ${memoryLine(memory)}\n`);
@@ -53,7 +53,7 @@ export async function forgetMemory(store: SqliteStore, id: string): Promise<void
 /** `sessions compact ID`: summarizes the older part of a session with its Expert's model now. */
 export async function compactSession(id: string): Promise<number> {
   const runtime = createAgentRuntime();
-  const store = openConfiguredStore(runtime.config);
+  const store = await openConfiguredStore(runtime.config);
   try {
     const session = await store.sessions.resolve(id);
     const context = turnDeps(runtime, store).context;

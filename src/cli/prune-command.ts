@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
+import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable, shortDate } from "./output.js";
-import { openConfiguredStore } from "./runtime.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -15,7 +15,7 @@ export async function pruneSessions(options: { days?: string; dryRun?: boolean; 
   if (days === undefined)
     throw new UsageError("set GATEWAY_RETENTION_DAYS (or gateway.retention_days), or pass --days");
   if (!Number.isInteger(days) || days < 0) throw new UsageError("--days must be a whole number of days");
-  const store = openConfiguredStore(config);
+  const store = await openConfiguredStore(config);
   try {
     const pruned = await store.sessions.pruneArchived(Date.now() - days * DAY_MS, { dryRun: options.dryRun ?? false });
     if (options.json) {

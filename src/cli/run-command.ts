@@ -3,10 +3,16 @@ import { UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
+import {
+  type AgentRuntime,
+  createAgentRuntime,
+  createCliSession,
+  openConfiguredStore,
+  turnDeps,
+} from "./composition-root.js";
 import { oneLine, printJson } from "./output.js";
-import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";
 
 export interface RunOptions {
   prompt: string;
@@ -33,7 +39,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       const expert = runtime.experts.require(options.expert ?? "default");
       return await print(ephemeralTurn(runtime, expert, options.prompt, abort.signal), options.json ?? false, null);
     }
-    const store = openConfiguredStore(runtime.config);
+    const store = await openConfiguredStore(runtime.config);
     try {
       const session = await pickSession(store, runtime, options);
       const expert = runtime.experts.forSession(session.expert);
@@ -53,7 +59,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 }
 
-async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: RunOptions): Promise<Session> {
+async function pickSession(store: Store, runtime: AgentRuntime, options: RunOptions): Promise<Session> {
   let session: Session | undefined;
   if (options.session !== undefined) session = await store.sessions.resolve(options.session);
   if (options.continue) {

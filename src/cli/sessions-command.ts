@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import type { SessionState, TranscriptEntry } from "../store/types.js";
 import { entryJson, hitJson, oneLine, printJson, printTable, sessionJson, shortDate, usageJson } from "./output.js";
 
@@ -9,7 +9,7 @@ export interface ListOptions {
   json?: boolean;
 }
 
-export async function listSessions(store: SqliteStore, options: ListOptions): Promise<void> {
+export async function listSessions(store: Store, options: ListOptions): Promise<void> {
   if (options.archived && options.all) throw new UsageError("use either --archived or --all");
   const states: SessionState[] = options.all
     ? ["active", "inactive", "archived"]
@@ -31,7 +31,7 @@ export async function listSessions(store: SqliteStore, options: ListOptions): Pr
   ]);
 }
 
-export async function showSession(store: SqliteStore, id: string, options: { json?: boolean }): Promise<void> {
+export async function showSession(store: Store, id: string, options: { json?: boolean }): Promise<void> {
   const session = await store.sessions.resolve(id);
   const entries = await store.transcript.list(session.id);
   const usage = await store.usage.totalsForSession(session.id);
@@ -80,7 +80,7 @@ function formatEntry(entry: TranscriptEntry): string {
   }
 }
 
-export async function searchSessions(store: SqliteStore, text: string, options: { json?: boolean }): Promise<void> {
+export async function searchSessions(store: Store, text: string, options: { json?: boolean }): Promise<void> {
   const hits = await store.sessions.search(text);
   if (options.json) {
     printJson(hits.map(hitJson));

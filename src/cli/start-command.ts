@@ -1,39 +1,17 @@
 import { loadConfig } from "../config/load-config.js";
 import { armFaultPoint } from "../gateway/fault-points.js";
-import { HttpServer } from "../http/http-server.js";
-import { createLogger } from "../logger.js";
-import { StoredChannel } from "../triggers/stored-channel.js";
-import { mountWebhooks } from "../triggers/webhook-routes.js";
-import { createChannelAdapters } from "./composition-root.js";
-import { createAgentRuntime, createGatewayWithTriggers, openConfiguredStore } from "./runtime.js";
+import { createServedGateway } from "./composition-root.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * `gateway start`: wires configuration, store, agent, the configured channels
- * and the HTTP server, and drains cleanly on SIGTERM or SIGINT.
+ * `gateway start`: serves the configured channels, triggers and the HTTP server
+ * (wired by the composition root), and drains cleanly on SIGTERM or SIGINT.
  */
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
   armFaultPoint(config.testCrashAt);
-  const logger = createLogger(config.logLevel);
-  const runtime = createAgentRuntime(config);
-  const store = openConfiguredStore(config);
-  const http = new HttpServer(logger);
-  const adapters = await createChannelAdapters(config, logger);
-  if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
-  mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
-  const startedAt = Date.now();
-  http.route(
-    "GET",
-    "/healthz",
-    async () => {
-      const health = await gateway.health();
-      return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
-    },
-    { beforeReady: true },
-  );
+  const { runtime, logger, store, http, gateway, triggers } = await createServedGateway(config);
   // Bind first: a taken port fails the start before any work is claimed. Routes answer 503 until ready.
   const address = await http.listen(config.host, config.port);
   if (config.access.allow.includes("*")) {

@@ -4,13 +4,12 @@ import { UsageError } from "../errors.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { HttpServer } from "../http/http-server.js";
 import { createLogger } from "../logger.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
-import type { TriggerRun } from "../store/trigger-store.js";
+import type { Store } from "../store/store.js";
+import type { TriggerRun } from "../store/trigger-repository.js";
 import { destinationOf } from "../triggers/destination.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { fireTrigger } from "../triggers/trigger-firer.js";
-import { createChannelAdapters } from "./composition-root.js";
-import { createAgentRuntime, createGatewayWithTriggers } from "./runtime.js";
+import { createAgentRuntime, createChannelAdapters, createGatewayWithTriggers } from "./composition-root.js";
 
 const POLL_MS = 100;
 
@@ -22,7 +21,7 @@ const POLL_MS = 100;
  */
 export async function runTriggerHere(input: {
   config: Config;
-  store: SqliteStore;
+  store: Store;
   trigger: TriggerSettings;
   payload?: unknown;
 }): Promise<TriggerRun> {
@@ -63,7 +62,7 @@ export async function runTriggerHere(input: {
   }
 }
 
-async function untilEnded(store: SqliteStore, runId: string, settle: () => Promise<unknown>): Promise<TriggerRun> {
+async function untilEnded(store: Store, runId: string, settle: () => Promise<unknown>): Promise<TriggerRun> {
   for (;;) {
     await settle();
     const run = await store.triggers.get(runId);

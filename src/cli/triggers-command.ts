@@ -2,19 +2,19 @@ import type { Config } from "../config/config.js";
 import type { TriggerSettings } from "../config/file-schema.js";
 import { loadConfig } from "../config/load-config.js";
 import { NotFoundError, UsageError } from "../errors.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
-import type { TriggerRun, TriggerState } from "../store/trigger-store.js";
+import type { Store } from "../store/store.js";
+import type { TriggerRun, TriggerState } from "../store/trigger-repository.js";
 import { nextFireAt } from "../triggers/cron-schedule.js";
 import { describeDestination } from "../triggers/destination.js";
+import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable, shortDate } from "./output.js";
-import { openConfiguredStore } from "./runtime.js";
 import { runTriggerHere } from "./trigger-run-here.js";
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-async function withTriggers<T>(fn: (store: SqliteStore, config: Config) => Promise<T>): Promise<T> {
+async function withTriggers<T>(fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = openConfiguredStore(config);
+  const store = await openConfiguredStore(config);
   try {
     return await fn(store, config);
   } finally {

@@ -1,12 +1,12 @@
 import { UsageError } from "../errors.js";
 import { usd } from "../memory/budget-guard.js";
-import type { SqliteStore } from "../store/sqlite-store.js";
-import { type UsageGrouping, usageGroupings } from "../store/usage-store.js";
+import type { Store } from "../store/store.js";
+import { type UsageGrouping, usageGroupings } from "../store/usage-repository.js";
 import { printJson, printTable } from "./output.js";
 
 /** `usage [--by session|user|expert|trigger] [--since DATE] [--json]`: tokens and estimated cost per group. */
 export async function usageReport(
-  store: SqliteStore,
+  store: Store,
   options: { by?: string; since?: string; json?: boolean },
 ): Promise<void> {
   const by = (options.by ?? "session") as UsageGrouping;

@@ -1,3 +1,4 @@
+import { GatewayError } from "../errors.js";
 import type { RouteHandler } from "../http/http-server.js";
 import type { Logger } from "../logger.js";
 
@@ -121,6 +122,16 @@ export interface ChannelStatus {
   detail?: string;
 }
 
+/** The core could not store an accepted message (the database refused it): the platform should redeliver (answer 503). */
+export class AcceptError extends GatewayError {
+  constructor(message: string, cause?: unknown) {
+    super("ACCEPT_FAILED", message, { cause });
+  }
+}
+
+/** The chat commands, as a platform's command menu lists them: usage (`name args`) and what it does. */
+export type CommandMenu = readonly (readonly [usage: string, description: string])[];
+
 /** What the core offers an adapter. */
 export interface ChannelHost {
   /** Commits the message (and its session on first contact); only then may the adapter acknowledge. */
@@ -132,6 +143,8 @@ export interface ChannelHost {
    * its sessions, queue and pending replies follow it.
    */
   moveConversation(from: string, to: string): Promise<void>;
+  /** The chat commands, for platforms with a command menu (Telegram's `/` list). */
+  commands: CommandMenu;
   logger: Logger;
 }
 

@@ -1,5 +1,4 @@
 import type { Config } from "../config/config.js";
-import { GatewayError } from "../errors.js";
 import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { HttpServer } from "../http/http-server.js";
 import type { Clock } from "../ids.js";
@@ -7,7 +6,14 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import { AccessControl } from "./access-control.js";
 import type { ChannelSections } from "./bindings.js";
-import type { AcceptResult, ChannelAdapter, ChannelHost, InboundMessage } from "./channel.js";
+import {
+  AcceptError,
+  type AcceptResult,
+  type ChannelAdapter,
+  type ChannelHost,
+  type InboundMessage,
+} from "./channel.js";
+import { commandHelp } from "./commands/chat-commands.js";
 import { Intake } from "./intake.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
@@ -15,12 +21,6 @@ import type { TurnRunnerDeps } from "./turn-runner.js";
 import { TurnScheduler } from "./turn-scheduler.js";
 
 /** The store refused the write (disk full, read-only): the platform must get an error and retry. */
-export class AcceptError extends GatewayError {
-  constructor(message: string, cause?: unknown) {
-    super("ACCEPT_FAILED", message, { cause });
-  }
-}
-
 export interface GatewayOptions {
   config: Pick<Config, "maxTurns" | "queue" | "access"> & Partial<Pick<Config, "retentionDays">> & ChannelSections;
   store: Store;
@@ -144,6 +144,7 @@ export class Gateway {
         await store.sessions.moveConversation(from, to);
         logger.info({ from, to }, "conversation moved");
       },
+      commands: commandHelp,
       logger,
     };
     for (const adapter of this.#adapters.values()) {

@@ -9,9 +9,11 @@ import type { Session } from "../store/types.js";
 import { type AccessControl, admissionNotice, principalOf } from "./access-control.js";
 import { bindingFor, type ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from "./channel.js";
-import { type CommandReply, mayChange, runChatCommand } from "./commands/chat-commands.js";
+import { mayChange, runChatCommand } from "./commands/chat-commands.js";
+import type { CommandReply } from "./commands/command-context.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
+import { acceptPolicy, titleOf } from "./message-routing.js";
 
 export interface IntakeOptions {
   store: Store;
@@ -93,19 +95,23 @@ export class Intake {
         replyToMessageId: message.replyToMessageId ?? null,
         addressed: message.addressed,
         deliveryKeys: message.deliveryKeys,
-        ...(plusExpert ? { expert: plusExpert } : {}),
       },
-      {
+      acceptPolicy({
+        channel: message.channel,
+        conversationKey: message.conversationKey,
+        text,
+        platformMessageId: message.platformMessageId ?? null,
+        ...(plusExpert ? { expert: plusExpert } : {}),
         session: {
           expert: experts.forSession(plusExpert ?? binding.expert ?? "default").name,
           origin: originOf(message),
           owner: principal,
-          title: text.replace(/\s+/g, " ").trim().slice(0, 60) || null,
+          title: titleOf(text) || null,
           mode: binding.mode ?? null,
         },
         cap: this.#options.config.queue.cap,
         notices: (session) => ({ queued: queuedNotices[this.modeOf(session)], overflow: overflowNotice }),
-      },
+      }),
     );
     faultPoint("after-accept");
     if (outcome.status === "duplicate") return { status: "duplicate" };
@@ -121,18 +127,18 @@ export class Intake {
   }
 
   async #refuse(message: InboundMessage, principal: string): Promise<AcceptResult> {
-    const result = await this.#options.store.queue.refuse(
-      message.deliveryKeys,
-      principal,
-      {
-        sessionId: null,
-        channel: message.channel,
-        conversationKey: message.conversationKey,
-        kind: "notice",
-        text: admissionNotice(principal, message.chat?.group ? `${message.channel}:${message.chat.id}` : undefined),
-        replyToMessageId: message.platformMessageId ?? null,
-      },
-      NOTICE_EVERY_MS,
+    // They are told how to get admitted at most once a day, however often they write.
+    const result = await this.#options.store.queue.refuse(message.deliveryKeys, principal, ({ lastNotifiedAt, now }) =>
+      lastNotifiedAt !== undefined && now - lastNotifiedAt < NOTICE_EVERY_MS
+        ? null
+        : {
+            sessionId: null,
+            channel: message.channel,
+            conversationKey: message.conversationKey,
+            kind: "notice",
+            text: admissionNotice(principal, message.chat?.group ? `${message.channel}:${message.chat.id}` : undefined),
+            replyToMessageId: message.platformMessageId ?? null,
+          },
     );
     if (result === "duplicate") return { status: "duplicate" };
     this.#options.logger.info({ principal }, "message from someone not admitted");

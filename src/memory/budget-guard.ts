@@ -1,5 +1,5 @@
 import type { Store } from "../store/store.js";
-import type { Spender } from "../store/usage-store.js";
+import type { Spender } from "../store/usage-repository.js";
 
 /** Dollars a user or a trigger may spend per UTC day and per UTC month. */
 export interface Budget {

@@ -1,4 +1,4 @@
-import type { MemoryReader } from "../store/memory-store.js";
+import type { MemoryReader } from "../store/memory-repository.js";
 import type { Store } from "../store/store.js";
 import { memoryLine } from "./memory-tools.js";
 import { countTokens } from "./token-counter.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool, type Tool } from "../agent/tools.js";
-import { type Memory, memoryTypes } from "../store/memory-store.js";
+import { type Memory, memoryTypes } from "../store/memory-repository.js";
 import type { Store } from "../store/store.js";
 import { askerOf, noSessionResult } from "./asker.js";
 

@@ -1,5 +1,5 @@
 import type { ModelInfo } from "../config/file-schema.js";
-import type { Pricing } from "../store/usage-store.js";
+import type { Pricing } from "../store/usage-repository.js";
 
 /** Prices per model from the YAML (`models.NAME.input_usd_per_million`, `output_usd_per_million`). */
 export function pricingFrom(models: Readonly<Record<string, ModelInfo>>): Pricing {

@@ -1,11 +1,10 @@
 import type { QueueMode } from "../config/file-schema.js";
-import type { SqliteAccessStore } from "./access-store.js";
-import type { SqliteLeaseStore } from "./lease-store.js";
-import type { SqliteMemoryStore } from "./memory-store.js";
-import type { SqliteOutboxStore } from "./outbox-store.js";
-import type { SqliteQueueStore } from "./queue-store.js";
-import type { SqliteTriggerStore } from "./trigger-store.js";
-import type { TurnEnding } from "./turn-store.js";
+import type { AccessRepository } from "./access-repository.js";
+import type { LeaseRepository } from "./lease-repository.js";
+import type { MemoryRepository } from "./memory-repository.js";
+import type { OutboxRepository } from "./outbox-repository.js";
+import type { QueueRepository } from "./queue-repository.js";
+import type { TriggerRepository } from "./trigger-repository.js";
 import type {
   NewSession,
   NewTranscriptEntry,
@@ -15,15 +14,22 @@ import type {
   SessionSearchOptions,
   TranscriptEntry,
   Turn,
+  TurnEnding,
   TurnState,
-  UsageEntry,
-  UsageTotals,
 } from "./types.js";
-import type { Spender, UsageGrouping, UsageSum } from "./usage-store.js";
+import type { UsageRepository } from "./usage-repository.js";
 
 /**
- * The store, asynchronous so that a PostgreSQL backend can stand in later.
- * Every method is one atomic unit: it commits all of its writes or none.
+ * The store port: what the gateway, the agent, memory, triggers and the CLI need from persistence.
+ * Asynchronous so that a backend over a network driver (PostgreSQL) can stand in for SQLite.
+ *
+ * The transaction boundary is the method: every method is one atomic unit that commits all of
+ * its writes or none, and sees one consistent state. A decision that must be atomic with the
+ * writes it leads to is passed in as a pure, synchronous policy (`AcceptPolicy` in `queue-repository.ts`), which
+ * the backend runs between its reads and its writes inside that one transaction.
+ *
+ * A backend lives in its own folder (`sqlite/`) and passes the store contract suite
+ * (`tests/store/contract/`).
  */
 export interface Store {
   readonly sessions: SessionRepository;
@@ -41,24 +47,6 @@ export interface Store {
   refusesWrites(error: unknown): boolean;
   close(): Promise<void>;
 }
-
-/** Only the asynchronous methods of a class: what another backend must provide. */
-type AsyncSurface<T> = {
-  [K in keyof T as T[K] extends (...args: never[]) => Promise<unknown> ? K : never]: T[K];
-};
-
-/** Accept, route and claim: see {@link SqliteQueueStore}. */
-export type QueueRepository = AsyncSurface<SqliteQueueStore>;
-/** Process leases on running turns and outgoing replies: see {@link SqliteLeaseStore}. */
-export type LeaseRepository = AsyncSurface<SqliteLeaseStore>;
-/** Run-time access grants: see {@link SqliteAccessStore}. */
-export type AccessRepository = AsyncSurface<SqliteAccessStore>;
-/** Trigger runs and state: see {@link SqliteTriggerStore}. */
-export type TriggerRepository = AsyncSurface<SqliteTriggerStore>;
-/** Typed long-term notes and their full-text index: see {@link SqliteMemoryStore}. */
-export type MemoryRepository = AsyncSurface<SqliteMemoryStore>;
-/** Outgoing replies: see {@link SqliteOutboxStore}. */
-export type OutboxRepository = AsyncSurface<SqliteOutboxStore>;
 
 export interface SessionRepository {
   /** Creates a session and makes it the current one of its conversation key. */
@@ -111,15 +99,6 @@ export interface TurnRepository {
    */
   finish(turnId: number, state: Exclude<TurnState, "running">, ending?: TurnEnding): Promise<boolean>;
   get(turnId: number): Promise<Turn | undefined>;
-}
-
-export interface UsageRepository {
-  record(entry: UsageEntry): Promise<void>;
-  totalsForSession(sessionId: string): Promise<UsageTotals>;
-  /** Tokens and estimated cost per session, user, Expert or trigger. */
-  sums(by: UsageGrouping, filter?: { since?: number; sessionId?: string }): Promise<UsageSum[]>;
-  /** Estimated dollars a user or trigger spent since a time (epoch ms). */
-  spent(spender: Spender, since: number): Promise<number>;
 }
 
 export interface SettingsRepository {

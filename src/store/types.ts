@@ -155,8 +155,6 @@ export type AcceptOutcome =
   | { status: "duplicate" };
 
 export interface NewInbound {
-  /** Switches the session's Expert (a leading `+name`). */
-  expert?: string;
   channel: string;
   conversationKey: string;
   senderId: string;
@@ -230,4 +228,18 @@ export interface ClaimedTurn {
 export interface WorkScope {
   channels: readonly string[];
   conversationKey?: string;
+}
+
+/** How a turn ends: what it adds to the transcript, its usage and its reply, all in one transaction. */
+export interface TurnEnding {
+  entries?: NewTranscriptEntry[];
+  usage?: UsageEntry;
+  answer?: NewOutbox;
+  error?: string;
+  /**
+   * What becomes of the messages the turn took: answered (the default when it
+   * completed), failed (refused with an error), or queued again for the next
+   * turn (interrupted). Unset and not completed: left as they are.
+   */
+  inbound?: "answered" | "failed" | "queued";
 }

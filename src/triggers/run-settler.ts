@@ -2,7 +2,7 @@ import type { TriggerSettings } from "../config/file-schema.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
-import type { EndedRun } from "../store/trigger-store.js";
+import type { EndedRun } from "../store/trigger-repository.js";
 
 const MAX_BACKOFF_MS = 3600_000;
 

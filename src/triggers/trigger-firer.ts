@@ -1,7 +1,7 @@
 import type { TriggerSettings } from "../config/file-schema.js";
 import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { Store } from "../store/store.js";
-import type { FireGuard, FireOutcome, RunSource } from "../store/trigger-store.js";
+import type { FireGuard, FireOutcome, RunSource } from "../store/trigger-repository.js";
 import { destinationOf } from "./destination.js";
 import { renderPrompt } from "./payload.js";
 

@@ -6,7 +6,7 @@ import { PollLoop } from "../gateway/poll-loop.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
-import type { FireOutcome } from "../store/trigger-store.js";
+import type { FireOutcome } from "../store/trigger-repository.js";
 import { nextFireAt } from "./cron-schedule.js";
 import { destinationOf } from "./destination.js";
 import { settleRuns } from "./run-settler.js";

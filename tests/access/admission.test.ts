@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { FakeChannel } from "../fakes/fake-channel.js";
 import { GatewayHarness, userTexts } from "../gateway/gateway-harness.js";
 import { answered, inboundCount, outboxSettled } from "./access-helpers.js";

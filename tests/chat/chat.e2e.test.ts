@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect } from "vitest";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { CLI_PATH, cliTest as it, parseJson, type SessionJson, waitFor } from "../cli/run-cli.js";
 import { Gate, userTexts } from "../gateway/gateway-harness.js";
 import { startChild } from "../support/child-processes.js";

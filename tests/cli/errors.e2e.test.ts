@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { ChatRequestBody } from "../fakes/fake-openai.js";
 import { type CliResult, cliTest as it, lines, parseJson, parseJsonLines, type ShowJson, waitFor } from "./run-cli.js";
 

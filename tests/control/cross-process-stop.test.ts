@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { controlWorlds } from "./control-world.js";
 
 const world = controlWorlds();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { FaultPoint } from "../../src/gateway/fault-points.js";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { FakeLoopbackPlatform, type PlatformMessage } from "../fakes/fake-loopback-platform.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 import { ChildGateway, type LoopbackMessage, Sandbox, sleep } from "./child-gateway.js";

@@ -1,4 +1,4 @@
-import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
 /**
  * The "disk" of a gateway started with `GATEWAY_TEST_MAX_PAGES=1`: its connection may not grow

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
-import { AcceptError } from "../../src/gateway/gateway.js";
+import { AcceptError } from "../../src/gateway/channel.js";
 import { FakeChannel, waitUntil } from "../fakes/fake-channel.js";
 import { FakeLoopbackPlatform } from "../fakes/fake-loopback-platform.js";
 import { Gate, GatewayHarness, sessionOf } from "./gateway-harness.js";

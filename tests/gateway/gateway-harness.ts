@@ -12,9 +12,9 @@ import { HttpServer } from "../../src/http/http-server.js";
 import type { Clock } from "../../src/ids.js";
 import { createLogger } from "../../src/logger.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
-import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { InboundState } from "../../src/store/types.js";
-import type { Pricing } from "../../src/store/usage-store.js";
+import type { Pricing } from "../../src/store/usage-repository.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 

@@ -100,7 +100,7 @@ describe("queue cap", () => {
     expect(second).toEqual(expect.arrayContaining(["[c] m2", "[c] m3"]));
     expect(second).not.toContain("[c] m4");
     expect(second).not.toContain("[c] m5");
-    // One notice per burst over the cap (src/store/queue-store.ts sends one for every dropped message).
+    // One notice per burst over the cap, not one per dropped message (decided in src/gateway/message-routing.ts).
     expect(sent.filter((text) => text === overflowNotice)).toHaveLength(1);
   });
 });

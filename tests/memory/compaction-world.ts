@@ -8,7 +8,7 @@ import { defineTool } from "../../src/agent/tools.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
 import { runSessionTurn, type SessionTurnEvent, type TurnRunnerDeps } from "../../src/gateway/turn-runner.js";
 import { countMessages } from "../../src/memory/token-counter.js";
-import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { NewTranscriptEntry, Session } from "../../src/store/types.js";
 import { type ChatRequestBody, FakeOpenAi, lastUserText } from "../fakes/fake-openai.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";

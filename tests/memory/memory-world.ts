@@ -3,7 +3,7 @@ import type { Config } from "../../src/config/config.js";
 import type { Clock } from "../../src/ids.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
 import { createTurnContext } from "../../src/memory/turn-context-factory.js";
-import type { SqliteStore } from "../../src/store/sqlite-store.js";
+import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { ChatRequestBody } from "../fakes/fake-openai.js";
 
 export type MemorySettings = Partial<

@@ -93,6 +93,7 @@ describe("Slack Socket Mode", () => {
         accept: async () => ({ status: "ignored" as const, reason: "test" }),
         route: () => undefined,
         moveConversation: async () => undefined,
+        commands: [],
         logger: createLogger("silent"),
       };
       const failure = await adapter.start(host).catch((error: unknown) => error);

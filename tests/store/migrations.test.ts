@@ -4,9 +4,9 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
-import { type Db, openDatabase } from "../../src/store/database.js";
-import { loadMigrations, migrate, schemaVersion } from "../../src/store/migrator.js";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { type Db, openDatabase } from "../../src/store/sqlite/database.js";
+import { loadMigrations, migrate, schemaVersion } from "../../src/store/sqlite/migrator.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { runChild } from "../support/child-processes.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 
@@ -166,7 +166,7 @@ describe("openStore and migrate", () => {
  * can run, so two real processes can race each other on one database file.
  */
 function buildRunner(target: string): string {
-  const pending = [join(root, "src/store/database.ts"), join(root, "src/store/migrator.ts")];
+  const pending = [join(root, "src/store/sqlite/database.ts"), join(root, "src/store/sqlite/migrator.ts")];
   const done = new Set<string>();
   while (pending.length > 0) {
     const file = pending.pop();
@@ -188,8 +188,8 @@ function buildRunner(target: string): string {
   // Each process opens and migrates race-<k>.db at the same clock tick as its twin, round after round.
   writeFileSync(
     script,
-    `import { openDatabase } from "./src/store/database.js";
-import { loadMigrations, migrate } from "./src/store/migrator.js";
+    `import { openDatabase } from "./src/store/sqlite/database.js";
+import { loadMigrations, migrate } from "./src/store/sqlite/migrator.js";
 const [dir, migrations, startAt, rounds, step] = process.argv.slice(2);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const results = [];

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "../../src/errors.js";
-import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { NewSession, NewTranscriptEntry, Session, TranscriptKind, UsageEntry } from "../../src/store/types.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
 

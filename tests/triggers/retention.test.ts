@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { FakeChannel, waitUntil } from "../fakes/fake-channel.js";
 import { GatewayHarness } from "../gateway/gateway-harness.js";
 

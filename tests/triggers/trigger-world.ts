@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { fileSchema, type TriggerSettings } from "../../src/config/file-schema.js";
 import type { Clock } from "../../src/ids.js";
-import type { TriggerRun } from "../../src/store/trigger-store.js";
+import type { TriggerRun } from "../../src/store/trigger-repository.js";
 import { StoredChannel } from "../../src/triggers/stored-channel.js";
 import { Triggers } from "../../src/triggers/triggers.js";
 import { mountWebhooks } from "../../src/triggers/webhook-routes.js";

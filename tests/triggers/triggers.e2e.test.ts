@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/sqlite-store.js";
+import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { type ChildGateway, freePort, gatewayEnv, runCli, waitFor } from "../crash/child-gateway.js";
 import { CrashWorld, isAnswer } from "../crash/crash-world.js";
 

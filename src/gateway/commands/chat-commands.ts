@@ -1,33 +1,12 @@
 import { type QueueMode, queueModes } from "../../config/file-schema.js";
 import { NotFoundError } from "../../errors.js";
-import type { ExpertRegistry } from "../../experts/expert-registry.js";
 import { usd } from "../../memory/budget-guard.js";
-import type { FitResult } from "../../memory/compactor.js";
-import type { Store } from "../../store/store.js";
-import type { OutboxButton, Session } from "../../store/types.js";
-import type { InboundMessage, ParsedCommand } from "../channel.js";
-import { canSee, type Viewer } from "../visibility.js";
+import type { Session } from "../../store/types.js";
+import type { ParsedCommand } from "../channel.js";
+import { canSee } from "../visibility.js";
+import type { CommandContext, CommandReply } from "./command-context.js";
 import type { CommandName } from "./command-parser.js";
 import { forget, listMemories } from "./memory-commands.js";
-
-/** What a command may know and do. */
-export interface CommandContext {
-  store: Store;
-  experts: ExpertRegistry;
-  message: InboundMessage;
-  viewer: Viewer;
-  /** How commands are written on this channel: `/` or `!`. */
-  prefix: string;
-  /** The conversation's current session, if it has one. */
-  session: Session | undefined;
-  /** Starts a fresh session for the conversation (optionally with an Expert). */
-  newSession(expert?: string): Promise<Session>;
-  modeOf(session: Session): QueueMode;
-  /** Asks the process running the session's turn to stop it; false when none runs. */
-  stop(sessionId: string): Promise<boolean>;
-  /** Summarizes the oldest part of a session now; absent when compaction is not set up. */
-  compact?(session: Session): Promise<FitResult>;
-}
 
 const modeHelp: Record<QueueMode, string> = {
   collect: "messages sent while I answer are answered together right after",
@@ -38,12 +17,6 @@ const modeHelp: Record<QueueMode, string> = {
 
 /** Commands only admins and the session's starter may run in group conversations. */
 const guarded: ReadonlySet<CommandName> = new Set(["new", "mode", "expert", "archive"]);
-
-/** A command's answer; `buttons` offer the obvious next commands where the channel can show them. */
-export interface CommandReply {
-  text: string;
-  buttons?: OutboxButton[];
-}
 
 /** Runs a chat command and returns the short reply for the person who sent it. */
 export async function runChatCommand(context: CommandContext, command: ParsedCommand): Promise<CommandReply> {

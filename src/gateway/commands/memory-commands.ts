@@ -1,6 +1,6 @@
 import { memoryScope } from "../../memory/memory-scope.js";
 import { memoryLine } from "../../memory/memory-tools.js";
-import type { CommandContext } from "./chat-commands.js";
+import type { CommandContext } from "./command-context.js";
 
 /** The workspace and user whose memories the person in this conversation sees. */
 function readerOf(context: CommandContext) {

@@ -1,6 +1,9 @@
-import { type Clock, systemClock } from "../ids.js";
+import { type Clock, systemClock } from "../../ids.js";
+import type { Store } from "../store.js";
+import type { Pricing } from "../usage-repository.js";
 import { SqliteAccessStore } from "./access-store.js";
 import { type Db, isWriteRefused, openDatabase } from "./database.js";
+import { SqliteIntakeStore } from "./intake-store.js";
 import { SqliteLeaseStore } from "./lease-store.js";
 import { SqliteMemoryStore } from "./memory-store.js";
 import { type MigrationReport, migrate } from "./migrator.js";
@@ -8,11 +11,10 @@ import { SqliteOutboxStore } from "./outbox-store.js";
 import { SqliteQueueStore } from "./queue-store.js";
 import { SqliteSessionStore } from "./session-store.js";
 import { SqliteSettingsStore } from "./settings-store.js";
-import type { Store } from "./store.js";
 import { SqliteTranscriptStore } from "./transcript-store.js";
 import { SqliteTriggerStore } from "./trigger-store.js";
 import { SqliteTurnStore } from "./turn-store.js";
-import { type Pricing, SqliteUsageStore } from "./usage-store.js";
+import { SqliteUsageStore } from "./usage-store.js";
 
 export interface OpenStoreOptions {
   clock?: Clock;
@@ -59,13 +61,10 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettingsStore(db, clock);
     this.access = new SqliteAccessStore(db, clock);
     this.memories = new SqliteMemoryStore(db, clock);
-    this.queue = new SqliteQueueStore(db, clock, {
-      sessions: this.sessions,
-      transcript: this.transcript,
-      outbox: this.outbox,
-    });
+    const intake = new SqliteIntakeStore(db, clock, { sessions: this.sessions, outbox: this.outbox });
+    this.queue = new SqliteQueueStore(db, clock, { sessions: this.sessions, transcript: this.transcript, intake });
     this.leases = new SqliteLeaseStore(db, clock, this.sessions);
-    this.triggers = new SqliteTriggerStore(db, clock, { sessions: this.sessions, queue: this.queue });
+    this.triggers = new SqliteTriggerStore(db, clock, { sessions: this.sessions, intake });
   }
 
   refusesWrites(error: unknown): boolean {

@@ -1,25 +1,11 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { TurnRepository } from "../store.js";
+import type { NewTranscriptEntry, Turn, TurnEnding, TurnState } from "../types.js";
 import type { Db } from "./database.js";
 import { type TurnDbRow, toTurn } from "./inbound-rows.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
-import type { TurnRepository } from "./store.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
-import type { NewOutbox, NewTranscriptEntry, Turn, TurnState, UsageEntry } from "./types.js";
 import type { SqliteUsageStore } from "./usage-store.js";
-
-/** How a turn ends: what it adds to the transcript, its usage and its reply, all in one transaction. */
-export interface TurnEnding {
-  entries?: NewTranscriptEntry[];
-  usage?: UsageEntry;
-  answer?: NewOutbox;
-  error?: string;
-  /**
-   * What becomes of the messages the turn took: answered (the default when it
-   * completed), failed (refused with an error), or queued again for the next
-   * turn (interrupted). Unset and not completed: left as they are.
-   */
-  inbound?: "answered" | "failed" | "queued";
-}
 
 export class SqliteTurnStore implements TurnRepository {
   readonly #db: Db;

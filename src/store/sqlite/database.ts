@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { StoreError } from "../errors.js";
+import { StoreError } from "../../errors.js";
 
 /** The open SQLite handle. Only files in `src/store/` touch it. */
 export type Db = Database.Database;

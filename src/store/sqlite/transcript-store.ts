@@ -1,8 +1,8 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { TranscriptRepository } from "../store.js";
+import type { NewTranscriptEntry, TranscriptEntry } from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type MessageRow, toEntry } from "./rows.js";
-import type { TranscriptRepository } from "./store.js";
-import type { NewTranscriptEntry, TranscriptEntry } from "./types.js";
 
 export class SqliteTranscriptStore implements TranscriptRepository {
   readonly #db: Db;

@@ -1,32 +1,7 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { UsageEntry, UsageTotals } from "../types.js";
+import type { Pricing, Spender, UsageGrouping, UsageRepository, UsageSum } from "../usage-repository.js";
 import { type Db, statementCache } from "./database.js";
-import type { UsageRepository } from "./store.js";
-import type { UsageEntry, UsageTotals } from "./types.js";
-
-/** Estimated dollars for a model call; undefined when the model's prices are not known. */
-export type Pricing = (model: string, promptTokens: number, completionTokens: number) => number | undefined;
-
-export const usageGroupings = ["session", "user", "expert", "trigger"] as const;
-export type UsageGrouping = (typeof usageGroupings)[number];
-
-/** One group of ledger rows: a session, a user, an Expert or a trigger. */
-export interface UsageSum {
-  key: string | null;
-  /** Turns with usage (a compaction summary made outside a turn is a call, not a turn). */
-  turns: number;
-  /** Ledger rows: model call groups. */
-  calls: number;
-  promptTokens: number;
-  completionTokens: number;
-  /** Dollars, from the rows whose model had prices. */
-  costUsd: number;
-  /** Rows whose model had no prices, so their cost is not in `costUsd`. */
-  unpriced: number;
-  estimated: boolean;
-}
-
-/** Who a budget belongs to. */
-export type Spender = { userId: string } | { triggerName: string };
 
 /**
  * A trigger's rows: its name when the turn recorded one, else (for trigger

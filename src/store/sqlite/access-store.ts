@@ -1,8 +1,9 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { AccessRepository } from "../access-repository.js";
 import { type Db, statementCache } from "./database.js";
 
 /** Principals admitted at run time (`gateway access allow`), read on every message. */
-export class SqliteAccessStore {
+export class SqliteAccessStore implements AccessRepository {
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
 

@@ -1,40 +1,7 @@
-import { type Clock, shortId } from "../ids.js";
+import { type Clock, shortId } from "../../ids.js";
+import type { Memory, MemoryHit, MemoryReader, MemoryRepository, MemoryType, NewMemory } from "../memory-repository.js";
 import { type Db, statementCache } from "./database.js";
 import { toFtsQuery } from "./session-store.js";
-
-export const memoryTypes = ["project", "user", "decision"] as const;
-/** `project`: facts of a workspace; `user`: one person's preferences; `decision`: a choice and its reason. */
-export type MemoryType = (typeof memoryTypes)[number];
-
-/** A durable note with a stable id. */
-export interface Memory {
-  id: string;
-  type: MemoryType;
-  /** The workspace: `slack:T1`, `telegram:12345`, `cli`. */
-  scope: string;
-  /** Whose preference (`user`), else who saved it. */
-  userId: string | null;
-  expert: string | null;
-  content: string;
-  sourceSessionId: string | null;
-  sourceMessageId: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type NewMemory = Omit<Memory, "id" | "createdAt" | "updatedAt">;
-
-/** What one person in one workspace may read: the scope's project and decision notes, and their own user notes. */
-export interface MemoryReader {
-  scope: string;
-  userId: string | null;
-}
-
-export interface MemoryHit {
-  memory: Memory;
-  snippet: string;
-  rank: number;
-}
 
 interface MemoryRow {
   id: string;
@@ -52,7 +19,7 @@ interface MemoryRow {
 const readable = `((m.type IN ('project', 'decision') AND m.scope = @scope) OR (m.type = 'user' AND m.user_id = @userId))`;
 
 /** Memories and their full-text index (migration 003). */
-export class SqliteMemoryStore {
+export class SqliteMemoryStore implements MemoryRepository {
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
 
@@ -111,7 +78,11 @@ export class SqliteMemoryStore {
   }
 
   /** Full-text search among the notes a reader may see, best first. */
-  async search(reader: MemoryReader, text: string, options: { type?: MemoryType; limit?: number } = {}) {
+  async search(
+    reader: MemoryReader,
+    text: string,
+    options: { type?: MemoryType; limit?: number } = {},
+  ): Promise<MemoryHit[]> {
     const query = toFtsQuery(text, "any");
     if (!query) return [];
     return this.#sql<object, MemoryRow & { snippet: string; rank: number }>(

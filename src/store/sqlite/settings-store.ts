@@ -1,6 +1,6 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { SettingsRepository } from "../store.js";
 import type { Db } from "./database.js";
-import type { SettingsRepository } from "./store.js";
 
 export class SqliteSettingsStore implements SettingsRepository {
   readonly #get;

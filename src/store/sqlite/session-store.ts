@@ -1,10 +1,10 @@
-import type { QueueMode } from "../config/file-schema.js";
-import { NotFoundError, StoreError } from "../errors.js";
-import { type Clock, shortId } from "../ids.js";
+import type { QueueMode } from "../../config/file-schema.js";
+import { NotFoundError, StoreError } from "../../errors.js";
+import { type Clock, shortId } from "../../ids.js";
+import type { SessionRepository } from "../store.js";
+import type { NewSession, SearchHit, Session, SessionListFilter, SessionSearchOptions } from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type SessionRow, toSession } from "./rows.js";
-import type { SessionRepository } from "./store.js";
-import type { NewSession, SearchHit, Session, SessionListFilter, SessionSearchOptions } from "./types.js";
 
 export class SqliteSessionStore implements SessionRepository {
   readonly #db: Db;

@@ -1,76 +1,20 @@
-import { type Clock, shortId } from "../ids.js";
+import { type Clock, shortId } from "../../ids.js";
+import type {
+  EndedRun,
+  FireGuard,
+  FireInput,
+  FireOutcome,
+  RunEnding,
+  RunSource,
+  RunStatus,
+  TriggerRepository,
+  TriggerRun,
+  TriggerState,
+} from "../trigger-repository.js";
 import { type Db, statementCache } from "./database.js";
 import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./inbound-rows.js";
-import type { SqliteQueueStore } from "./queue-store.js";
+import type { SqliteIntakeStore } from "./intake-store.js";
 import type { SqliteSessionStore } from "./session-store.js";
-import type { NewSession, OutboxRow, Session, Turn } from "./types.js";
-
-export type RunSource = "schedule" | "webhook" | "manual";
-export type RunStatus = "running" | "completed" | "failed" | "skipped";
-
-/** One firing of a trigger, as recorded. */
-export interface TriggerRun {
-  id: string;
-  trigger: string;
-  source: RunSource;
-  status: RunStatus;
-  /** The JSON body of a webhook or `--payload`. */
-  payload: string | null;
-  idempotencyKey: string | null;
-  sessionId: string | null;
-  /** Why it failed, or why it was skipped. */
-  error: string | null;
-  firedAt: number;
-  finishedAt: number | null;
-}
-
-/** A trigger's run-time state: paused by hand, backing off after failed runs. */
-export interface TriggerState {
-  paused: boolean;
-  failures: number;
-  backoffUntil: number | null;
-}
-
-/** Conditions that make a firing a recorded skip instead of a run. */
-export type FireGuard = "paused" | "backoff" | "running";
-
-export interface FireInput {
-  trigger: string;
-  source: RunSource;
-  payload: string | null;
-  /** A repeated key returns the first firing's run instead of firing again. */
-  idempotencyKey?: string;
-  guards: readonly FireGuard[];
-  /** The run's fresh session; it never becomes its conversation's current one. */
-  session: Omit<NewSession, "detached">;
-  /** The rendered prompt, queued as the session's first message. */
-  prompt: { senderId: string; senderName: string; text: string };
-}
-
-export interface FireOutcome {
-  run: TriggerRun;
-  /** The idempotency key was seen before: `run` is the first firing's. */
-  duplicate: boolean;
-}
-
-/** A running run whose turn has ended and whose replies are no longer waiting to go out. */
-export interface EndedRun {
-  run: TriggerRun;
-  session: Session | undefined;
-  turn: Turn | undefined;
-  /** The turn's last answer, error or notice row. */
-  result: OutboxRow | undefined;
-}
-
-export interface RunEnding {
-  status: "completed" | "failed";
-  error: string | null;
-  /** Move the session to this conversation (the thread the result started) and make it current there. */
-  threadKey?: string;
-  archive: boolean;
-  /** How long the trigger waits after this many consecutive failures. */
-  backoffMs: (failures: number) => number;
-}
 
 interface RunRow {
   id: string;
@@ -87,19 +31,19 @@ interface RunRow {
 }
 
 /** Trigger runs and state: firing (session + queued prompt + run in one transaction), ending, history. */
-export class SqliteTriggerStore {
+export class SqliteTriggerStore implements TriggerRepository {
   readonly #db: Db;
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;
   readonly #sessions: SqliteSessionStore;
-  readonly #queue: SqliteQueueStore;
+  readonly #intake: SqliteIntakeStore;
 
-  constructor(db: Db, now: Clock, parts: { sessions: SqliteSessionStore; queue: SqliteQueueStore }) {
+  constructor(db: Db, now: Clock, parts: { sessions: SqliteSessionStore; intake: SqliteIntakeStore }) {
     this.#db = db;
     this.#sql = statementCache(db);
     this.#now = now;
     this.#sessions = parts.sessions;
-    this.#queue = parts.queue;
+    this.#intake = parts.intake;
   }
 
   /**
@@ -132,7 +76,7 @@ export class SqliteTriggerStore {
       return { run: this.#mustGet(id), duplicate: false };
     }
     const session = this.#sessions.createSync({ ...input.session, detached: true });
-    const inbound = this.#queue.insertInboundSync(session, {
+    const inbound = this.#intake.insertInboundSync(session, {
       channel: session.channel,
       conversationKey: session.conversationKey,
       senderId: input.prompt.senderId,

@@ -1,8 +1,9 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { LeaseRepository } from "../lease-repository.js";
+import type { ClaimedTurn, WorkScope } from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
-import type { ClaimedTurn, WorkScope } from "./types.js";
 import { scopeParams, scopeSql } from "./work-scope.js";
 
 /**
@@ -10,7 +11,7 @@ import { scopeParams, scopeSql } from "./work-scope.js";
  * and a lease that the process renews while it lives. A lease that ran out means the process died,
  * and another takes the work over.
  */
-export class SqliteLeaseStore {
+export class SqliteLeaseStore implements LeaseRepository {
   readonly #db: Db;
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;

@@ -1,4 +1,4 @@
-import type { WorkScope } from "./types.js";
+import type { WorkScope } from "../types.js";
 
 /** `channel IN (…)`, narrowed to one conversation when the scope names one. */
 export function scopeSql(scope: WorkScope, alias: string): string {

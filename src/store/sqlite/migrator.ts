@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../errors.js";
-import { packageRoot } from "../paths.js";
+import { StoreError } from "../../errors.js";
+import { packageRoot } from "../../paths.js";
 import type { Db } from "./database.js";
 
 export interface Migration {

@@ -1,5 +1,5 @@
-import type { QueueMode } from "../config/file-schema.js";
-import type { Session, SessionOrigin, SessionState, TranscriptEntry, TranscriptKind } from "./types.js";
+import type { QueueMode } from "../../config/file-schema.js";
+import type { Session, SessionOrigin, SessionState, TranscriptEntry, TranscriptKind } from "../types.js";
 
 export interface SessionRow {
   id: string;

@@ -7,7 +7,7 @@ import type {
   OutboxState,
   Turn,
   TurnState,
-} from "./types.js";
+} from "../types.js";
 
 export interface InboundDbRow {
   id: number;

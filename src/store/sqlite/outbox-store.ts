@@ -1,11 +1,12 @@
-import type { Clock } from "../ids.js";
+import type { Clock } from "../../ids.js";
+import type { OutboxRepository } from "../outbox-repository.js";
+import type { NewOutbox, OutboxRow, WorkScope } from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type OutboxDbRow, toOutbox } from "./inbound-rows.js";
-import type { NewOutbox, OutboxRow, WorkScope } from "./types.js";
 import { scopeParams, scopeSql } from "./work-scope.js";
 
 /** Replies waiting to go out: claimed with a lease, delivered part by part, in order per conversation. */
-export class SqliteOutboxStore {
+export class SqliteOutboxStore implements OutboxRepository {
   readonly #db: Db;
   readonly #sql: ReturnType<typeof statementCache>;
   readonly #now: Clock;

@@ -1,0 +1,32 @@
+import { existsSync } from "node:fs";
+import type { StoreBackend } from "../store-backend.js";
+import type { Pricing } from "../usage-repository.js";
+import { openDatabase } from "./database.js";
+import { loadMigrations, migrate, schemaVersion } from "./migrator.js";
+import { openStore } from "./sqlite-store.js";
+
+/** A SQLite database file as a {@link StoreBackend}. */
+export function sqliteBackend(path: string, options: { pricing?: Pricing; maxPageCount?: number } = {}): StoreBackend {
+  return {
+    location: path,
+    open: async () => openStore(path, options),
+    migrate: async () => {
+      const db = openDatabase(path);
+      try {
+        const report = migrate(db);
+        return { applied: report.applied.map((migration) => migration.name), version: report.version };
+      } finally {
+        db.close();
+      }
+    },
+    inspect: async () => {
+      if (!existsSync(path)) return undefined;
+      const db = openDatabase(path, { readonly: true });
+      try {
+        return { version: schemaVersion(db), latest: loadMigrations().at(-1)?.version ?? 0 };
+      } finally {
+        db.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Store } from "./store.js";
+
+/** What `migrate` did: the migrations it applied (by name) and the schema version reached. */
+export interface MigrationOutcome {
+  applied: string[];
+  version: number;
+}
+
+/** The schema version a database is at, next to the newest this code ships. */
+export interface SchemaStatus {
+  version: number;
+  latest: number;
+}
+
+/**
+ * One configured database of one backend (a SQLite file today, a PostgreSQL database later):
+ * opening it as a {@link Store} and the operator's chores that come before a store exists.
+ */
+export interface StoreBackend {
+  /** Where the data lives, for messages (a file path; never a password). */
+  readonly location: string;
+  /** Opens the store, applying pending migrations first. */
+  open(): Promise<Store>;
+  /** Applies pending migrations, each in its own transaction; refuses a database newer than the code. */
+  migrate(): Promise<MigrationOutcome>;
+  /** The schema version without changing anything; undefined when the database does not exist yet. */
+  inspect(): Promise<SchemaStatus | undefined>;
+}
