@@ -2,12 +2,14 @@
 import { Command } from "commander";
 import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
+import { ignoreClosedPipe } from "./cli/closed-pipe.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
+import { wholeNumber } from "./cli/numeric-option.js";
 import { pruneSessions } from "./cli/prune-command.js";
+import { openExistingStore, type WhenMissing } from "./cli/read-store.js";
 import { runCommand } from "./cli/run-command.js";
-import { openConfiguredStore } from "./cli/runtime.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
@@ -15,9 +17,13 @@ import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
 import type { SqliteStore } from "./store/sqlite-store.js";
+import { gatewayVersion } from "./version.js";
+
+ignoreClosedPipe(process.stdout);
 
 const program = new Command("gateway")
   .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")
+  .version(gatewayVersion(), "-V, --version", "print the version")
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -28,8 +34,13 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefi
   };
 }
 
-async function withStore(fn: (store: SqliteStore) => Promise<void>): Promise<number> {
-  const store = openConfiguredStore(loadConfig());
+/**
+ * Runs a command on the existing database; none of these create one (see
+ * {@link openExistingStore}): lists answer "nothing" and say where they looked,
+ * commands about one session or memory fail naming the path.
+ */
+async function withStore(whenMissing: WhenMissing, fn: (store: SqliteStore) => Promise<void>): Promise<number> {
+  const store = openExistingStore(loadConfig(), whenMissing);
   try {
     await fn(store);
   } finally {
@@ -95,20 +106,22 @@ sessions
   .option("--json", "print JSON")
   .action(
     action((options: { archived?: boolean; all?: boolean; json?: boolean }) =>
-      withStore((store) => listSessions(store, options)),
+      withStore("empty", (store) => listSessions(store, options)),
     ),
   );
 sessions
   .command("show <id>")
   .description("a session's transcript")
   .option("--json", "print JSON")
-  .action(action((id: string, options: { json?: boolean }) => withStore((store) => showSession(store, id, options))));
+  .action(
+    action((id: string, options: { json?: boolean }) => withStore("fail", (store) => showSession(store, id, options))),
+  );
 sessions
   .command("rename <id> <title>")
   .description("give a session a title")
   .action(
     action((id: string, title: string) =>
-      withStore(async (store) => {
+      withStore("fail", async (store) => {
         const session = await store.sessions.rename((await store.sessions.resolve(id)).id, title);
         process.stdout.write(`renamed ${session.id}: ${title}\n`);
       }),
@@ -124,7 +137,7 @@ for (const [name, verb] of [
     .description(name === "delete" ? "delete a session and its transcript" : `${name} a session`)
     .action(
       action((id: string) =>
-        withStore(async (store) => {
+        withStore("fail", async (store) => {
           const session = await store.sessions.resolve(id);
           if (name === "delete") await store.sessions.delete(session.id);
           else await store.sessions[name](session.id);
@@ -138,7 +151,9 @@ sessions
   .description("full-text search over every session, ranked, with snippets")
   .option("--json", "print JSON")
   .action(
-    action((text: string, options: { json?: boolean }) => withStore((store) => searchSessions(store, text, options))),
+    action((text: string, options: { json?: boolean }) =>
+      withStore("empty", (store) => searchSessions(store, text, options)),
+    ),
   );
 sessions
   .command("compact <id>")
@@ -151,11 +166,13 @@ memories
   .description("every memory, newest first")
   .option("--type <type>", "only project, user or decision memories")
   .option("--json", "print JSON")
-  .action(action((options: { type?: string; json?: boolean }) => withStore((store) => listMemories(store, options))));
+  .action(
+    action((options: { type?: string; json?: boolean }) => withStore("empty", (store) => listMemories(store, options))),
+  );
 memories
   .command("forget <id>")
   .description("delete a memory")
-  .action(action((id: string) => withStore((store) => forgetMemory(store, id))));
+  .action(action((id: string) => withStore("fail", (store) => forgetMemory(store, id))));
 
 program
   .command("usage")
@@ -165,17 +182,21 @@ program
   .option("--json", "print JSON")
   .action(
     action((options: { by?: string; since?: string; json?: boolean }) =>
-      withStore((store) => usageReport(store, options)),
+      withStore("empty", (store) => usageReport(store, options)),
     ),
   );
 
 sessions
   .command("prune")
   .description("delete archived sessions older than the retention (GATEWAY_RETENTION_DAYS)")
-  .option("--days <n>", "archived longer ago than this many days (default: the retention setting)")
+  .option(
+    "--days <n>",
+    "archived longer ago than this many days (default: the retention setting)",
+    wholeNumber(1, 36_500),
+  )
   .option("--dry-run", "only list what would be deleted")
   .option("--json", "print JSON")
-  .action(action((options: { days?: string; dryRun?: boolean; json?: boolean }) => pruneSessions(options)));
+  .action(action((options: { days?: number; dryRun?: boolean; json?: boolean }) => pruneSessions(options)));
 
 const triggers = program.command("triggers").description("schedules and webhooks that start sessions");
 triggers
@@ -193,12 +214,8 @@ triggers
   .command("history <name>")
   .description("a trigger's runs, newest first")
   .option("--json", "print JSON")
-  .option("--limit <n>", "how many runs", "20")
-  .action(
-    action((name: string, options: { json?: boolean; limit: string }) =>
-      triggerHistory(name, { ...options, limit: Number.parseInt(options.limit, 10) || 20 }),
-    ),
-  );
+  .option("--limit <n>", "how many runs", wholeNumber(1, 10_000), 20)
+  .action(action((name: string, options: { json?: boolean; limit: number }) => triggerHistory(name, options)));
 for (const verb of ["pause", "resume"] as const) {
   triggers
     .command(`${verb} <name>`)

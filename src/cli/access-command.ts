@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
 import { printJson, printTable } from "./output.js";
+import { openExistingStore } from "./read-store.js";
 import { openConfiguredStore } from "./runtime.js";
 
 const principalPattern = /^[a-z]+:[^\s,]+$/;
@@ -25,7 +26,7 @@ export async function accessAllow(principal: string): Promise<number> {
 }
 
 export async function accessRevoke(principal: string): Promise<number> {
-  const store = openConfiguredStore(loadConfig());
+  const store = openExistingStore(loadConfig(), "empty");
   try {
     if (!(await store.access.revoke(checked(principal)))) {
       throw new UsageError(`${principal} has no grant (allow lists in the YAML or GATEWAY_ALLOW are edited there)`);
@@ -40,7 +41,7 @@ export async function accessRevoke(principal: string): Promise<number> {
 /** Everyone admitted, and where from: the database, GATEWAY_ALLOW or the YAML. */
 export async function accessList(options: { json?: boolean }): Promise<number> {
   const config = loadConfig();
-  const store = openConfiguredStore(config);
+  const store = openExistingStore(config, "empty");
   try {
     const rows: { principal: string; source: string; admin: boolean }[] = [];
     const admin = (principal: string) => config.access.admins.includes(principal);

@@ -3,7 +3,8 @@ import { memoryLine } from "../memory/memory-tools.js";
 import { type Memory, memoryTypes } from "../store/memory-store.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import { oneLine, printJson, printTable, shortDate } from "./output.js";
-import { createAgentRuntime, openConfiguredStore, turnDeps } from "./runtime.js";
+import { openExistingStore } from "./read-store.js";
+import { createAgentRuntime, turnDeps } from "./runtime.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -53,7 +54,7 @@ export async function forgetMemory(store: SqliteStore, id: string): Promise<void
 /** `sessions compact ID`: summarizes the older part of a session with its Expert's model now. */
 export async function compactSession(id: string): Promise<number> {
   const runtime = createAgentRuntime();
-  const store = openConfiguredStore(runtime.config);
+  const store = openExistingStore(runtime.config, "fail");
   try {
     const session = await store.sessions.resolve(id);
     const context = turnDeps(runtime, store).context;
