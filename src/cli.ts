@@ -12,6 +12,7 @@ import { openExistingStore, type WhenMissing } from "./cli/read-store.js";
 import { runCommand } from "./cli/run-command.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
+import { statusCommand } from "./cli/status-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
@@ -240,8 +241,13 @@ access
 program.command("migrate").description("apply database migrations").action(action(migrateCommand));
 program
   .command("doctor")
-  .description("check configuration, database and the model endpoint")
+  .description("check everything start checks, plus the model list, channel tokens and webhooks, live")
   .action(action(doctorCommand));
+program
+  .command("status")
+  .description("ask the running gateway: channels, running turns, queue, unsent replies, version")
+  .option("--json", "print JSON")
+  .action(action((options: { json?: boolean }) => statusCommand(options)));
 
 try {
   await program.parseAsync(process.argv);

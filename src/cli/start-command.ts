@@ -4,7 +4,9 @@ import { HttpServer } from "../http/http-server.js";
 import { createLogger } from "../logger.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { mountWebhooks } from "../triggers/webhook-routes.js";
+import { gatewayVersion } from "../version.js";
 import { createChannelAdapters } from "./composition-root.js";
+import { assertChannelExperts } from "./config-checks.js";
 import { createAgentRuntime, createGatewayWithTriggers, openConfiguredStore } from "./runtime.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,6 +20,7 @@ export async function startCommand(): Promise<number> {
   armFaultPoint(config.testCrashAt);
   const logger = createLogger(config.logLevel);
   const runtime = createAgentRuntime(config);
+  assertChannelExperts(config, runtime.experts);
   const store = openConfiguredStore(config);
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
@@ -30,7 +33,8 @@ export async function startCommand(): Promise<number> {
     "/healthz",
     async () => {
       const health = await gateway.health();
-      return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
+      const uptime_s = Math.round((Date.now() - startedAt) / 1000);
+      return { status: 200, body: { ...health, uptime_s, version: gatewayVersion() } };
     },
     { beforeReady: true },
   );

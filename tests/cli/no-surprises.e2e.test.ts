@@ -118,7 +118,7 @@ describe.concurrent("the CLI never surprises", { timeout: 90_000 }, () => {
   });
 
   it("run … | head ends quietly, and the whole turn is still stored", async ({ cli: { fake, box } }) => {
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });

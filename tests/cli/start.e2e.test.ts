@@ -78,7 +78,7 @@ describe.concurrent("gateway start", () => {
 
 describe.concurrent("gateway doctor", () => {
   it("reports ok against the fake and shows secrets only as set", async ({ cli: { fake, box } }) => {
-    const result = await box.run(["doctor"], { OPENAI_API_KEY: "sk-secret-123" });
+    const result = await box.run(["doctor"], { OPENAI_API_KEY: "sk-secret-123", PORT: "0" });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const out = lines(result.stdout);
     for (const check of ["config", "experts", "database", "model endpoint"]) {
@@ -93,7 +93,7 @@ describe.concurrent("gateway doctor", () => {
 
   it("fails and names the model endpoint when it cannot be reached", async ({ cli: { box } }) => {
     const closed = `http://127.0.0.1:${await freePort()}/v1`;
-    const result = await box.run(["doctor"], { OPENAI_BASE_URL: closed, OPENAI_API_KEY: "sk-secret-123" });
+    const result = await box.run(["doctor"], { OPENAI_BASE_URL: closed, OPENAI_API_KEY: "sk-secret-123", PORT: "0" });
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
     expect(lines(result.stdout)).toContainEqual(expect.stringMatching(/^FAIL\s+model endpoint: /));
