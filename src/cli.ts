@@ -4,6 +4,7 @@ import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
 import { ignoreClosedPipe } from "./cli/closed-pipe.js";
 import { doctorCommand } from "./cli/doctor-command.js";
+import { type InitOptions, initCommand } from "./cli/init-command.js";
 import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
 import { wholeNumber } from "./cli/numeric-option.js";
@@ -49,6 +50,25 @@ async function withStore(whenMissing: WhenMissing, fn: (store: SqliteStore) => P
   }
   return 0;
 }
+
+program
+  .command("init")
+  .description(
+    "first run: model endpoint, key and model, Telegram, Slack; checked live, written to .env and gateway.yml",
+  )
+  .option("-y, --yes", "ask nothing: take everything from the flags and the environment (for scripts)")
+  .option("--force", "replace an existing .env and gateway.yml")
+  .option("--base-url <url>", "the model endpoint (default: OPENAI_BASE_URL, else OpenAI)")
+  .option("--api-key <key>", "its API key (default: OPENAI_API_KEY; the variable keeps it out of ps)")
+  .option("--model <name>", "a model the endpoint lists (default: GATEWAY_MODEL, or its only model)")
+  .option("--telegram", "require Telegram (with --yes: fail without a token)")
+  .option("--telegram-token <token>", "a bot token from @BotFather (default: TELEGRAM_BOT_TOKEN)")
+  .option("--telegram-api-root <url>", "the Bot API root (default: TELEGRAM_API_ROOT, else api.telegram.org)")
+  .option("--slack", "require Slack (with --yes: fail without tokens)")
+  .option("--slack-bot-token <token>", "xoxb-… of the app made from manifest.yml (default: SLACK_BOT_TOKEN)")
+  .option("--slack-app-token <token>", "xapp-… with connections:write, for Socket Mode (default: SLACK_APP_TOKEN)")
+  .option("--slack-api-url <url>", "the Web API base URL (default: SLACK_API_URL, else slack.com/api/)")
+  .action(action((options: InitOptions) => initCommand(options)));
 
 program
   .command("start")
