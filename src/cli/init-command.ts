@@ -43,13 +43,16 @@ export async function initCommand(options: InitOptions): Promise<number> {
     writeSetup(dir, answers);
     // The files must load as `start` will load them; a mistake here is ours, not the operator's.
     loadConfig({ cwd: dir, env: {} });
-    const next = dir === packageRoot() ? "npm start" : "gateway start";
+    // In a clone the package's own scripts run it; an installed package has `gateway` on the PATH.
+    const inClone = dir === packageRoot();
+    const channel = answers.telegram !== undefined || answers.slack !== undefined;
+    const next = channel ? (inClone ? "npm start" : "gateway start") : inClone ? "npx gateway chat" : "gateway chat";
     const say = (text: string) => process.stdout.write(`${text}\n`);
     say(`\nwrote ${join(dir, ENV_FILE)} (secrets, mode 0600) and ${join(dir, YAML_FILE)}`);
-    if (answers.telegram || answers.slack) {
-      say("then message the bot: it answers once with the command that admits you (gateway access allow …)");
+    if (channel) {
+      say("once it runs, message the bot: it answers once with the command that admits you (gateway access allow …)");
     } else {
-      say("no channel yet: talk to the model with gateway chat, or run gateway init again to add Telegram or Slack");
+      say("no channel yet, so talk to the model in the terminal; gateway init --force adds Telegram or Slack later");
     }
     say(`check everything with: gateway doctor\nnext, run:\n  ${next}`);
     return 0;

@@ -10,9 +10,16 @@ const PROBE_TIMEOUT_MS = 10_000;
 /** The models `GET {baseUrl}/models` lists (what Ollama, vLLM, OpenAI and OpenRouter all answer). */
 export async function probeModels(baseUrl: string, apiKey: string | undefined): Promise<Probe<string[]>> {
   const client = new OpenAiModelClient({ baseUrl, apiKey });
+  const signal = AbortSignal.timeout(PROBE_TIMEOUT_MS);
   try {
-    return { ok: true, value: await client.listModels(AbortSignal.timeout(PROBE_TIMEOUT_MS)) };
+    return { ok: true, value: await client.listModels(signal) };
   } catch (error) {
+    if (signal.aborted) {
+      return {
+        ok: false,
+        reason: `the model endpoint did not answer in ${PROBE_TIMEOUT_MS / 1000} s (${shownUrl(baseUrl)})`,
+      };
+    }
     return { ok: false, reason: describeModelFailure(error, baseUrl) };
   }
 }

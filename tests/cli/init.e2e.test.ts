@@ -157,6 +157,8 @@ describe.concurrent("gateway init", { timeout: 120_000 }, () => {
     expect(readFileSync(join(box.dir, ".env"), "utf8")).toBe("OPENAI_API_KEY=keep-me\n");
     const forced = await box.run(["init", "--yes", "--force", "--base-url", fake.url], fromFilesOnly);
     expect(forced.code, forced.stderr).toBe(0);
+    // No channel set up: the next step is talking to the model in the terminal.
+    expect(lines(forced.stdout).at(-1)).toBe("  gateway chat");
     expect(readFileSync(join(box.dir, ".env"), "utf8")).not.toContain("keep-me");
     expect(statSync(join(box.dir, ".env")).mode & 0o777).toBe(0o600);
   });
