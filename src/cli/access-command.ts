@@ -1,5 +1,6 @@
 import { loadConfig } from "../config/load-config.js";
-import { UsageError } from "../errors.js";
+import { NotFoundError, UsageError } from "../errors.js";
+import type { SqliteStore } from "../store/sqlite-store.js";
 import { printJson, printTable } from "./output.js";
 import { openExistingStore } from "./read-store.js";
 import { openConfiguredStore } from "./runtime.js";
@@ -26,9 +27,16 @@ export async function accessAllow(principal: string): Promise<number> {
 }
 
 export async function accessRevoke(principal: string): Promise<number> {
-  const store = openExistingStore(loadConfig(), "empty");
+  checked(principal);
+  let store: SqliteStore;
   try {
-    if (!(await store.access.revoke(checked(principal)))) {
+    store = openExistingStore(loadConfig(), "fail");
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`${principal} has no grant: ${error.message}`);
+    throw error;
+  }
+  try {
+    if (!(await store.access.revoke(principal))) {
       throw new UsageError(`${principal} has no grant (allow lists in the YAML or GATEWAY_ALLOW are edited there)`);
     }
     process.stdout.write(`revoked ${principal}\n`);
