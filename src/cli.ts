@@ -2,22 +2,30 @@
 import { Command } from "commander";
 import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
-import { openConfiguredStore } from "./cli/composition-root.js";
+import { ignoreClosedPipe } from "./cli/closed-pipe.js";
 import { doctorCommand } from "./cli/doctor-command.js";
+import { type InitOptions, initCommand } from "./cli/init-command.js";
 import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
 import { migrateCommand } from "./cli/migrate-command.js";
+import { wholeNumber } from "./cli/numeric-option.js";
 import { pruneSessions } from "./cli/prune-command.js";
+import { openExistingStore, type WhenMissing } from "./cli/read-store.js";
 import { runCommand } from "./cli/run-command.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
+import { statusCommand } from "./cli/status-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
 import type { Store } from "./store/store.js";
+import { gatewayVersion } from "./version.js";
+
+ignoreClosedPipe(process.stdout);
 
 const program = new Command("gateway")
   .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")
+  .version(gatewayVersion(), "-V, --version", "print the version")
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -28,8 +36,13 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefi
   };
 }
 
-async function withStore(fn: (store: Store) => Promise<void>): Promise<number> {
-  const store = await openConfiguredStore(loadConfig());
+/**
+ * Runs a command on the existing database; none of these create one (see
+ * {@link openExistingStore}): lists answer "nothing" and say where they looked,
+ * commands about one session or memory fail naming the path.
+ */
+async function withStore(whenMissing: WhenMissing, fn: (store: Store) => Promise<void>): Promise<number> {
+  const store = await openExistingStore(loadConfig(), whenMissing);
   try {
     await fn(store);
   } finally {
@@ -37,6 +50,25 @@ async function withStore(fn: (store: Store) => Promise<void>): Promise<number> {
   }
   return 0;
 }
+
+program
+  .command("init")
+  .description(
+    "first run: model endpoint, key and model, Telegram, Slack; checked live, written to .env and gateway.yml",
+  )
+  .option("-y, --yes", "ask nothing: take everything from the flags and the environment (for scripts)")
+  .option("--force", "replace an existing .env and gateway.yml")
+  .option("--base-url <url>", "the model endpoint (default: OPENAI_BASE_URL, else OpenAI)")
+  .option("--api-key <key>", "its API key (default: OPENAI_API_KEY; the variable keeps it out of ps)")
+  .option("--model <name>", "a model the endpoint lists (default: GATEWAY_MODEL, or its only model)")
+  .option("--telegram", "require Telegram (with --yes: fail without a token)")
+  .option("--telegram-token <token>", "a bot token from @BotFather (default: TELEGRAM_BOT_TOKEN)")
+  .option("--telegram-api-root <url>", "the Bot API root (default: TELEGRAM_API_ROOT, else api.telegram.org)")
+  .option("--slack", "require Slack (with --yes: fail without tokens)")
+  .option("--slack-bot-token <token>", "xoxb-… of the app made from manifest.yml (default: SLACK_BOT_TOKEN)")
+  .option("--slack-app-token <token>", "xapp-… with connections:write, for Socket Mode (default: SLACK_APP_TOKEN)")
+  .option("--slack-api-url <url>", "the Web API base URL (default: SLACK_API_URL, else slack.com/api/)")
+  .action(action((options: InitOptions) => initCommand(options)));
 
 program
   .command("start")
@@ -95,20 +127,22 @@ sessions
   .option("--json", "print JSON")
   .action(
     action((options: { archived?: boolean; all?: boolean; json?: boolean }) =>
-      withStore((store) => listSessions(store, options)),
+      withStore("empty", (store) => listSessions(store, options)),
     ),
   );
 sessions
   .command("show <id>")
   .description("a session's transcript")
   .option("--json", "print JSON")
-  .action(action((id: string, options: { json?: boolean }) => withStore((store) => showSession(store, id, options))));
+  .action(
+    action((id: string, options: { json?: boolean }) => withStore("fail", (store) => showSession(store, id, options))),
+  );
 sessions
   .command("rename <id> <title>")
   .description("give a session a title")
   .action(
     action((id: string, title: string) =>
-      withStore(async (store) => {
+      withStore("fail", async (store) => {
         const session = await store.sessions.rename((await store.sessions.resolve(id)).id, title);
         process.stdout.write(`renamed ${session.id}: ${title}\n`);
       }),
@@ -124,7 +158,7 @@ for (const [name, verb] of [
     .description(name === "delete" ? "delete a session and its transcript" : `${name} a session`)
     .action(
       action((id: string) =>
-        withStore(async (store) => {
+        withStore("fail", async (store) => {
           const session = await store.sessions.resolve(id);
           if (name === "delete") await store.sessions.delete(session.id);
           else await store.sessions[name](session.id);
@@ -138,7 +172,9 @@ sessions
   .description("full-text search over every session, ranked, with snippets")
   .option("--json", "print JSON")
   .action(
-    action((text: string, options: { json?: boolean }) => withStore((store) => searchSessions(store, text, options))),
+    action((text: string, options: { json?: boolean }) =>
+      withStore("empty", (store) => searchSessions(store, text, options)),
+    ),
   );
 sessions
   .command("compact <id>")
@@ -151,11 +187,13 @@ memories
   .description("every memory, newest first")
   .option("--type <type>", "only project, user or decision memories")
   .option("--json", "print JSON")
-  .action(action((options: { type?: string; json?: boolean }) => withStore((store) => listMemories(store, options))));
+  .action(
+    action((options: { type?: string; json?: boolean }) => withStore("empty", (store) => listMemories(store, options))),
+  );
 memories
   .command("forget <id>")
   .description("delete a memory")
-  .action(action((id: string) => withStore((store) => forgetMemory(store, id))));
+  .action(action((id: string) => withStore("fail", (store) => forgetMemory(store, id))));
 
 program
   .command("usage")
@@ -165,17 +203,21 @@ program
   .option("--json", "print JSON")
   .action(
     action((options: { by?: string; since?: string; json?: boolean }) =>
-      withStore((store) => usageReport(store, options)),
+      withStore("empty", (store) => usageReport(store, options)),
     ),
   );
 
 sessions
   .command("prune")
   .description("delete archived sessions older than the retention (GATEWAY_RETENTION_DAYS)")
-  .option("--days <n>", "archived longer ago than this many days (default: the retention setting)")
+  .option(
+    "--days <n>",
+    "archived longer ago than this many days (default: the retention setting)",
+    wholeNumber(1, 36_500),
+  )
   .option("--dry-run", "only list what would be deleted")
   .option("--json", "print JSON")
-  .action(action((options: { days?: string; dryRun?: boolean; json?: boolean }) => pruneSessions(options)));
+  .action(action((options: { days?: number; dryRun?: boolean; json?: boolean }) => pruneSessions(options)));
 
 const triggers = program.command("triggers").description("schedules and webhooks that start sessions");
 triggers
@@ -193,12 +235,8 @@ triggers
   .command("history <name>")
   .description("a trigger's runs, newest first")
   .option("--json", "print JSON")
-  .option("--limit <n>", "how many runs", "20")
-  .action(
-    action((name: string, options: { json?: boolean; limit: string }) =>
-      triggerHistory(name, { ...options, limit: Number.parseInt(options.limit, 10) || 20 }),
-    ),
-  );
+  .option("--limit <n>", "how many runs", wholeNumber(1, 10_000), 20)
+  .action(action((name: string, options: { json?: boolean; limit: number }) => triggerHistory(name, options)));
 for (const verb of ["pause", "resume"] as const) {
   triggers
     .command(`${verb} <name>`)
@@ -223,8 +261,13 @@ access
 program.command("migrate").description("apply database migrations").action(action(migrateCommand));
 program
   .command("doctor")
-  .description("check configuration, database and the model endpoint")
+  .description("check everything start checks, plus the model list, channel tokens and webhooks, live")
   .action(action(doctorCommand));
+program
+  .command("status")
+  .description("ask the running gateway: channels, running turns, queue, unsent replies, version")
+  .option("--json", "print JSON")
+  .action(action((options: { json?: boolean }) => statusCommand(options)));
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,9 @@
 import { loadConfig } from "../config/load-config.js";
-import { UsageError } from "../errors.js";
+import { NotFoundError, UsageError } from "../errors.js";
+import type { Store } from "../store/store.js";
 import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable } from "./output.js";
+import { openExistingStore } from "./read-store.js";
 
 const principalPattern = /^[a-z]+:[^\s,]+$/;
 
@@ -25,9 +27,16 @@ export async function accessAllow(principal: string): Promise<number> {
 }
 
 export async function accessRevoke(principal: string): Promise<number> {
-  const store = await openConfiguredStore(loadConfig());
+  checked(principal);
+  let store: Store;
   try {
-    if (!(await store.access.revoke(checked(principal)))) {
+    store = await openExistingStore(loadConfig(), "fail");
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`${principal} has no grant: ${error.message}`);
+    throw error;
+  }
+  try {
+    if (!(await store.access.revoke(principal))) {
       throw new UsageError(`${principal} has no grant (allow lists in the YAML or GATEWAY_ALLOW are edited there)`);
     }
     process.stdout.write(`revoked ${principal}\n`);
@@ -40,7 +49,7 @@ export async function accessRevoke(principal: string): Promise<number> {
 /** Everyone admitted, and where from: the database, GATEWAY_ALLOW or the YAML. */
 export async function accessList(options: { json?: boolean }): Promise<number> {
   const config = loadConfig();
-  const store = await openConfiguredStore(config);
+  const store = await openExistingStore(config, "empty");
   try {
     const rows: { principal: string; source: string; admin: boolean }[] = [];
     const admin = (principal: string) => config.access.admins.includes(principal);

@@ -25,6 +25,8 @@ import type { Session } from "../store/types.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { Triggers } from "../triggers/triggers.js";
 import { mountWebhooks } from "../triggers/webhook-routes.js";
+import { gatewayVersion } from "../version.js";
+import { assertChannelExperts } from "./config-checks.js";
 
 /*
  * The composition root: the one place in src/ that knows the concrete pieces (the channel
@@ -121,6 +123,11 @@ export function openConfiguredStore(config: Config): Promise<Store> {
   return storeBackend(config).open();
 }
 
+/** A store with the schema and no rows: every query of a read-only command answers "nothing" as usual. */
+export function openEmptyStore(): Promise<Store> {
+  return sqliteBackend(":memory:").open();
+}
+
 /** A new terminal session, keyed `cli:<its id>`, owned by the local user. */
 export function createCliSession(store: Store, expert: string, title: string | null): Promise<Session> {
   return store.sessions.create({
@@ -178,6 +185,7 @@ export interface ServedGateway {
 export async function createServedGateway(config: Config): Promise<ServedGateway> {
   const logger = createLogger(config.logLevel);
   const runtime = createAgentRuntime(config);
+  assertChannelExperts(config, runtime.experts);
   const store = await openConfiguredStore(config);
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
@@ -190,7 +198,8 @@ export async function createServedGateway(config: Config): Promise<ServedGateway
     "/healthz",
     async () => {
       const health = await gateway.health();
-      return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
+      const uptime_s = Math.round((Date.now() - startedAt) / 1000);
+      return { status: 200, body: { ...health, uptime_s, version: gatewayVersion() } };
     },
     { beforeReady: true },
   );

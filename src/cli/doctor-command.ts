@@ -1,86 +1,97 @@
 import { builtinTools } from "../agent/builtin-tools.js";
-import { OpenAiModelClient } from "../agent/llm-client.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { describeError } from "../errors.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { StoreBackend } from "../store/store-backend.js";
 import { storeBackend } from "./composition-root.js";
-
-type Check = { name: string; ok: boolean; detail: string };
+import { type CheckLine, channelChecks, triggerChecks } from "./config-checks.js";
+import { modelChecks, portCheck, slackChecks, telegramChecks } from "./live-doctor-checks.js";
+import { shownUrl } from "./model-failure.js";
 
 const setOrUnset = (value: string | undefined) => (value ? "set" : "unset");
+const labels = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
 
-/** `gateway doctor`: configuration, database and model endpoint, secrets shown only as set/unset. */
+/**
+ * `gateway doctor`: every check `start` makes before it runs (configuration,
+ * Experts, channel bindings, triggers and their webhook secrets, the database,
+ * the port), plus live ones: the endpoint lists each Expert's model, the
+ * channel tokens are valid, a webhook URL answers. One line each, ok / warn /
+ * FAIL with the fix; exit code 1 on any FAIL. Secrets show only as set/unset.
+ */
 export async function doctorCommand(): Promise<number> {
-  const checks: Check[] = [];
+  const checks: CheckLine[] = [];
   let config: Config | undefined;
   try {
     config = loadConfig();
-    checks.push({ name: "config", ok: true, detail: config.configPath ?? "environment only (no GATEWAY_CONFIG)" });
+    checks.push({ level: "ok", name: "config", detail: config.configPath ?? "environment only (no GATEWAY_CONFIG)" });
   } catch (error) {
-    checks.push({ name: "config", ok: false, detail: describeError(error) });
+    checks.push({ level: "fail", name: "config", detail: describeError(error), fix: "correct the named setting" });
   }
   if (config) {
-    checks.push(expertsCheck(config));
+    let experts: ExpertRegistry | undefined;
+    try {
+      experts = new ExpertRegistry(config, new Set(builtinTools.map((tool) => tool.name)));
+      const names = experts.list().map((expert) => `${expert.name} (${expert.model})`);
+      checks.push({ level: "ok", name: "experts", detail: names.join(", ") });
+    } catch (error) {
+      checks.push({ level: "fail", name: "experts", detail: describeError(error), fix: "see experts: in the YAML" });
+    }
+    if (experts) checks.push(...channelChecks(config, experts), ...triggerChecks(config, experts));
     checks.push(await databaseCheck(storeBackend(config)));
-    checks.push(await modelCheck(config));
+    const [model, telegram, slack, port] = await Promise.all([
+      modelChecks(config, experts),
+      telegramChecks(config),
+      slackChecks(config),
+      portCheck(config),
+    ]);
+    checks.push(...model, ...telegram, ...slack, port);
   }
-  for (const check of checks) process.stdout.write(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}\n`);
+  for (const check of checks) {
+    const fix = check.fix && check.level !== "ok" ? ` → ${check.fix}` : "";
+    process.stdout.write(`${labels[check.level]}  ${check.name}: ${check.detail}${fix}\n`);
+  }
   if (config) {
     const lines = [
-      `OPENAI_BASE_URL=${config.model.baseUrl}`,
+      `OPENAI_BASE_URL=${shownUrl(config.model.baseUrl)}`,
       `OPENAI_API_KEY ${setOrUnset(config.model.apiKey)}`,
       `GATEWAY_MODEL=${config.model.defaultModel ?? "(unset)"}`,
       `GATEWAY_DB=${config.db}`,
       `HOST=${config.host} PORT=${config.port}`,
-      `TELEGRAM_BOT_TOKEN ${setOrUnset(config.telegram.token)}, TELEGRAM_API_ROOT=${config.telegram.apiRoot}`,
+      `TELEGRAM_BOT_TOKEN ${setOrUnset(config.telegram.token)}, TELEGRAM_API_ROOT=${shownUrl(config.telegram.apiRoot)}`,
       `SLACK_BOT_TOKEN ${setOrUnset(config.slack.botToken)}, SLACK_SIGNING_SECRET ${setOrUnset(config.slack.signingSecret)}, SLACK_APP_TOKEN ${setOrUnset(config.slack.appToken)}`,
     ];
     process.stdout.write(`\n${lines.map((line) => `      ${line}`).join("\n")}\n`);
   }
-  return checks.every((check) => check.ok) ? 0 : 1;
+  return checks.some((check) => check.level === "fail") ? 1 : 0;
 }
 
-function expertsCheck(config: Config): Check {
-  try {
-    const registry = new ExpertRegistry(config, new Set(builtinTools.map((tool) => tool.name)));
-    const names = registry.list().map((expert) => `${expert.name} (${expert.model})`);
-    return { name: "experts", ok: true, detail: names.join(", ") };
-  } catch (error) {
-    return { name: "experts", ok: false, detail: describeError(error) };
-  }
-}
-
-async function databaseCheck(backend: StoreBackend): Promise<Check> {
+async function databaseCheck(backend: StoreBackend): Promise<CheckLine> {
   const path = backend.location;
   try {
     const status = await backend.inspect();
-    if (!status)
-      return { name: "database", ok: true, detail: `${path} does not exist yet; it is created on first use` };
+    if (!status) {
+      return { level: "ok", name: "database", detail: `${path} does not exist yet; it is created on first use` };
+    }
     const { version, latest } = status;
     if (version > latest) {
-      return { name: "database", ok: false, detail: `schema ${version} is newer than this gateway (${latest})` };
+      return {
+        level: "fail",
+        name: "database",
+        detail: `${path}: schema ${version} is newer than this gateway (${latest})`,
+        fix: "run the newer gateway that wrote it, or point GATEWAY_DB elsewhere",
+      };
     }
-    const note = version < latest ? ` (run "gateway migrate" or start the gateway to reach ${latest})` : "";
-    return { name: "database", ok: true, detail: `${path}, schema version ${version}${note}` };
+    if (version < latest) {
+      return {
+        level: "warn",
+        name: "database",
+        detail: `${path}, schema version ${version} (this gateway has ${latest})`,
+        fix: 'run "gateway migrate", or start the gateway (it migrates first)',
+      };
+    }
+    return { level: "ok", name: "database", detail: `${path}, schema version ${version}` };
   } catch (error) {
-    return { name: "database", ok: false, detail: describeError(error) };
-  }
-}
-
-async function modelCheck(config: Config): Promise<Check> {
-  const client = new OpenAiModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey });
-  try {
-    const models = await client.listModels(AbortSignal.timeout(5000));
-    const wanted = config.model.defaultModel;
-    const listed = wanted ? (models.includes(wanted) ? `, ${wanted} listed` : `, ${wanted} not listed`) : "";
-    return {
-      name: "model endpoint",
-      ok: true,
-      detail: `${config.model.baseUrl} answered with ${models.length} models${listed}`,
-    };
-  } catch (error) {
-    return { name: "model endpoint", ok: false, detail: `${config.model.baseUrl}: ${describeError(error)}` };
+    return { level: "fail", name: "database", detail: describeError(error), fix: "check GATEWAY_DB and its folder" };
   }
 }

@@ -2,8 +2,9 @@ import { NotFoundError, UsageError } from "../errors.js";
 import { memoryLine } from "../memory/memory-tools.js";
 import { type Memory, memoryTypes } from "../store/memory-repository.js";
 import type { Store } from "../store/store.js";
-import { createAgentRuntime, openConfiguredStore, turnDeps } from "./composition-root.js";
+import { createAgentRuntime, turnDeps } from "./composition-root.js";
 import { oneLine, printJson, printTable, shortDate } from "./output.js";
+import { openExistingStore } from "./read-store.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -53,7 +54,7 @@ export async function forgetMemory(store: Store, id: string): Promise<void> {
 /** `sessions compact ID`: summarizes the older part of a session with its Expert's model now. */
 export async function compactSession(id: string): Promise<number> {
   const runtime = createAgentRuntime();
-  const store = await openConfiguredStore(runtime.config);
+  const store = await openExistingStore(runtime.config, "fail");
   try {
     const session = await store.sessions.resolve(id);
     const context = turnDeps(runtime, store).context;

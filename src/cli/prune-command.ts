@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { UsageError } from "../errors.js";
-import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable, shortDate } from "./output.js";
+import { openExistingStore } from "./read-store.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -9,13 +9,13 @@ const DAY_MS = 24 * 3600 * 1000;
  * `gateway sessions prune [--dry-run]`: deletes archived sessions archived
  * longer ago than the retention; active and inactive sessions are never touched.
  */
-export async function pruneSessions(options: { days?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
+export async function pruneSessions(options: { days?: number; dryRun?: boolean; json?: boolean }): Promise<number> {
   const config = loadConfig();
-  const days = options.days === undefined ? config.retentionDays : Number(options.days);
+  // --days is validated by its parser (1 or more): 0 would delete every archived session at once.
+  const days = options.days ?? config.retentionDays;
   if (days === undefined)
     throw new UsageError("set GATEWAY_RETENTION_DAYS (or gateway.retention_days), or pass --days");
-  if (!Number.isInteger(days) || days < 0) throw new UsageError("--days must be a whole number of days");
-  const store = await openConfiguredStore(config);
+  const store = await openExistingStore(config, "empty");
   try {
     const pruned = await store.sessions.pruneArchived(Date.now() - days * DAY_MS, { dryRun: options.dryRun ?? false });
     if (options.json) {

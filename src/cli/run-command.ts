@@ -12,6 +12,7 @@ import {
   openConfiguredStore,
   turnDeps,
 } from "./composition-root.js";
+import { describeModelFailure } from "./model-failure.js";
 import { oneLine, printJson } from "./output.js";
 
 export interface RunOptions {
@@ -37,7 +38,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
   try {
     if (options.noSession) {
       const expert = runtime.experts.require(options.expert ?? "default");
-      return await print(ephemeralTurn(runtime, expert, options.prompt, abort.signal), options.json ?? false, null);
+      const events = ephemeralTurn(runtime, expert, options.prompt, abort.signal);
+      return await print(events, options.json ?? false, null, runtime.config.model.baseUrl);
     }
     const store = await openConfiguredStore(runtime.config);
     try {
@@ -50,7 +52,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
         signal: abort.signal,
         userId: "cli:local",
       });
-      return await print(events, options.json ?? false, session.id);
+      return await print(events, options.json ?? false, session.id, runtime.config.model.baseUrl);
     } finally {
       await store.close();
     }
@@ -96,6 +98,7 @@ async function print(
   events: AsyncIterable<TurnEvent | { type: "turn"; turnId: number }>,
   json: boolean,
   sessionId: string | null,
+  baseUrl: string,
 ): Promise<number> {
   let turnId: number | null = null;
   let wroteText = false;
@@ -142,7 +145,7 @@ async function print(
       case "error":
         if (json) printJson({ type: "error", code: event.error.code, message: event.error.message });
         else if (wroteText) process.stdout.write("\n");
-        process.stderr.write(`error: ${event.error.message}\n`);
+        process.stderr.write(`error: ${describeModelFailure(event.error, baseUrl)}\n`);
         return event.error.code === "MODEL_ABORTED" ? 130 : 1;
       case "step":
         break;

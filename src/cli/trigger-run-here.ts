@@ -10,6 +10,7 @@ import { destinationOf } from "../triggers/destination.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { fireTrigger } from "../triggers/trigger-firer.js";
 import { createAgentRuntime, createChannelAdapters, createGatewayWithTriggers } from "./composition-root.js";
+import { askRunningGateway } from "./running-gateway.js";
 
 const POLL_MS = 100;
 
@@ -74,11 +75,6 @@ async function untilEnded(store: Store, runId: string, settle: () => Promise<unk
 
 /** The channels of the `gateway start` answering /healthz on HOST:PORT, or undefined when none answers. */
 async function runningChannels(config: Config): Promise<Set<string> | undefined> {
-  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-  const response = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${config.port}/healthz`, {
-    signal: AbortSignal.timeout(1000),
-  }).catch(() => undefined);
-  if (response?.status !== 200) return undefined;
-  const health = (await response.json().catch(() => ({}))) as { channels?: Record<string, unknown> };
-  return new Set(Object.keys(health.channels ?? {}));
+  const running = await askRunningGateway(config, 1000);
+  return "health" in running ? new Set(Object.keys(running.health.channels)) : undefined;
 }

@@ -8,13 +8,15 @@ import { nextFireAt } from "../triggers/cron-schedule.js";
 import { describeDestination } from "../triggers/destination.js";
 import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable, shortDate } from "./output.js";
+import { openExistingStore } from "./read-store.js";
 import { runTriggerHere } from "./trigger-run-here.js";
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-async function withTriggers<T>(fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
+/** `read`: the command only looks, so a missing database is not created (see {@link openExistingStore}). */
+async function withTriggers<T>(use: "read" | "write", fn: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = await openConfiguredStore(config);
+  const store = use === "read" ? await openExistingStore(config, "empty") : await openConfiguredStore(config);
   try {
     return await fn(store, config);
   } finally {
@@ -38,7 +40,7 @@ function statusOf(state: TriggerState, now: number): string {
 
 /** `gateway triggers list`: every trigger with its next fire time, last run and status. */
 export function listTriggers(options: { json?: boolean }): Promise<number> {
-  return withTriggers(async (store, config) => {
+  return withTriggers("read", async (store, config) => {
     const now = Date.now();
     const last = await store.triggers.lastRuns();
     const rows = await Promise.all(
@@ -107,7 +109,7 @@ function runJson(run: TriggerRun) {
 
 /** `gateway triggers history NAME`: its runs, newest first. */
 export function triggerHistory(name: string, options: { json?: boolean; limit?: number }): Promise<number> {
-  return withTriggers(async (store, config) => {
+  return withTriggers("read", async (store, config) => {
     find(config, name);
     const runs = await store.triggers.history(name, options.limit ?? 20);
     if (options.json) {
@@ -138,7 +140,7 @@ export function triggerHistory(name: string, options: { json?: boolean; limit?: 
 
 /** `gateway triggers pause|resume NAME`: stored in the database, so a running gateway obeys at once. */
 export function setTriggerPaused(name: string, paused: boolean): Promise<number> {
-  return withTriggers(async (store, config) => {
+  return withTriggers("write", async (store, config) => {
     find(config, name);
     await store.triggers.setPaused(name, paused);
     process.stdout.write(`${paused ? "paused" : "resumed"} ${name}\n`);
@@ -160,7 +162,7 @@ export function runTrigger(name: string, options: { payload?: string; json?: boo
       throw new UsageError("--payload must be JSON");
     }
   }
-  return withTriggers(async (store, config) => {
+  return withTriggers("write", async (store, config) => {
     const trigger = find(config, name);
     const run = await runTriggerHere({ config, store, trigger, ...(payload !== undefined ? { payload } : {}) });
     const answer = run.sessionId

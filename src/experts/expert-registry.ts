@@ -52,7 +52,9 @@ export class ExpertRegistry {
         throw new ConfigError(`experts[${index}]: the name "${expert.name}" is used twice`);
       const model = expert.model ?? config.model.defaultModel;
       if (!model) {
-        throw new ConfigError(`GATEWAY_MODEL is not set and Expert "${expert.name}" names no model; set one of them`);
+        throw new ConfigError(
+          `GATEWAY_MODEL is not set and Expert "${expert.name}" names no model: run "gateway init" to set up the model endpoint and channels (or set GATEWAY_MODEL)`,
+        );
       }
       const unknown = expert.tools.find((tool) => !toolNames.has(tool));
       if (unknown) {

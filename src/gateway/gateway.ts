@@ -188,6 +188,7 @@ export class Gateway {
   /** What /healthz reports. */
   async health() {
     const stats = await this.#options.store.queue.stats();
+    const backlog = await this.#options.store.outbox.backlog();
     const channels = Object.fromEntries(
       [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
     );
@@ -198,6 +199,9 @@ export class Gateway {
       oldest_pending_age_s:
         stats.oldestReceivedAt === null ? null : Math.round((this.#options.clock() - stats.oldestReceivedAt) / 1000),
       running_turns: this.scheduler.runningCount,
+      outbox_backlog: backlog.pending,
+      oldest_unsent_age_s:
+        backlog.oldestCreatedAt === null ? null : Math.round((this.#options.clock() - backlog.oldestCreatedAt) / 1000),
     };
   }
 

@@ -19,6 +19,8 @@ export interface OutboxRepository {
   get(id: number): Promise<OutboxRow | undefined>;
   /** Rows of a conversation or a session (or all), oldest first. */
   list(filter?: { conversationKey?: string; sessionId?: string }): Promise<OutboxRow[]>;
+  /** Replies not yet delivered (waiting or being sent) and when the oldest was stored, for /healthz. */
+  backlog(): Promise<{ pending: number; oldestCreatedAt: number | null }>;
   /** The session that sent a platform message, for routing replies to the bot. */
   sessionOfMessage(channel: string, messageId: string): Promise<string | undefined>;
 }

@@ -36,6 +36,7 @@ const ids = (sessions: SessionJson[]) => sessions.map((session) => session.id);
 // Each test spawns several CLI processes, all four at once: generous on a busy 2-core machine.
 describe.concurrent("gateway sessions", () => {
   it("list says so when there are no sessions", async ({ cli: { box } }) => {
+    await ok(box, ["migrate"]);
     const [text, archived, json] = await Promise.all([
       ok(box, ["sessions", "list"]),
       ok(box, ["sessions", "list", "--archived"]),
@@ -131,6 +132,7 @@ describe.concurrent("gateway sessions", () => {
   });
 
   it("unknown ids and flag conflicts fail with one line and no stack trace", async ({ cli: { box } }) => {
+    await ok(box, ["migrate"]);
     const commands = [
       ["sessions", "show", "s_nope00"],
       ["sessions", "rename", "s_nope00", "x"],

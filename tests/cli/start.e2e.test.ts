@@ -59,7 +59,7 @@ describe.concurrent("gateway start", () => {
 
 describe.concurrent("gateway doctor", () => {
   it("reports ok against the fake and shows secrets only as set", async ({ cli: { fake, box } }) => {
-    const result = await box.run(["doctor"], { OPENAI_API_KEY: "sk-secret-123" });
+    const result = await box.run(["doctor"], { OPENAI_API_KEY: "sk-secret-123", PORT: "0" });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const out = lines(result.stdout);
     for (const check of ["config", "experts", "database", "model endpoint"]) {
@@ -76,7 +76,7 @@ describe.concurrent("gateway doctor", () => {
     // The discard port: nothing listens there on a test machine, whereas a port that was free a
     // moment ago may be taken by any other test process by the time doctor connects.
     const closed = "http://127.0.0.1:9/v1";
-    const result = await box.run(["doctor"], { OPENAI_BASE_URL: closed, OPENAI_API_KEY: "sk-secret-123" });
+    const result = await box.run(["doctor"], { OPENAI_BASE_URL: closed, OPENAI_API_KEY: "sk-secret-123", PORT: "0" });
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
     expect(lines(result.stdout)).toContainEqual(expect.stringMatching(/^FAIL\s+model endpoint: /));

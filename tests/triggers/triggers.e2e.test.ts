@@ -134,8 +134,8 @@ describe("triggers against a real gateway process", () => {
     await runCli(["triggers", "resume", "deploy"], env);
     expect((await hook(life, { service: "db" })).status).toBe(202);
 
-    const prune = await runCli(["sessions", "prune", "--days", "0", "--dry-run", "--json"], env);
-    expect(JSON.parse(prune.stdout)).toMatchObject({ dry_run: true, days: 0 });
+    const prune = await runCli(["sessions", "prune", "--days", "1", "--dry-run", "--json"], env);
+    expect(JSON.parse(prune.stdout)).toMatchObject({ dry_run: true, days: 1 });
     expect((await runCli(["triggers", "run", "nope"], env)).stderr).toContain('no trigger "nope"');
     const unserved = await runCli(["triggers", "run", "slacky"], env);
     expect(unserved).toMatchObject({

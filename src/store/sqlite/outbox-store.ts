@@ -139,6 +139,14 @@ export class SqliteOutboxStore implements OutboxRepository {
     return rows.map((row) => toOutbox(row));
   }
 
+  /** Replies not yet delivered (waiting or being sent) and the age of the oldest, for /healthz. */
+  async backlog(): Promise<{ pending: number; oldestCreatedAt: number | null }> {
+    const row = this.#sql<[], { pending: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox WHERE state IN ('pending', 'sending')",
+    ).get();
+    return { pending: row?.pending ?? 0, oldestCreatedAt: row?.oldest ?? null };
+  }
+
   /** The session that sent a platform message, for routing replies to the bot. */
   async sessionOfMessage(channel: string, messageId: string): Promise<string | undefined> {
     const row = this.#sql<[string, string], { session_id: string | null }>(

@@ -40,6 +40,18 @@ export function outboxContract(c: ContractContext): void {
       expect(await c.store.outbox.get(987_654)).toBeUndefined();
     });
 
+    it("counts the backlog: replies waiting or being sent, and when the oldest was stored", async () => {
+      expect(await c.store.outbox.backlog()).toEqual({ pending: 0, oldestCreatedAt: null });
+      const first = await c.store.outbox.enqueue(reply("telegram:1", "a"));
+      await c.store.outbox.enqueue(reply("telegram:2", "b"));
+      const delivered = await c.store.outbox.enqueue(reply("telegram:3", "c"));
+      await c.store.outbox.claim("proc-a", scope, 60_000, 1);
+      await c.store.outbox.markDelivered(delivered);
+      const backlog = await c.store.outbox.backlog();
+      expect(backlog.pending).toBe(2);
+      expect(backlog.oldestCreatedAt).toBe((await c.store.outbox.get(first))?.createdAt);
+    });
+
     it("claims the oldest unsent reply of each conversation, oldest first, up to the limit", async () => {
       const a1 = await c.store.outbox.enqueue(reply("telegram:1", "a1"));
       const b1 = await c.store.outbox.enqueue(reply("telegram:2", "b1"));
