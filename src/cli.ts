@@ -14,7 +14,10 @@ import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cl
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
+import { guardProcessOutput } from "./secrets/guard-output.js";
 import type { SqliteStore } from "./store/sqlite-store.js";
+
+guardProcessOutput();
 
 const program = new Command("gateway")
   .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")

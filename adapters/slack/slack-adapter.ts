@@ -221,7 +221,9 @@ export class SlackAdapter implements ChannelAdapter {
   }
 
   async #identify(): Promise<BotIdentity> {
-    const client = new webApi.WebClient(this.#options.botToken, this.#clientOptions);
+    // Its logs go through ours (redacted), not straight to the console.
+    const logger = this.#logger ? { logger: boltLogger(this.#logger) } : {};
+    const client = new webApi.WebClient(this.#options.botToken, { ...this.#clientOptions, ...logger });
     try {
       const auth = await client.auth.test();
       return { userId: auth.user_id ?? "", botId: auth.bot_id ?? "", teamId: auth.team_id ?? "" };

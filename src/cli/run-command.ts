@@ -1,5 +1,5 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
-import { UsageError } from "../errors.js";
+import { describeError, UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
@@ -134,9 +134,9 @@ async function print(
         else if (wroteText) process.stdout.write("\n");
         return 0;
       case "error":
-        if (json) printJson({ type: "error", code: event.error.code, message: event.error.message });
+        if (json) printJson({ type: "error", code: event.error.code, message: describeError(event.error) });
         else if (wroteText) process.stdout.write("\n");
-        process.stderr.write(`error: ${event.error.message}\n`);
+        process.stderr.write(`error: ${describeError(event.error)}\n`);
         return event.error.code === "MODEL_ABORTED" ? 130 : 1;
       case "step":
         break;

@@ -3,7 +3,7 @@ import type { RetryPolicy } from "../agent/backoff.js";
 import { toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
 import type { Tool } from "../agent/tools.js";
-import { BudgetError } from "../errors.js";
+import { BudgetError, describeError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
 import type { PreparedTurn, TurnContext } from "../memory/turn-context.js";
@@ -128,7 +128,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     } else if (event.type === "error" && event.error.code !== "MODEL_ABORTED") {
       const hasUsage = usage.promptTokens + usage.completionTokens > 0;
       await store.turns.finish(turnId, "failed", {
-        error: event.error.message,
+        error: describeError(event.error),
         ...(hasUsage ? { usage: ledger() } : {}),
         ...(input.answer
           ? {
@@ -136,7 +136,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
                 ...(await input.answer("failed")),
                 sessionId: session.id,
                 kind: "error",
-                text: `Sorry, I could not answer: ${event.error.message}. Send your message again to retry.`,
+                text: `Sorry, I could not answer: ${describeError(event.error)}. Send your message again to retry.`,
               },
             }
           : {}),
@@ -197,7 +197,7 @@ export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnIn
       }
       if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
         await deps.store.turns.finish(turn.id, "cancelled", {
-          error: event.error.message,
+          error: describeError(event.error),
           ...(usage ? { usage } : {}),
         });
       }
