@@ -153,8 +153,9 @@ export class SlackAdapter implements ChannelAdapter {
       const delivery = deliveryOf(context);
       if (delivery) delivery.failed = true;
     });
-    this.#state = { state: "running" };
     await app.start();
+    // Socket Mode reports its own state (running once connected); HTTP mode accepts once its routes are mounted.
+    if (!this.#options.appToken && this.#state.state === "starting") this.#state = { state: "running" };
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { loadConfig } from "../config/load-config.js";
+import { DatabaseWatch } from "../gateway/database-watch.js";
 import { armFaultPoint } from "../gateway/fault-points.js";
 import { HttpServer } from "../http/http-server.js";
 import { createLogger } from "../logger.js";
@@ -24,13 +25,26 @@ export async function startCommand(): Promise<number> {
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
   const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
+  let stopFor: ((reason: "signal" | "database-lost") => void) | undefined;
+  const stopped = new Promise<"signal" | "database-lost">((resolve) => {
+    stopFor = resolve;
+  });
+  const database = new DatabaseWatch({ path: config.db, logger, onLost: () => stopFor?.("database-lost") });
   const startedAt = Date.now();
   http.route(
     "GET",
     "/healthz",
     async () => {
       const health = await gateway.health();
-      return { status: 200, body: { ...health, uptime_s: Math.round((Date.now() - startedAt) / 1000) } };
+      const problems = [
+        ...(database.problem ? [database.problem] : []),
+        ...(http.isReady ? [] : ["starting: routes do not accept requests yet"]),
+        ...health.problems,
+      ];
+      return {
+        status: problems.length === 0 ? 200 : 503,
+        body: { ...health, ok: problems.length === 0, problems, uptime_s: Math.round((Date.now() - startedAt) / 1000) },
+      };
     },
     { beforeReady: true },
   );
@@ -54,12 +68,14 @@ export async function startCommand(): Promise<number> {
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
     "gateway started",
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
+  database.start();
+  process.once("SIGTERM", () => stopFor?.("signal"));
+  process.once("SIGINT", () => stopFor?.("signal"));
+  const reason = await stopped;
+  database.stop();
   logger.info("shutting down: finishing running turns");
-  await gateway.stop(SHUTDOWN_GRACE_MS);
+  // With its database gone, whatever a turn would still write is lost anyway: stop at once.
+  await gateway.stop(reason === "database-lost" ? 0 : SHUTDOWN_GRACE_MS);
   await triggers.stop();
   // Runs whose result went out while draining end now rather than at the next start.
   await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
@@ -67,5 +83,5 @@ export async function startCommand(): Promise<number> {
   await store.close();
   logger.info("stopped");
   logger.flush();
-  return 0;
+  return reason === "database-lost" ? 1 : 0;
 }

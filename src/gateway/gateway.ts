@@ -184,14 +184,25 @@ export class Gateway {
     await this.#options.store.leases.expireLeases([this.owner]);
   }
 
-  /** What /healthz reports. */
+  /**
+   * What /healthz reports. `ok` only while messages are accepted and every
+   * channel accepts them (webhook routes mounted, polling running, Socket Mode
+   * connected); `problems` says why not, one line per cause.
+   */
   async health() {
     const stats = await this.#options.store.queue.stats();
     const channels = Object.fromEntries(
       [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
     );
+    const problems = [
+      ...(this.#accepting ? [] : ["the gateway is not accepting messages (starting or stopping)"]),
+      ...Object.entries(channels)
+        .filter(([, status]) => status.state !== "running")
+        .map(([name, status]) => `${name}: ${status.state}${status.detail ? ` (${status.detail})` : ""}`),
+    ];
     return {
-      ok: Object.values(channels).every((status) => status.state !== "failed"),
+      ok: problems.length === 0,
+      problems,
       channels,
       queue_depth: stats.depth,
       oldest_pending_age_s:
