@@ -40,7 +40,7 @@ async function stop(running: RunningCli): Promise<void> {
   await running.done;
 }
 
-describe("/healthz tells the truth", () => {
+describe("/healthz tells the truth", { timeout: 180_000 }, () => {
   it("is 503 naming Telegram while setWebhook fails, and 200 only once webhook deliveries are taken", async ({
     cli: { box },
   }) => {

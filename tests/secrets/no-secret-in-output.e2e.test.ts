@@ -73,7 +73,7 @@ async function startUntilRetried(sandbox: CliSandbox, env: Record<string, string
   return running.done;
 }
 
-describe("no configured secret in any output", () => {
+describe("no configured secret in any output", { timeout: 180_000 }, () => {
   it("gateway start with Telegram, Slack (Socket Mode) and the model unreachable", async () => {
     const world = await unreachableWorld();
     const result = await startUntilRetried(world.box, world.env);
