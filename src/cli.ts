@@ -54,6 +54,7 @@ program
   .option("--continue", "continue the newest CLI session")
   .option("--session <id>", "continue this session (id or unique prefix)")
   .option("--no-session", "store nothing")
+  .option("--no-wait", "fail at once when the session is answering another turn, instead of waiting")
   .option("--json", "print one JSON event per line")
   .action(
     action(
@@ -63,6 +64,7 @@ program
         continue?: boolean;
         session?: string | boolean;
         json?: boolean;
+        wait?: boolean;
       }) =>
         runCommand({
           prompt: options.prompt,
@@ -71,6 +73,7 @@ program
           ...(typeof options.session === "string" ? { session: options.session } : {}),
           noSession: options.session === false,
           ...(options.json ? { json: true } : {}),
+          ...(options.wait === false ? { noWait: true } : {}),
         }),
     ),
   );

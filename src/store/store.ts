@@ -5,7 +5,7 @@ import type { SqliteMemoryStore } from "./memory-store.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import type { SqliteQueueStore } from "./queue-store.js";
 import type { SqliteTriggerStore } from "./trigger-store.js";
-import type { TurnEnding } from "./turn-store.js";
+import type { RunningTurn, TurnEnding } from "./turn-store.js";
 import type {
   NewSession,
   NewTranscriptEntry,
@@ -105,6 +105,18 @@ export interface TranscriptRepository {
 export interface TurnRepository {
   /** Opens a turn and records the messages it answers, in one transaction. */
   start(input: { sessionId: string; expert: string; model: string; entries: NewTranscriptEntry[] }): Promise<Turn>;
+  /**
+   * Opens a leased turn only when none runs in the session (one turn at a
+   * time, whoever starts it); otherwise returns the turn that runs.
+   */
+  startLeased(input: {
+    sessionId: string;
+    expert: string;
+    model: string;
+    entries: NewTranscriptEntry[];
+    owner: string;
+    leaseMs: number;
+  }): Promise<{ turn: Turn } | { busy: RunningTurn }>;
   /**
    * Ends a running turn with what it adds (final entries, usage, its answer)
    * in one transaction; false when the turn had already ended.
