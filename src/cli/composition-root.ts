@@ -1,9 +1,12 @@
 import type { Readable, Writable } from "node:stream";
 import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
+import { placeOf as slackPlaceOf } from "../../adapters/slack/slack-keys.js";
 import { TelegramAdapter } from "../../adapters/telegram/telegram-adapter.js";
+import { placeOf as telegramPlaceOf } from "../../adapters/telegram/telegram-keys.js";
 import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
 import type { Config } from "../config/config.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
+import { type Place, privatePlace } from "../gateway/visibility.js";
 import type { Logger } from "../logger.js";
 
 /**
@@ -53,4 +56,20 @@ export function createTerminalAdapter(options: {
   onInputEnd: () => void;
 }): ChannelAdapter {
   return new TerminalAdapter(options);
+}
+
+/**
+ * Where a conversation is (private or shared, and its room), by the channel
+ * that made its key. Keys no channel reads (the CLI's, a terminal's, a
+ * loopback's, a key a channel no longer recognises) are private: only their
+ * owner and admins see them.
+ */
+export function conversationPlace(conversationKey: string): Place {
+  try {
+    if (conversationKey.startsWith("telegram:")) return telegramPlaceOf(conversationKey);
+    if (conversationKey.startsWith("slack:")) return slackPlaceOf(conversationKey);
+  } catch {
+    // A malformed key of a known channel is no one's shared room.
+  }
+  return privatePlace(conversationKey);
 }

@@ -16,6 +16,7 @@ import { createTurnContext } from "../memory/turn-context-factory.js";
 import { openStore, type SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
 import { Triggers } from "../triggers/triggers.js";
+import { conversationPlace } from "./composition-root.js";
 
 /** What commands that run turns need, built from the configuration once. */
 export interface AgentRuntime {
@@ -42,7 +43,13 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
     tools: runtime.tools,
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
-    context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),
+    context: createTurnContext({
+      config: runtime.config,
+      store,
+      model: runtime.model,
+      clock: systemClock,
+      placeOf: conversationPlace,
+    }),
   };
 }
 
@@ -82,6 +89,7 @@ export function createGatewayWithTriggers(
     runner: turnDeps(runtime, store),
     experts: runtime.experts,
     clock: systemClock,
+    placeOf: conversationPlace,
     onDelivered: () => triggers?.wake(),
   });
   triggers = new Triggers({

@@ -13,6 +13,7 @@ import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
 import { TurnScheduler } from "./turn-scheduler.js";
+import { type PlaceOf, privatePlace, Visibility } from "./visibility.js";
 
 /** The store refused the write (disk full, read-only): the platform must get an error and retry. */
 export class AcceptError extends GatewayError {
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   onlyConversation?: string;
   /** An outbox row was delivered (a trigger's run may have ended). */
   onDelivered?: () => void;
+  /** Where conversations are (private or shared), for `sessions` and `resume`; unknown keys count as private. */
+  placeOf?: PlaceOf;
 }
 
 const LEASE_MS = 30_000;
@@ -111,6 +114,9 @@ export class Gateway {
       onOutbox: () => this.outbox.wake(),
       onCancel: () => this.scheduler.wake(),
       turnContext: options.runner.context,
+      visibility: new Visibility(options.placeOf ?? privatePlace, (principal) =>
+        options.store.queue.conversationsOf(principal),
+      ),
     });
   }
 

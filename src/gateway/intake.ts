@@ -12,6 +12,7 @@ import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from
 import { type CommandReply, mayChange, runChatCommand } from "./commands/chat-commands.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
+import type { Visibility } from "./visibility.js";
 
 export interface IntakeOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface IntakeOptions {
   onCancel: () => void;
   /** For the `compact` command. */
   turnContext?: TurnContext | undefined;
+  /** What `sessions` and `resume` may show and take. */
+  visibility: Visibility;
 }
 
 const NOTICE_EVERY_MS = 24 * 3600 * 1000;
@@ -158,6 +161,7 @@ export class Intake {
           experts,
           message,
           viewer: { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) },
+          visibility: this.#options.visibility,
           prefix,
           session: await store.sessions.current(message.conversationKey),
           newSession: (expert) =>

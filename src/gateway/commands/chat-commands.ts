@@ -6,7 +6,7 @@ import type { FitResult } from "../../memory/compactor.js";
 import type { Store } from "../../store/store.js";
 import type { OutboxButton, Session } from "../../store/types.js";
 import type { InboundMessage, ParsedCommand } from "../channel.js";
-import { canSee, type Viewer } from "../visibility.js";
+import type { Viewer, Visibility } from "../visibility.js";
 import type { CommandName } from "./command-parser.js";
 import { forget, listMemories } from "./memory-commands.js";
 
@@ -16,6 +16,8 @@ export interface CommandContext {
   experts: ExpertRegistry;
   message: InboundMessage;
   viewer: Viewer;
+  /** The one visibility rule: what `sessions` lists and `resume` takes here. */
+  visibility: Visibility;
   /** How commands are written on this channel: `/` or `!`. */
   prefix: string;
   /** The conversation's current session, if it has one. */
@@ -147,13 +149,17 @@ function help(prefix: string): string {
 }
 
 async function listSessions(context: CommandContext): Promise<string | CommandReply> {
+  const listed = await context.store.sessions.list({
+    states: ["active", "inactive", "archived"],
+    conversationKey: context.viewer.conversationKey,
+    limit: 50,
+  });
   const sessions = (
-    await context.store.sessions.list({
-      states: ["active", "inactive", "archived"],
-      conversationKey: context.viewer.conversationKey,
-      limit: 50,
-    })
-  ).filter((s) => canSee(context.viewer, s));
+    await context.visibility.quotable(
+      context.viewer,
+      listed.map((session) => ({ session })),
+    )
+  ).map((item) => item.session);
   if (sessions.length === 0) return "No sessions here yet.";
   const lines = sessions.slice(0, 10).map((s) => {
     const current = s.id === context.session?.id ? " · current" : "";
@@ -180,7 +186,7 @@ async function resume(context: CommandContext, id: string): Promise<string> {
     throw error;
   }
   // Sessions of other conversations are not resumed here, and not even named, when not visible.
-  if (!canSee(context.viewer, target) || target.conversationKey !== context.viewer.conversationKey) {
+  if (!(await context.visibility.mayResume(context.viewer, target))) {
     return `No session "${id}" here.`;
   }
   await context.store.sessions.makeCurrent(target.id);
