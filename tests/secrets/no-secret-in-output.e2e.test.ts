@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CliResult, CliSandbox, freePort, waitFor } from "../cli/run-cli.js";
@@ -92,16 +92,20 @@ describe("no configured secret in any output", { timeout: 180_000 }, () => {
     expect(leaks(output), output).toEqual([]);
   });
 
-  it("gateway run -p with the model unreachable, plain and --json", async () => {
+  it("gateway run -p and doctor with the model unreachable; nothing stored holds a secret either", async () => {
     const world = await unreachableWorld();
-    for (const args of [
-      ["run", "-p", "hello"],
-      ["run", "--json", "-p", "hello"],
-    ]) {
+    for (const args of [["run", "-p", "hello"], ["run", "--json", "-p", "hello"], ["doctor"]]) {
       const result = await world.box.run(args, world.env, 120_000);
       const output = result.stdout + result.stderr;
       expect(result.code, output).not.toBe(0);
       expect(leaks(output), output).toEqual([]);
     }
+    const stored = ["", "-wal"]
+      .map((suffix) => `${world.box.db}${suffix}`)
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file).toString("latin1"))
+      .join("\n");
+    expect(stored).toContain("hello");
+    expect(leaks(stored)).toEqual([]);
   });
 });
