@@ -91,6 +91,31 @@ describe("one turn per session for the CLI", { timeout: 180_000 }, () => {
     expect(show.messages.map((message) => message.content)).not.toContain("impatient");
     expect(kinds(show)).toEqual(["user", "assistant", "user", "assistant"]);
   });
+
+  it("a run killed mid-turn does not hold the session: the waiting run takes over at once", async ({
+    cli: { fake, box },
+  }) => {
+    expect((await box.run(["run", "-p", "first"], {}, 60_000)).code).toBe(0);
+    const hold = holdModel(fake);
+    const doomed = box.spawn(["run", "--continue", "-p", "never answered"]);
+    let next: RunningCli | undefined;
+    try {
+      await waitFor(() => fake.requests.length === 2, "the doomed run to reach the model", 60_000);
+      next = box.spawn(["run", "--continue", "-p", "after the crash"]);
+      const waiting = next;
+      await waitFor(() => waiting.output().stderr.includes("waiting: session "), "the next run to wait", 60_000);
+      doomed.child.kill("SIGKILL");
+      await doomed.done;
+      hold.release();
+      const result = await waiting.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain("echo: after the crash");
+    } finally {
+      hold.release();
+      doomed.child.kill("SIGKILL");
+      next?.child.kill("SIGKILL");
+    }
+  });
 });
 
 describe("the CLI beside a running gateway", { timeout: 180_000 }, () => {
