@@ -6,7 +6,7 @@ import { systemClock } from "../ids.js";
 import { createLogger } from "../logger.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
 import type { Session } from "../store/types.js";
-import { createTerminalAdapter } from "./composition-root.js";
+import { conversationPlace, createTerminalAdapter } from "./composition-root.js";
 import { type AgentRuntime, createAgentRuntime, createCliSession, openConfiguredStore, turnDeps } from "./runtime.js";
 
 export interface ChatOptions {
@@ -35,7 +35,7 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
       runner: turnDeps(runtime, store),
       experts: runtime.experts,
       adapters: [
-        createTerminalAdapter({
+        await createTerminalAdapter({
           input: process.stdin,
           output: process.stdout,
           conversationKey: session.conversationKey,
@@ -48,6 +48,7 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
       clock: systemClock,
       onlyConversation: session.conversationKey,
       pollMs: 100,
+      placeOf: conversationPlace,
     });
     process.stderr.write(
       `chat-gateway · session ${session.id} · Expert ${session.expert} · /help for commands, Ctrl-D to leave\n`,

@@ -1,9 +1,6 @@
 import type { Readable, Writable } from "node:stream";
-import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
 import { placeOf as slackPlaceOf } from "../../adapters/slack/slack-keys.js";
-import { TelegramAdapter } from "../../adapters/telegram/telegram-adapter.js";
 import { placeOf as telegramPlaceOf } from "../../adapters/telegram/telegram-keys.js";
-import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
 import type { Config } from "../config/config.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { type Place, privatePlace } from "../gateway/visibility.js";
@@ -16,7 +13,9 @@ import type { Logger } from "../logger.js";
 export async function createChannelAdapters(config: Config, logger: Logger): Promise<ChannelAdapter[]> {
   const adapters: ChannelAdapter[] = [];
   const telegram = config.telegram;
+  // Adapters load only when enabled: every CLI command imports this module (for conversationPlace).
   if (telegram.token) {
+    const { TelegramAdapter } = await import("../../adapters/telegram/telegram-adapter.js");
     adapters.push(
       new TelegramAdapter({
         token: telegram.token,
@@ -26,7 +25,10 @@ export async function createChannelAdapters(config: Config, logger: Logger): Pro
       }),
     );
   }
-  if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  if (config.loopbackUrl) {
+    const { LoopbackAdapter } = await import("../../adapters/loopback/loopback-adapter.js");
+    adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  }
   if (config.slack.botToken) {
     // Loaded only when enabled: Bolt takes over half a second to import, which every CLI command would pay.
     const { SlackAdapter } = await import("../../adapters/slack/slack-adapter.js");
@@ -48,13 +50,14 @@ export async function createChannelAdapters(config: Config, logger: Logger): Pro
   return adapters;
 }
 
-export function createTerminalAdapter(options: {
+export async function createTerminalAdapter(options: {
   input: Readable;
   output: Writable;
   conversationKey: string;
   userName: string;
   onInputEnd: () => void;
-}): ChannelAdapter {
+}): Promise<ChannelAdapter> {
+  const { TerminalAdapter } = await import("../../adapters/terminal/terminal-adapter.js");
   return new TerminalAdapter(options);
 }
 
