@@ -10,9 +10,11 @@ import { freePort } from "../crash/child-gateway.js";
  * unlinked file, a restart lost everything); a read-only database said only "unable to open
  * database file".
  */
-async function startAndWaitHealthy(box: CliSandbox) {
+async function startAndWaitHealthy(box: CliSandbox, onTestFinished: (fn: () => void) => void) {
   const port = await freePort();
   const running = box.spawn(["start"], { PORT: String(port), LOG_LEVEL: "warn" });
+  // A failed test must not leave a gateway running.
+  onTestFinished(() => void running.child.kill("SIGKILL"));
   await waitFor(
     async () => {
       if (running.child.exitCode !== null) throw new Error(`start exited: ${running.output().stderr}`);
@@ -43,8 +45,11 @@ async function exitOf(running: ReturnType<CliSandbox["spawn"]>): Promise<CliResu
 }
 
 describe("the database file while the gateway runs", { timeout: 180_000 }, () => {
-  it("deleted: one clear log line and a non-zero exit, so a supervisor restarts it", async ({ cli: { box } }) => {
-    const running = await startAndWaitHealthy(box);
+  it("deleted: one clear log line and a non-zero exit, so a supervisor restarts it", async ({
+    cli: { box },
+    onTestFinished,
+  }) => {
+    const running = await startAndWaitHealthy(box, onTestFinished);
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${box.db}${suffix}`, { force: true });
     const result = await exitOf(running);
     expect(result.code, result.stderr).not.toBe(0);
@@ -54,8 +59,8 @@ describe("the database file while the gateway runs", { timeout: 180_000 }, () =>
     expect(said[0]).toContain("supervisor restarts");
   });
 
-  it("replaced by another file: the same", async ({ cli: { box } }) => {
-    const running = await startAndWaitHealthy(box);
+  it("replaced by another file: the same", async ({ cli: { box }, onTestFinished }) => {
+    const running = await startAndWaitHealthy(box, onTestFinished);
     const other = join(box.dir, "other.db");
     copyFileSync(box.db, other);
     renameSync(other, box.db);
