@@ -18,10 +18,13 @@ import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cl
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
 import { describeError, GatewayError } from "./errors.js";
+import { guardProcessOutput } from "./secrets/guard-output.js";
 import type { Store } from "./store/store.js";
 import { gatewayVersion } from "./version.js";
 
 ignoreClosedPipe(process.stdout);
+
+guardProcessOutput();
 
 const program = new Command("gateway")
   .description("chat-gateway: an LLM agent in Slack threads, Telegram chats and your terminal")
@@ -83,6 +86,7 @@ program
   .option("--continue", "continue the newest CLI session")
   .option("--session <id>", "continue this session (id or unique prefix)")
   .option("--no-session", "store nothing")
+  .option("--no-wait", "fail at once when the session is answering another turn, instead of waiting")
   .option("--json", "print one JSON event per line")
   .action(
     action(
@@ -92,6 +96,7 @@ program
         continue?: boolean;
         session?: string | boolean;
         json?: boolean;
+        wait?: boolean;
       }) =>
         runCommand({
           prompt: options.prompt,
@@ -100,6 +105,7 @@ program
           ...(typeof options.session === "string" ? { session: options.session } : {}),
           noSession: options.session === false,
           ...(options.json ? { json: true } : {}),
+          ...(options.wait === false ? { noWait: true } : {}),
         }),
     ),
   );

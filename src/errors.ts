@@ -1,3 +1,5 @@
+import { redactSecrets } from "./secrets/secret-registry.js";
+
 /**
  * The one error hierarchy of chat-gateway. Every error has a stable `code` that
  * tests and operators can match on; `message` is short enough to show a user,
@@ -74,9 +76,11 @@ export class BudgetError extends GatewayError {
   }
 }
 
-/** A short, user-safe description of any thrown value. */
+/**
+ * A short, user-safe description of any thrown value, with every configured
+ * secret removed: the one way an error becomes text that people see or that is stored.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof GatewayError) return error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  return redactSecrets(text);
 }

@@ -1,10 +1,26 @@
 import { pino } from "pino";
+import { redactSecrets } from "./secrets/secret-registry.js";
 
 export type Logger = pino.Logger;
 
 /**
- * Structured logs on stderr (stdout belongs to command output). Known secret
- * fields are censored wherever they appear, as a second line of defence.
+ * A destination that removes every registered secret from each finished log
+ * line before it is written: the message, every field, an error's message and
+ * its stack, whatever library produced the text.
+ */
+function redacting(destination: pino.DestinationStream): pino.DestinationStream {
+  const flushable = destination as pino.DestinationStream & { flush?: (cb: (error?: Error) => void) => void };
+  return {
+    write: (line: string) => destination.write(redactSecrets(line)),
+    ...(typeof flushable.flush === "function" ? { flush: (cb: (error?: Error) => void) => flushable.flush?.(cb) } : {}),
+  } as pino.DestinationStream;
+}
+
+/**
+ * Structured logs on stderr (stdout belongs to command output). Every
+ * configured secret is replaced in every line (see {@link redacting}); known
+ * secret fields are also censored by name, for values no registry knows (a
+ * request's own authorization header).
  */
 export function createLogger(level: string, destination: pino.DestinationStream = pino.destination(2)): Logger {
   return pino(
@@ -30,6 +46,6 @@ export function createLogger(level: string, destination: pino.DestinationStream 
         censor: "[redacted]",
       },
     },
-    destination,
+    redacting(destination),
   );
 }

@@ -153,8 +153,9 @@ export class SlackAdapter implements ChannelAdapter {
       const delivery = deliveryOf(context);
       if (delivery) delivery.failed = true;
     });
-    this.#state = { state: "running" };
     await app.start();
+    // Socket Mode reports its own state (running once connected); HTTP mode accepts once its routes are mounted.
+    if (!this.#options.appToken && this.#state.state === "starting") this.#state = { state: "running" };
   }
 
   async stop(): Promise<void> {
@@ -221,7 +222,9 @@ export class SlackAdapter implements ChannelAdapter {
   }
 
   async #identify(): Promise<BotIdentity> {
-    const client = new webApi.WebClient(this.#options.botToken, this.#clientOptions);
+    // Its logs go through ours (redacted), not straight to the console.
+    const logger = this.#logger ? { logger: boltLogger(this.#logger) } : {};
+    const client = new webApi.WebClient(this.#options.botToken, { ...this.#clientOptions, ...logger });
     try {
       const auth = await client.auth.test();
       return { userId: auth.user_id ?? "", botId: auth.bot_id ?? "", teamId: auth.team_id ?? "" };

@@ -1,4 +1,5 @@
 import { ChannelError } from "../../src/gateway/channel.js";
+import type { Place } from "../../src/gateway/visibility.js";
 
 /** Where a Slack conversation lives: a thread (`threadTs`) or a whole channel or DM. */
 export interface SlackTarget {
@@ -32,4 +33,14 @@ export function targetOf(conversationKey: string): SlackTarget {
 /** DM channel ids start with D; they need no recipient for streaming and allow faster edits. */
 export function isDirectChannel(channel: string): boolean {
   return channel.startsWith("D");
+}
+
+/**
+ * A Slack conversation's place: a DM (and the assistant threads in it) has
+ * one member; a channel is one room, whatever its thread. The room leaves the
+ * team out: channel ids are unique, and a trigger's destination may name none.
+ */
+export function placeOf(conversationKey: string): Place {
+  const { channel } = targetOf(conversationKey);
+  return { audience: isDirectChannel(channel) ? "private" : "shared", room: `slack:${channel}` };
 }

@@ -73,7 +73,10 @@ export class SlackSocketReceiver implements Receiver {
     this.#client.on("disconnected", () => {
       if (!this.#connected) return;
       this.#connected = false;
-      if (!this.#stopping) this.#schedule();
+      if (this.#stopping) return;
+      // Not accepting events until connected again: /healthz says so.
+      this.#onStatus({ state: "starting", detail: "reconnecting to Slack" });
+      this.#schedule();
     });
   }
 

@@ -1,3 +1,5 @@
+import type { Place } from "../../src/gateway/visibility.js";
+
 /** Where a Telegram conversation is: a chat, and a forum topic in it (none for the General topic). */
 export interface TelegramTarget {
   chatId: number;
@@ -33,4 +35,13 @@ export function messageIdOf(ref: string): number {
   const id = Number(ref.slice(ref.lastIndexOf(":") + 1));
   if (!Number.isSafeInteger(id)) throw new Error(`not a Telegram message reference: ${ref}`);
   return id;
+}
+
+/**
+ * A Telegram conversation's place: a private chat (positive chat id) has one
+ * member; a group or supergroup (negative id) is one room, whatever its topic.
+ */
+export function placeOf(conversationKey: string): Place {
+  const { chatId } = targetOf(conversationKey);
+  return { audience: chatId > 0 ? "private" : "shared", room: `telegram:${chatId}` };
 }

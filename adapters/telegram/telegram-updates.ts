@@ -55,6 +55,8 @@ function mapMessage(updateId: number, message: Message, bot: BotIdentity): Updat
   const from = message.from;
   if (!from) return { kind: "ignore", reason: "no sender" };
   if (from.id === bot.id) return { kind: "ignore", reason: "our own message" };
+  // Two bots that answer each other never stop; a bot's words are not a person's prompt.
+  if (from.is_bot) return { kind: "ignore", reason: "another bot's message" };
   const moved = movedOf(message);
   if (moved) return moved;
   const raw = message.text ?? message.caption ?? "";

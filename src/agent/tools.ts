@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeError } from "../errors.js";
 import type { ToolCall, ToolSpec } from "./messages.js";
 
 /** What a tool gives back: expected failures are values, not exceptions. */
@@ -69,6 +70,6 @@ export async function runToolCall(
   try {
     return await tool.run(parsed.data, context);
   } catch (error) {
-    return { ok: false, error: `the tool failed: ${(error as Error).message ?? String(error)}` };
+    return { ok: false, error: `the tool failed: ${describeError(error)}` };
   }
 }

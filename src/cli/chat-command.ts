@@ -30,7 +30,7 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
     const ended = new Promise<void>((resolve) => {
       inputEnded = resolve;
     });
-    const gateway = createTerminalGateway(runtime, store, { session, logger, onInputEnd: () => inputEnded() });
+    const gateway = await createTerminalGateway(runtime, store, { session, logger, onInputEnd: () => inputEnded() });
     process.stderr.write(
       `chat-gateway · session ${session.id} · Expert ${session.expert} · /help for commands, Ctrl-D to leave\n`,
     );

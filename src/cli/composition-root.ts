@@ -1,8 +1,7 @@
 import { userInfo } from "node:os";
 import type { Readable, Writable } from "node:stream";
-import { LoopbackAdapter } from "../../adapters/loopback/loopback-adapter.js";
-import { TelegramAdapter } from "../../adapters/telegram/telegram-adapter.js";
-import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
+import { placeOf as slackPlaceOf } from "../../adapters/slack/slack-keys.js";
+import { placeOf as telegramPlaceOf } from "../../adapters/telegram/telegram-keys.js";
 import { builtinTools } from "../agent/builtin-tools.js";
 import { OpenAiModelClient } from "../agent/llm-client.js";
 import type { ModelClient } from "../agent/messages.js";
@@ -13,6 +12,7 @@ import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { Gateway } from "../gateway/gateway.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
+import { type Place, privatePlace } from "../gateway/visibility.js";
 import { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
 import { createLogger, type Logger } from "../logger.js";
@@ -20,7 +20,7 @@ import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
 import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
-import type { StoreBackend } from "../store/store-backend.js";
+import type { StoreBackend, StoreWatch } from "../store/store-backend.js";
 import type { Session } from "../store/types.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { Triggers } from "../triggers/triggers.js";
@@ -39,7 +39,9 @@ import { assertChannelExperts } from "./config-checks.js";
 export async function createChannelAdapters(config: Config, logger: Logger): Promise<ChannelAdapter[]> {
   const adapters: ChannelAdapter[] = [];
   const telegram = config.telegram;
+  // Adapters load only when enabled: every CLI command imports this module (for conversationPlace).
   if (telegram.token) {
+    const { TelegramAdapter } = await import("../../adapters/telegram/telegram-adapter.js");
     adapters.push(
       new TelegramAdapter({
         token: telegram.token,
@@ -49,7 +51,10 @@ export async function createChannelAdapters(config: Config, logger: Logger): Pro
       }),
     );
   }
-  if (config.loopbackUrl) adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  if (config.loopbackUrl) {
+    const { LoopbackAdapter } = await import("../../adapters/loopback/loopback-adapter.js");
+    adapters.push(new LoopbackAdapter({ outboundUrl: config.loopbackUrl }));
+  }
   if (config.slack.botToken) {
     // Loaded only when enabled: Bolt takes over half a second to import, which every CLI command would pay.
     const { SlackAdapter } = await import("../../adapters/slack/slack-adapter.js");
@@ -71,13 +76,14 @@ export async function createChannelAdapters(config: Config, logger: Logger): Pro
   return adapters;
 }
 
-function createTerminalAdapter(options: {
+async function createTerminalAdapter(options: {
   input: Readable;
   output: Writable;
   conversationKey: string;
   userName: string;
   onInputEnd: () => void;
-}): ChannelAdapter {
+}): Promise<ChannelAdapter> {
+  const { TerminalAdapter } = await import("../../adapters/terminal/terminal-adapter.js");
   return new TerminalAdapter(options);
 }
 
@@ -106,7 +112,13 @@ export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
     tools: runtime.tools,
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
-    context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),
+    context: createTurnContext({
+      config: runtime.config,
+      store,
+      model: runtime.model,
+      clock: systemClock,
+      placeOf: conversationPlace,
+    }),
   };
 }
 
@@ -157,6 +169,7 @@ export function createGatewayWithTriggers(
     runner: turnDeps(runtime, store),
     experts: runtime.experts,
     clock: systemClock,
+    placeOf: conversationPlace,
     onDelivered: () => triggers?.wake(),
   });
   triggers = new Triggers({
@@ -179,14 +192,21 @@ export interface ServedGateway {
   http: HttpServer;
   gateway: Gateway;
   triggers: Triggers;
+  /** Started once the gateway runs; a lost database ends the process through `onDatabaseLost`. */
+  database: StoreWatch;
 }
 
 /** Wires `gateway start` from the configuration; nothing is listening or running yet. */
-export async function createServedGateway(config: Config): Promise<ServedGateway> {
+export async function createServedGateway(
+  config: Config,
+  options: { onDatabaseLost: () => void },
+): Promise<ServedGateway> {
   const logger = createLogger(config.logLevel);
   const runtime = createAgentRuntime(config);
   assertChannelExperts(config, runtime.experts);
-  const store = await openConfiguredStore(config);
+  const backend = storeBackend(config);
+  const store = await backend.open();
+  const database = backend.watch({ logger, onLost: options.onDatabaseLost });
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
@@ -198,30 +218,38 @@ export async function createServedGateway(config: Config): Promise<ServedGateway
     "/healthz",
     async () => {
       const health = await gateway.health();
+      const problems = [
+        ...(database.problem ? [database.problem] : []),
+        ...(http.isReady ? [] : ["starting: routes do not accept requests yet"]),
+        ...health.problems,
+      ];
       const uptime_s = Math.round((Date.now() - startedAt) / 1000);
-      return { status: 200, body: { ...health, uptime_s, version: gatewayVersion() } };
+      return {
+        status: problems.length === 0 ? 200 : 503,
+        body: { ...health, ok: problems.length === 0, problems, uptime_s, version: gatewayVersion() },
+      };
     },
     { beforeReady: true },
   );
-  return { runtime, logger, store, http, gateway, triggers };
+  return { runtime, logger, store, http, gateway, triggers, database };
 }
 
 /**
  * `gateway chat`'s gateway: the terminal as its only channel, working on one conversation only,
  * so it runs beside `gateway start` on the same database.
  */
-export function createTerminalGateway(
+export async function createTerminalGateway(
   runtime: AgentRuntime,
   store: Store,
   options: { session: Session; logger: Logger; onInputEnd: () => void },
-): Gateway {
+): Promise<Gateway> {
   return new Gateway({
     config: runtime.config,
     store,
     runner: turnDeps(runtime, store),
     experts: runtime.experts,
     adapters: [
-      createTerminalAdapter({
+      await createTerminalAdapter({
         input: process.stdin,
         output: process.stdout,
         conversationKey: options.session.conversationKey,
@@ -234,5 +262,22 @@ export function createTerminalGateway(
     clock: systemClock,
     onlyConversation: options.session.conversationKey,
     pollMs: 100,
+    placeOf: conversationPlace,
   });
+}
+
+/**
+ * Where a conversation is (private or shared, and its room), by the channel
+ * that made its key. Keys no channel reads (the CLI's, a terminal's, a
+ * loopback's, a key a channel no longer recognises) are private: only their
+ * owner and admins see them.
+ */
+export function conversationPlace(conversationKey: string): Place {
+  try {
+    if (conversationKey.startsWith("telegram:")) return telegramPlaceOf(conversationKey);
+    if (conversationKey.startsWith("slack:")) return slackPlaceOf(conversationKey);
+  } catch {
+    // A malformed key of a known channel is no one's shared room.
+  }
+  return privatePlace(conversationKey);
 }

@@ -1,6 +1,7 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
-import { UsageError } from "../errors.js";
+import { describeError, UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
+import { newOwnerId } from "../gateway/process-owner.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
 import type { Store } from "../store/store.js";
@@ -23,7 +24,11 @@ export interface RunOptions {
   /** commander turns `--no-session` into `session: false`. */
   noSession?: boolean;
   json?: boolean;
+  /** Fail at once when another turn runs in the session, instead of waiting for it. */
+  noWait?: boolean;
 }
+
+const LEASE_MS = 30_000;
 
 /** `gateway run -p TEXT`: one turn, streamed to stdout, stored unless `--no-session`. */
 export async function runCommand(options: RunOptions): Promise<number> {
@@ -51,6 +56,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
         entries: [{ kind: "user", content: options.prompt }],
         signal: abort.signal,
         userId: "cli:local",
+        lease: {
+          owner: newOwnerId(),
+          leaseMs: LEASE_MS,
+          wait: !options.noWait,
+          signal: abort.signal,
+          onWait: (busy) =>
+            process.stderr.write(
+              `waiting: session ${session.id} is answering another turn (turn ${busy.turnId}); this one starts when it ends (--no-wait fails instead)\n`,
+            ),
+        },
       });
       return await print(events, options.json ?? false, session.id, runtime.config.model.baseUrl);
     } finally {
@@ -143,7 +158,7 @@ async function print(
         else if (wroteText) process.stdout.write("\n");
         return 0;
       case "error":
-        if (json) printJson({ type: "error", code: event.error.code, message: event.error.message });
+        if (json) printJson({ type: "error", code: event.error.code, message: describeError(event.error) });
         else if (wroteText) process.stdout.write("\n");
         process.stderr.write(`error: ${describeModelFailure(event.error, baseUrl)}\n`);
         return event.error.code === "MODEL_ABORTED" ? 130 : 1;

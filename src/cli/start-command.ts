@@ -11,7 +11,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function startCommand(): Promise<number> {
   const config = loadConfig();
   armFaultPoint(config.testCrashAt);
-  const { runtime, logger, store, http, gateway, triggers } = await createServedGateway(config);
+  let stopFor: ((reason: "signal" | "database-lost") => void) | undefined;
+  const stopped = new Promise<"signal" | "database-lost">((resolve) => {
+    stopFor = resolve;
+  });
+  const { runtime, logger, store, http, gateway, triggers, database } = await createServedGateway(config, {
+    onDatabaseLost: () => stopFor?.("database-lost"),
+  });
   // Bind first: a taken port fails the start before any work is claimed. Routes answer 503 until ready.
   const address = await http.listen(config.host, config.port);
   if (config.access.allow.includes("*")) {
@@ -32,12 +38,14 @@ export async function startCommand(): Promise<number> {
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
     "gateway started",
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
+  database.start();
+  process.once("SIGTERM", () => stopFor?.("signal"));
+  process.once("SIGINT", () => stopFor?.("signal"));
+  const reason = await stopped;
+  database.stop();
   logger.info("shutting down: finishing running turns");
-  await gateway.stop(SHUTDOWN_GRACE_MS);
+  // With its database gone, whatever a turn would still write is lost anyway: stop at once.
+  await gateway.stop(reason === "database-lost" ? 0 : SHUTDOWN_GRACE_MS);
   await triggers.stop();
   // Runs whose result went out while draining end now rather than at the next start.
   await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
@@ -45,5 +53,5 @@ export async function startCommand(): Promise<number> {
   await store.close();
   logger.info("stopped");
   logger.flush();
-  return 0;
+  return reason === "database-lost" ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import { parseEnv } from "node:util";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { secrets } from "../secrets/secret-registry.js";
 import type { Config } from "./config.js";
 import { envSchema, secretVariables } from "./env-schema.js";
 import { type FileSettings, fileSchema } from "./file-schema.js";
@@ -31,7 +32,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       throw new ConfigError(`GATEWAY_ALLOW: "${entry}" must look like telegram:12345, slack:U0123 or *`);
     }
   }
-  return {
+  const config: Config = {
     model: {
       baseUrl: env.OPENAI_BASE_URL ?? file.model.base_url ?? "https://api.openai.com/v1",
       apiKey: env.OPENAI_API_KEY,
@@ -77,6 +78,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     testMaxPages: env.GATEWAY_TEST_MAX_PAGES,
     configPath,
   };
+  registerSecrets(config);
+  return config;
+}
+
+/**
+ * Every secret the configuration holds joins the process's registry as soon as
+ * it is read, so no log line or error text written after this shows one.
+ */
+function registerSecrets(config: Config): void {
+  secrets
+    .add(config.model.apiKey)
+    .add(config.telegram.token)
+    .add(config.telegram.webhookSecret)
+    .add(config.slack.botToken)
+    .add(config.slack.appToken)
+    .add(config.slack.signingSecret);
+  for (const value of Object.values(config.webhookSecrets)) secrets.add(value);
 }
 
 function readDotEnv(cwd: string): Record<string, string> {

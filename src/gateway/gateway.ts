@@ -19,6 +19,7 @@ import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
 import { TurnScheduler } from "./turn-scheduler.js";
+import { type PlaceOf, privatePlace, Visibility } from "./visibility.js";
 
 /** The store refused the write (disk full, read-only): the platform must get an error and retry. */
 export interface GatewayOptions {
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   onlyConversation?: string;
   /** An outbox row was delivered (a trigger's run may have ended). */
   onDelivered?: () => void;
+  /** Where conversations are (private or shared), for `sessions` and `resume`; unknown keys count as private. */
+  placeOf?: PlaceOf;
 }
 
 const LEASE_MS = 30_000;
@@ -111,6 +114,9 @@ export class Gateway {
       onOutbox: () => this.outbox.wake(),
       onCancel: () => this.scheduler.wake(),
       turnContext: options.runner.context,
+      visibility: new Visibility(options.placeOf ?? privatePlace, (principal) =>
+        options.store.queue.conversationsOf(principal),
+      ),
     });
   }
 
@@ -185,15 +191,26 @@ export class Gateway {
     await this.#options.store.leases.expireLeases([this.owner]);
   }
 
-  /** What /healthz reports. */
+  /**
+   * What /healthz reports. `ok` only while messages are accepted and every
+   * channel accepts them (webhook routes mounted, polling running, Socket Mode
+   * connected); `problems` says why not, one line per cause.
+   */
   async health() {
     const stats = await this.#options.store.queue.stats();
     const backlog = await this.#options.store.outbox.backlog();
     const channels = Object.fromEntries(
       [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
     );
+    const problems = [
+      ...(this.#accepting ? [] : ["the gateway is not accepting messages (starting or stopping)"]),
+      ...Object.entries(channels)
+        .filter(([, status]) => status.state !== "running")
+        .map(([name, status]) => `${name}: ${status.state}${status.detail ? ` (${status.detail})` : ""}`),
+    ];
     return {
-      ok: Object.values(channels).every((status) => status.state !== "failed"),
+      ok: problems.length === 0,
+      problems,
       channels,
       queue_depth: stats.depth,
       oldest_pending_age_s:

@@ -14,6 +14,7 @@ import type { CommandReply } from "./commands/command-context.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
 import { acceptPolicy, titleOf } from "./message-routing.js";
+import type { Visibility } from "./visibility.js";
 
 export interface IntakeOptions {
   store: Store;
@@ -30,6 +31,8 @@ export interface IntakeOptions {
   onCancel: () => void;
   /** For the `compact` command. */
   turnContext?: TurnContext | undefined;
+  /** What `sessions` and `resume` may show and take. */
+  visibility: Visibility;
 }
 
 const NOTICE_EVERY_MS = 24 * 3600 * 1000;
@@ -164,6 +167,7 @@ export class Intake {
           experts,
           message,
           viewer: { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) },
+          visibility: this.#options.visibility,
           prefix,
           session: await store.sessions.current(message.conversationKey),
           newSession: (expert) =>

@@ -1,3 +1,4 @@
+import { describeError } from "../errors.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
@@ -141,8 +142,9 @@ export class OutboxSender {
 
   async #failed(row: OutboxRow, error: unknown): Promise<void> {
     const { store, logger, clock } = this.#options;
-    const failure =
-      error instanceof ChannelError ? error : new ChannelError("TRANSIENT", String((error as Error)?.message ?? error));
+    const failure = error instanceof ChannelError ? error : new ChannelError("TRANSIENT", describeError(error));
+    // What is stored and logged as the row's error: the platform's text without any secret in it.
+    const reason = describeError(failure);
     const maxAttempts = this.#options.maxAttempts ?? 8;
     if (failure.code === "RATE_LIMITED") {
       const waits = (this.#rateLimitWaits.get(row.id) ?? 0) + 1;
@@ -151,21 +153,21 @@ export class OutboxSender {
         const wait = failure.retryAfterMs ?? 1000;
         logger.warn({ outbox: row.id, retryAfterMs: wait }, "rate limited; waiting as asked");
         this.#lastSent.set(row.conversationKey, clock() + wait);
-        await store.outbox.retryAt(row.id, clock() + wait, failure.message, false);
+        await store.outbox.retryAt(row.id, clock() + wait, reason, false);
         return;
       }
     }
     if (failure.code === "PERMANENT" || row.attempts >= maxAttempts || failure.code === "RATE_LIMITED") {
-      logger.error({ outbox: row.id, error: failure.message }, "delivery failed for good");
-      await store.outbox.markFailed(row.id, failure.message);
+      logger.error({ outbox: row.id, error: reason }, "delivery failed for good");
+      await store.outbox.markFailed(row.id, reason);
       return;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (row.attempts - 1));
     logger.warn(
-      { outbox: row.id, attempt: row.attempts, backoffMs: backoff, error: failure.message },
+      { outbox: row.id, attempt: row.attempts, backoffMs: backoff, error: reason },
       "delivery failed; retrying",
     );
-    await store.outbox.retryAt(row.id, clock() + backoff, failure.message, true);
+    await store.outbox.retryAt(row.id, clock() + backoff, reason, true);
   }
 
   async #pace(conversationKey: string, intervalMs: number): Promise<void> {

@@ -3,13 +3,14 @@ import type { RetryPolicy } from "../agent/backoff.js";
 import { toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
 import type { Tool } from "../agent/tools.js";
-import { BudgetError } from "../errors.js";
+import { BudgetError, describeError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
 import type { PreparedTurn, TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
 import type { NewOutbox, NewTranscriptEntry, Session, UsageEntry } from "../store/types.js";
 import { faultPoint } from "./fault-points.js";
+import { openLeasedTurn, type TurnLease } from "./session-turn-lease.js";
 
 export interface TurnRunnerDeps {
   store: Store;
@@ -128,7 +129,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     } else if (event.type === "error" && event.error.code !== "MODEL_ABORTED") {
       const hasUsage = usage.promptTokens + usage.completionTokens > 0;
       await store.turns.finish(turnId, "failed", {
-        error: event.error.message,
+        error: describeError(event.error),
         ...(hasUsage ? { usage: ledger() } : {}),
         ...(input.answer
           ? {
@@ -136,7 +137,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
                 ...(await input.answer("failed")),
                 sessionId: session.id,
                 kind: "error",
-                text: `Sorry, I could not answer: ${event.error.message}. Send your message again to retry.`,
+                text: `Sorry, I could not answer: ${describeError(event.error)}. Send your message again to retry.`,
               },
             }
           : {}),
@@ -167,26 +168,51 @@ async function* refuse(deps: TurnRunnerDeps, input: StoredTurnInput, reason: str
 export interface SessionTurnInput extends Omit<StoredTurnInput, "turnId"> {
   /** The user messages this turn answers; stored with the turn when it opens. */
   entries: NewTranscriptEntry[];
+  /**
+   * Take the session's per-session lease: the turn opens only once no other
+   * runs there, and the lease is renewed while it runs (the CLI's path).
+   */
+  lease?: TurnLease;
 }
 
 /** Opens a turn with its user messages and runs it (the CLI's path; channels go through the queue). */
 export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnInput): AsyncGenerator<SessionTurnEvent> {
-  const turn = await deps.store.turns.start({
+  const opening = {
     sessionId: input.session.id,
     expert: input.expert.name,
     model: input.expert.model,
     entries: input.entries.map((entry) => ({ ...entry, expert: input.expert.name })),
-  });
-  yield { type: "turn", turnId: turn.id };
+  };
+  const { lease } = input;
+  const turn = lease ? await openLeasedTurn(deps.store, opening, lease) : await deps.store.turns.start(opening);
+  const renewal = lease
+    ? setInterval(() => {
+        deps.store.leases.renewLeases(lease.owner, lease.leaseMs).catch(() => undefined);
+      }, lease.leaseMs / 3)
+    : undefined;
+  try {
+    yield { type: "turn", turnId: turn.id };
+    yield* runOpenedTurn(deps, input, turn.id);
+  } finally {
+    clearInterval(renewal);
+  }
+}
+
+/** Runs a turn `runSessionTurn` opened; a turn left without an ending is marked interrupted. */
+async function* runOpenedTurn(
+  deps: TurnRunnerDeps,
+  input: SessionTurnInput,
+  turnId: number,
+): AsyncGenerator<SessionTurnEvent> {
   let ended = false;
   let usage: UsageEntry | undefined;
   try {
-    for await (const event of runStoredTurn(deps, { ...input, turnId: turn.id })) {
+    for await (const event of runStoredTurn(deps, { ...input, turnId: turnId })) {
       if (event.type === "done" || event.type === "error") ended = true;
       if (event.type === "usage") {
         usage = {
           sessionId: input.session.id,
-          turnId: turn.id,
+          turnId: turnId,
           expert: input.expert.name,
           model: input.expert.model,
           userId: input.userId ?? null,
@@ -196,15 +222,15 @@ export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnIn
         };
       }
       if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
-        await deps.store.turns.finish(turn.id, "cancelled", {
-          error: event.error.message,
+        await deps.store.turns.finish(turnId, "cancelled", {
+          error: describeError(event.error),
           ...(usage ? { usage } : {}),
         });
       }
       yield event;
     }
   } finally {
-    if (!ended) await deps.store.turns.finish(turn.id, "interrupted", { error: "the turn was abandoned" });
+    if (!ended) await deps.store.turns.finish(turnId, "interrupted", { error: "the turn was abandoned" });
   }
 }
 

@@ -1,5 +1,27 @@
 import type { Session } from "../store/types.js";
 
+/**
+ * Who is in a conversation: `private` (a Telegram private chat, a Slack DM or
+ * assistant thread, the CLI) has one member, its owner; `shared` (a group, a
+ * channel thread, a forum topic) has everyone who can post there.
+ */
+export type Audience = "private" | "shared";
+
+/**
+ * Where a conversation is: its audience and its room, the unit of membership
+ * (a Telegram chat, whatever its topic; a Slack channel, whatever its thread).
+ */
+export interface Place {
+  audience: Audience;
+  room: string;
+}
+
+/** The place of a conversation key; each channel knows its own keys (see the composition root). */
+export type PlaceOf = (conversationKey: string) => Place;
+
+/** A key no channel claims is treated as private: only its owner and admins read it. */
+export const privatePlace: PlaceOf = (conversationKey) => ({ audience: "private", room: conversationKey });
+
 /** Who is looking, and from where. */
 export interface Viewer {
   principal: string;
@@ -8,13 +30,110 @@ export interface Viewer {
 }
 
 /**
- * Whether a viewer may see a session. Everyone in a conversation shares its
- * sessions (a private chat has one member; a Slack thread or a group has
- * many); a trigger's session shows in its destination conversation; people see
- * the sessions they started; admins see everything.
+ * The conversations a person has written in (as the store knows them): what
+ * makes them a known member of those conversations' rooms.
  */
-export function canSee(viewer: Viewer, session: Session): boolean {
-  if (viewer.admin) return true;
-  if (session.conversationKey === viewer.conversationKey) return true;
-  return session.origin !== "trigger" && session.owner === viewer.principal;
+export type ConversationsOf = (principal: string) => Promise<readonly string[]>;
+
+type Rooms = () => Promise<ReadonlySet<string>>;
+
+/** Prefix of the conversation keys of trigger runs without a destination (`trigger:<name>:<session>`). */
+const STORED_ONLY = "trigger:";
+
+/**
+ * The one visibility rule of chat-gateway, used by the chat commands, the
+ * session tools and the CLI:
+ *
+ * | session                                   | who may read, search and resume it                        |
+ * |-------------------------------------------|-----------------------------------------------------------|
+ * | private chat, Slack DM or assistant thread, CLI | its owner, and admins                               |
+ * | group, channel thread, forum topic        | the members of that conversation, and admins              |
+ * | trigger run                               | the members of its destination, and admins; none: admins  |
+ *
+ * Where a question is asked decides what may be quoted there: in a shared
+ * conversation only what every member of it may read; in a private one what
+ * its owner may read. Sessions marked shared (every member of the workspace)
+ * do not exist yet.
+ */
+export class Visibility {
+  readonly #placeOf: PlaceOf;
+  readonly #conversationsOf: ConversationsOf;
+
+  constructor(placeOf: PlaceOf, conversationsOf: ConversationsOf) {
+    this.#placeOf = placeOf;
+    this.#conversationsOf = conversationsOf;
+  }
+
+  placeOf(conversationKey: string): Place {
+    return this.#placeOf(conversationKey);
+  }
+
+  /** Whether this person may read the session, wherever they ask (the table's rows). */
+  mayRead(reader: { principal: string; admin: boolean }, session: Session): Promise<boolean> {
+    return this.#mayRead(reader, session, this.#rooms(reader.principal));
+  }
+
+  /**
+   * Whether the session may be shown where the viewer asks: in a shared
+   * conversation only sessions every member of it may read (its own room's
+   * shared sessions and the trigger runs posted there, never anyone's private
+   * ones, not even for an admin); in a private one whatever its owner may read.
+   */
+  mayQuote(viewer: Viewer, session: Session): Promise<boolean> {
+    return this.#mayQuote(viewer, session, this.#rooms(viewer.principal));
+  }
+
+  /** The sessions of `sessions` that may be shown where the viewer asks, in their order. */
+  async quotable<T extends { session: Session }>(viewer: Viewer, items: readonly T[]): Promise<T[]> {
+    const rooms = this.#rooms(viewer.principal);
+    const shown: T[] = [];
+    for (const item of items) if (await this.#mayQuote(viewer, item.session, rooms)) shown.push(item);
+    return shown;
+  }
+
+  /**
+   * Whether `resume` may make the session current where the viewer asks: only
+   * a session of this very conversation that may be quoted here, and a private
+   * session only in a private conversation of its owner.
+   */
+  async mayResume(viewer: Viewer, session: Session): Promise<boolean> {
+    if (session.conversationKey !== viewer.conversationKey) return false;
+    const there = this.#placeOf(session.conversationKey);
+    if (there.audience === "private" && session.origin !== "trigger") {
+      return session.owner === viewer.principal;
+    }
+    return this.mayQuote(viewer, session);
+  }
+
+  async #mayRead(reader: { principal: string; admin: boolean }, session: Session, rooms: Rooms): Promise<boolean> {
+    if (reader.admin) return true;
+    if (session.origin === "trigger") {
+      if (session.conversationKey.startsWith(STORED_ONLY)) return false;
+      return (await rooms()).has(this.#placeOf(session.conversationKey).room);
+    }
+    if (session.owner !== null && session.owner === reader.principal) return true;
+    const place = this.#placeOf(session.conversationKey);
+    return place.audience === "shared" && (await rooms()).has(place.room);
+  }
+
+  async #mayQuote(viewer: Viewer, session: Session, rooms: Rooms): Promise<boolean> {
+    const here = this.#placeOf(viewer.conversationKey);
+    if (here.audience === "private") return this.#mayRead(viewer, session, rooms);
+    if (session.origin === "trigger") {
+      return (
+        !session.conversationKey.startsWith(STORED_ONLY) && this.#placeOf(session.conversationKey).room === here.room
+      );
+    }
+    const there = this.#placeOf(session.conversationKey);
+    return there.audience === "shared" && there.room === here.room;
+  }
+
+  /** The rooms a person has written in, looked up once per question and only when needed. */
+  #rooms(principal: string): Rooms {
+    let rooms: Promise<ReadonlySet<string>> | undefined;
+    return () => {
+      rooms ??= this.#conversationsOf(principal).then((keys) => new Set(keys.map((key) => this.#placeOf(key).room)));
+      return rooms;
+    };
+  }
 }

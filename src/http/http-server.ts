@@ -82,6 +82,11 @@ export class HttpServer {
     this.#ready = true;
   }
 
+  /** Whether {@link ready} was called: before it, only `beforeReady` routes answer. */
+  get isReady(): boolean {
+    return this.#ready;
+  }
+
   async listen(host: string, port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once("error", reject);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool, type Tool } from "../agent/tools.js";
 import { NotFoundError } from "../errors.js";
-import { canSee } from "../gateway/visibility.js";
+import type { Visibility } from "../gateway/visibility.js";
 import type { Store } from "../store/store.js";
 import type { Session, TranscriptEntry } from "../store/types.js";
 import { askerOf, noSessionResult } from "./asker.js";
@@ -41,10 +41,15 @@ function line(entry: TranscriptEntry): string {
 }
 
 /**
- * The model's tools for past sessions. Both show only sessions the person
- * the turn answers may see (the visibility rules of the `sessions` command).
+ * The model's tools for past sessions. Both show only what may be quoted
+ * where the turn answers (see {@link Visibility}): in a group, sessions every
+ * member may read; in a private chat, what its owner may read.
  */
-export function createSessionTools(store: Store, isAdmin: (principal: string) => boolean): Tool[] {
+export function createSessionTools(
+  store: Store,
+  isAdmin: (principal: string) => boolean,
+  visibility: Visibility,
+): Tool[] {
   const sessionSearch = defineTool({
     name: "session_search",
     description:
@@ -68,7 +73,7 @@ export function createSessionTools(store: Store, isAdmin: (principal: string) =>
         ...(since ? { since: Date.parse(since) } : {}),
         ...(until ? { until: Date.parse(until) } : {}),
       });
-      const visible = hits.filter((hit) => canSee(asker.viewer, hit.session)).slice(0, limit ?? 8);
+      const visible = (await visibility.quotable(asker.viewer, hits)).slice(0, limit ?? 8);
       if (visible.length === 0) return { ok: true, content: `No sessions match "${query}".` };
       return {
         ok: true,
@@ -101,7 +106,8 @@ export function createSessionTools(store: Store, isAdmin: (principal: string) =>
         throw error;
       }
       // A session the asker may not see is reported exactly like one that does not exist.
-      if (!canSee(asker.viewer, session)) return { ok: false, error: `no session "${id}" you may see` };
+      if (!(await visibility.mayQuote(asker.viewer, session)))
+        return { ok: false, error: `no session "${id}" you may see` };
       const entries = await store.transcript.list(session.id);
       const start = offset ?? 0;
       const page = entries.slice(start, start + (limit ?? 40));

@@ -1,6 +1,7 @@
 import type { RetryPolicy } from "../agent/backoff.js";
 import type { ModelClient } from "../agent/messages.js";
 import type { Config } from "../config/config.js";
+import { type PlaceOf, privatePlace, Visibility } from "../gateway/visibility.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
@@ -15,6 +16,8 @@ export interface TurnContextDeps {
   clock: Clock;
   logger?: Logger;
   retry?: RetryPolicy;
+  /** Where conversations are, for the session tools' visibility; unknown keys count as private. */
+  placeOf?: PlaceOf;
 }
 
 /** Memories, compaction and budgets as the YAML configures them. */
@@ -29,6 +32,7 @@ export function createTurnContext(deps: TurnContextDeps): TurnContext {
     store,
     memory: { enabled: config.memory.enabled, budgetTokens: config.memory.budget_tokens },
     isAdmin: (principal) => admins.has(principal),
+    visibility: new Visibility(deps.placeOf ?? privatePlace, (principal) => store.queue.conversationsOf(principal)),
     compactor: new Compactor({
       store,
       client: deps.model,

@@ -2,6 +2,7 @@ import type { ChatMessage } from "../agent/messages.js";
 import { type Tool, toToolSpec } from "../agent/tools.js";
 import type { ModelError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
+import type { Visibility } from "../gateway/visibility.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
 import type { BudgetGuard } from "./budget-guard.js";
@@ -19,6 +20,8 @@ export interface TurnContextOptions {
   memory: { enabled: boolean; budgetTokens: number };
   budgets?: BudgetGuard;
   isAdmin: (principal: string) => boolean;
+  /** The visibility rule the session tools apply. */
+  visibility: Visibility;
 }
 
 export interface TurnSubject {
@@ -59,7 +62,7 @@ export class TurnContext {
     this.#options = options;
     this.#memoryTools = [
       ...createMemoryTools(options.store, options.isAdmin),
-      ...createSessionTools(options.store, options.isAdmin),
+      ...createSessionTools(options.store, options.isAdmin, options.visibility),
     ];
   }
 

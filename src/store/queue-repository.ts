@@ -90,6 +90,8 @@ export interface QueueRepository {
   requestCancel(sessionId: string, kind: "stop" | "interrupt"): Promise<number | undefined>;
   /** This process's running turns that someone asked to cancel. */
   cancelRequests(owner: string): Promise<{ turnId: number; kind: "stop" | "interrupt" }[]>;
+  /** The conversations a person (`channel:id`) has written in: what makes them a known member there. */
+  conversationsOf(principal: string): Promise<string[]>;
   /** Whether a turn of the session is running (in any process). */
   isRunning(sessionId: string): Promise<boolean>;
   /** Messages waiting in a session, oldest first. */

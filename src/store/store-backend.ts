@@ -1,3 +1,4 @@
+import type { Logger } from "../logger.js";
 import type { Store } from "./store.js";
 
 /** What `migrate` did: the migrations it applied (by name) and the schema version reached. */
@@ -10,6 +11,14 @@ export interface MigrationOutcome {
 export interface SchemaStatus {
   version: number;
   latest: number;
+}
+
+/** Watches, while the gateway runs, that the database it opened is still the one operators see. */
+export interface StoreWatch {
+  /** What is wrong with the database, once something is (for /healthz). */
+  readonly problem: string | undefined;
+  start(): void;
+  stop(): void;
 }
 
 /**
@@ -25,4 +34,9 @@ export interface StoreBackend {
   migrate(): Promise<MigrationOutcome>;
   /** The schema version without changing anything; undefined when the database does not exist yet. */
   inspect(): Promise<SchemaStatus | undefined>;
+  /**
+   * Watches the opened database (a SQLite file deleted or replaced under the running process);
+   * `onLost` is called once when it is gone for good, and the process should end.
+   */
+  watch(options: { logger: Logger; onLost: (problem: string) => void }): StoreWatch;
 }

@@ -8,6 +8,7 @@ import type { TriggerRepository } from "./trigger-repository.js";
 import type {
   NewSession,
   NewTranscriptEntry,
+  RunningTurn,
   SearchHit,
   Session,
   SessionListFilter,
@@ -93,6 +94,18 @@ export interface TranscriptRepository {
 export interface TurnRepository {
   /** Opens a turn and records the messages it answers, in one transaction. */
   start(input: { sessionId: string; expert: string; model: string; entries: NewTranscriptEntry[] }): Promise<Turn>;
+  /**
+   * Opens a leased turn only when none runs in the session (one turn at a
+   * time, whoever starts it); otherwise returns the turn that runs.
+   */
+  startLeased(input: {
+    sessionId: string;
+    expert: string;
+    model: string;
+    entries: NewTranscriptEntry[];
+    owner: string;
+    leaseMs: number;
+  }): Promise<{ turn: Turn } | { busy: RunningTurn }>;
   /**
    * Ends a running turn with what it adds (final entries, usage, its answer)
    * in one transaction; false when the turn had already ended.

@@ -243,3 +243,9 @@ export interface TurnEnding {
    */
   inbound?: "answered" | "failed" | "queued";
 }
+
+/** A turn that holds a session: its id and the process that leases it (null: nobody renews it). */
+export interface RunningTurn {
+  turnId: number;
+  owner: string | null;
+}

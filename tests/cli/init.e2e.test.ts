@@ -19,7 +19,7 @@ const written = (box: CliSandbox) => ({
   yaml: existsSync(join(box.dir, "gateway.yml")) ? readFileSync(join(box.dir, "gateway.yml"), "utf8") : undefined,
 });
 
-describe.concurrent("gateway init", { timeout: 120_000 }, () => {
+describe.concurrent("gateway init", () => {
   it("--yes against the fake model and Telegram, then start answers a Telegram DM", async ({
     cli: { fake, box },
     onTestFinished,

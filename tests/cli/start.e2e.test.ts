@@ -22,8 +22,10 @@ describe.concurrent("gateway start", () => {
       if (exitCode !== null || signalCode !== null || stderr !== "") {
         throw new Error(`gateway start failed (exit ${exitCode ?? signalCode}): ${stderr}`);
       }
-      return get(`${base}/healthz`).catch(() => undefined);
-    }, "GET /healthz");
+      // 503 while starting: health is 200 only once everything accepts.
+      const answer = await get(`${base}/healthz`).catch(() => undefined);
+      return answer?.status === 200 ? answer : undefined;
+    }, "GET /healthz 200");
     expect(health.status).toBe(200);
     expect(health.contentType).toContain("application/json");
     expect(health.body).toMatchObject({ ok: true, channels: {} });

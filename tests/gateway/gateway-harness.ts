@@ -3,11 +3,13 @@ import { abortableSleep, type RetryPolicy } from "../../src/agent/backoff.js";
 import { builtinTools } from "../../src/agent/builtin-tools.js";
 import { OpenAiModelClient } from "../../src/agent/llm-client.js";
 import type { ModelClient } from "../../src/agent/messages.js";
+import { conversationPlace } from "../../src/cli/composition-root.js";
 import type { ExpertSettings, ModelInfo, QueueMode } from "../../src/config/file-schema.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
 import type { ChannelSections } from "../../src/gateway/bindings.js";
 import type { ChannelAdapter } from "../../src/gateway/channel.js";
 import { Gateway } from "../../src/gateway/gateway.js";
+import type { Place, PlaceOf } from "../../src/gateway/visibility.js";
 import { HttpServer } from "../../src/http/http-server.js";
 import type { Clock } from "../../src/ids.js";
 import { createLogger } from "../../src/logger.js";
@@ -17,6 +19,15 @@ import type { InboundState } from "../../src/store/types.js";
 import type { Pricing } from "../../src/store/usage-repository.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
+
+/**
+ * Where a test conversation is: the fake channel's `fake:dm-*` keys are
+ * private chats and its other keys groups; real channels' keys as in production.
+ */
+export function testPlace(conversationKey: string): Place {
+  if (!conversationKey.startsWith("fake:")) return conversationPlace(conversationKey);
+  return { audience: conversationKey.startsWith("fake:dm-") ? "private" : "shared", room: conversationKey };
+}
 
 export interface GatewayTestOptions {
   maxTurns?: number;
@@ -39,7 +50,9 @@ export interface GatewayTestOptions {
   /** Estimated cost of model calls, recorded in the usage ledger. */
   pricing?: Pricing;
   /** Memories, compaction and budgets for turns (the memory room's tests). */
-  turnContext?: (deps: { store: SqliteStore; model: ModelClient; clock: Clock }) => TurnContext;
+  turnContext?: (deps: { store: SqliteStore; model: ModelClient; clock: Clock; placeOf: PlaceOf }) => TurnContext;
+  /** Where conversations are; default {@link testPlace}. */
+  placeOf?: PlaceOf;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -107,6 +120,10 @@ export class GatewayHarness {
   experts!: ExpertRegistry;
   port = 0;
 
+  get placeOf(): PlaceOf {
+    return this.options.placeOf ?? testPlace;
+  }
+
   constructor(adapters: ChannelAdapter[], options: GatewayTestOptions = {}) {
     this.adapters = adapters;
     this.options = options;
@@ -158,7 +175,7 @@ export class GatewayHarness {
         clock: this.clock.now,
         retry: options.retry ?? { attempts: 1, baseDelayMs: 10, maxDelayMs: 10, sleep: abortableSleep },
         ...(options.turnContext
-          ? { context: options.turnContext({ store: this.store, model, clock: this.clock.now }) }
+          ? { context: options.turnContext({ store: this.store, model, clock: this.clock.now, placeOf: this.placeOf }) }
           : {}),
       },
       experts,
@@ -167,6 +184,7 @@ export class GatewayHarness {
       logger: this.logger,
       clock: this.clock.now,
       pollMs: 20,
+      placeOf: this.placeOf,
     });
     await this.gateway.start();
   }

@@ -1,10 +1,12 @@
 import type { ModelClient } from "../../src/agent/messages.js";
 import type { Config } from "../../src/config/config.js";
+import type { PlaceOf } from "../../src/gateway/visibility.js";
 import type { Clock } from "../../src/ids.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
 import { createTurnContext } from "../../src/memory/turn-context-factory.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { ChatRequestBody } from "../fakes/fake-openai.js";
+import { testPlace } from "../gateway/gateway-harness.js";
 
 export type MemorySettings = Partial<
   Pick<Config, "models" | "memory" | "compaction" | "budgets" | "triggers"> & { admins: string[] }
@@ -13,8 +15,8 @@ export type MemorySettings = Partial<
 /** The GatewayHarness hook that gives turns memories, compaction and budgets configured like the YAML. */
 export function withMemory(
   settings: MemorySettings = {},
-): (deps: { store: SqliteStore; model: ModelClient; clock: Clock }) => TurnContext {
-  return ({ store, model, clock }) =>
+): (deps: { store: SqliteStore; model: ModelClient; clock: Clock; placeOf?: PlaceOf }) => TurnContext {
+  return ({ store, model, clock, placeOf = testPlace }) =>
     createTurnContext({
       config: {
         models: settings.models ?? {},
@@ -28,6 +30,7 @@ export function withMemory(
       store,
       model,
       clock,
+      placeOf,
       retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined },
     });
 }

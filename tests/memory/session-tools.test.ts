@@ -28,31 +28,41 @@ async function seed(
   return session;
 }
 
-/** The asker (user1 in conversation `here`) has the model call one tool; returns what the tool answered. */
-async function ask(w: ControlWorld, tool: string, args: object, sender = "user1"): Promise<string> {
+/**
+ * The asker (user1, in their private chat `dm-here` unless `conv` says otherwise) has the model call
+ * one tool; returns what the tool answered.
+ */
+async function ask(w: ControlWorld, tool: string, args: object, sender = "user1", conv = "dm-here"): Promise<string> {
   const before = w.h.fake.requests.length;
   w.h.fake.reply(call(tool, args), { kind: "text", text: "ok" });
-  await w.waitSettled(await w.message("here", `please use ${tool}`, { sender }));
+  await w.waitSettled(await w.message(conv, `please use ${tool}`, { sender }));
   return toolResults(w.h.fake.requests[before + 1]).at(-1) ?? "";
 }
+
+const idsOf = (text: string) => [...text.matchAll(/^(s_\w+)/gm)].map((m) => m[1]);
 
 describe("session tools", () => {
   it("session_search ranks what the asker may see, with snippets, ids and filters", async () => {
     const w = await world({ turnContext: withMemory(), experts: [{ name: "analyst" }] });
-    const both = await seed(w, "x1", "user1", [
+    const both = await seed(w, "dm-x1", "user1", [
       "the invoice export broke",
       "the invoice export job failed at midnight",
     ]);
-    const hidden = await seed(w, "x2", "user2", ["invoice export of user two, invoice export again"]);
+    const hidden = await seed(w, "dm-x2", "user2", ["invoice export of user two, invoice export again"]);
     w.h.clock.advance(3 * DAY);
-    const later = await seed(w, "x3", "user1", ["one invoice question"], "analyst");
-    const sharedHere = await seed(w, "here", "user3", ["an invoice in this conversation"]);
+    const later = await seed(w, "dm-x3", "user1", ["one invoice question"], "analyst");
+    // A group user1 has written in: a member, so its sessions are theirs to read.
+    const sharedHere = await w.message("g", "an invoice in this group", { sender: "user3" });
+    await w.waitSettled(sharedHere);
+    await w.waitSettled(await w.message("g", "hello all", { sender: "user1" }));
+    const otherGroup = await seed(w, "g2", "user2", ["an invoice in a group without user1"]);
 
     const found = await ask(w, "session_search", { query: "invoice export" });
-    const ids = [...found.matchAll(/^(s_\w+)/gm)].map((m) => m[1]);
+    const ids = idsOf(found);
     expect(ids[0]).toBe(both.id);
-    expect(ids).toEqual(expect.arrayContaining([later.id, sharedHere.id]));
+    expect(ids).toEqual(expect.arrayContaining([later.id, sharedHere]));
     expect(ids).not.toContain(hidden.id);
+    expect(ids).not.toContain(otherGroup.id);
     expect(found).toContain("[invoice] [export]");
 
     const byExpert = await ask(w, "session_search", { query: "invoice", expert: "analyst" });
@@ -69,8 +79,8 @@ describe("session tools", () => {
   it("session_read pages a visible transcript by id prefix and hides the rest", async () => {
     const w = await world({ turnContext: withMemory({ admins: ["fake:boss"] }) });
     const texts = Array.from({ length: 5 }, (_, i) => `message ${i + 1}`);
-    const mine = await seed(w, "x1", "user1", texts);
-    const theirs = await seed(w, "x2", "user2", ["a private matter"]);
+    const mine = await seed(w, "dm-x1", "user1", texts);
+    const theirs = await seed(w, "dm-x2", "user2", ["a private matter"]);
 
     const first = await ask(w, "session_read", { id: mine.id.slice(0, 6), limit: 2 });
     expect(first.split("\n")[0]).toContain(`${mine.id} "message 1"`);
@@ -85,5 +95,25 @@ describe("session tools", () => {
     expect(await ask(w, "session_read", { id: theirs.id })).toBe(`error: no session "${theirs.id}" you may see`);
     expect(await ask(w, "session_read", { id: "s_nothing" })).toBe('error: no session "s_nothing" you may see');
     expect(await ask(w, "session_read", { id: theirs.id }, "boss")).toContain("a private matter");
+  });
+
+  it("asked in a group, quote only what every member may read: never the asker's private sessions (issue 15)", async () => {
+    const w = await world({ turnContext: withMemory({ admins: ["fake:user1"] }) });
+    const privateOne = await seed(w, "dm-user1", "user1", ["secret plans for the merger"]);
+    const groupSession = await w.message("g", "public plans for the picnic", { sender: "user2" });
+    await w.waitSettled(groupSession);
+
+    // In the group, not even an admin's own private session is quoted, by search or by id.
+    const inGroup = await ask(w, "session_search", { query: "plans" }, "user1", "g");
+    expect(idsOf(inGroup)).toEqual([groupSession]);
+    expect(inGroup).not.toContain("merger");
+    expect(await ask(w, "session_read", { id: privateOne.id }, "user1", "g")).toBe(
+      `error: no session "${privateOne.id}" you may see`,
+    );
+
+    // In the asker's private chat, both are theirs to read.
+    const inPrivate = await ask(w, "session_search", { query: "plans" }, "user1", "dm-user1");
+    expect(idsOf(inPrivate)).toEqual(expect.arrayContaining([privateOne.id, groupSession]));
+    expect(await ask(w, "session_read", { id: privateOne.id }, "user1", "dm-user1")).toContain("merger");
   });
 });

@@ -71,7 +71,8 @@ describe("Slack Socket Mode", () => {
     await waitUntil(() => w.slack.connectionsOpened === 2 && w.slack.socketCount === 1);
     w.slack.sendEnvelope("events_api", dm("1700003300.000100", "after the reconnect"));
     await waitUntil(() => w.replies("D1", "1700003300.000100").length === 1);
-    expect(w.adapter.status().state).toBe("running");
+    // A late close of the old socket may start one more reconnect; health says "starting" until it is done.
+    await waitUntil(() => w.adapter.status().state === "running");
   });
 
   it("stops for good when the app token is revoked while connected", async () => {

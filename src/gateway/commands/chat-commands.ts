@@ -3,7 +3,6 @@ import { NotFoundError } from "../../errors.js";
 import { usd } from "../../memory/budget-guard.js";
 import type { Session } from "../../store/types.js";
 import type { ParsedCommand } from "../channel.js";
-import { canSee } from "../visibility.js";
 import type { CommandContext, CommandReply } from "./command-context.js";
 import type { CommandName } from "./command-parser.js";
 import { forget, listMemories } from "./memory-commands.js";
@@ -120,13 +119,17 @@ function help(prefix: string): string {
 }
 
 async function listSessions(context: CommandContext): Promise<string | CommandReply> {
+  const listed = await context.store.sessions.list({
+    states: ["active", "inactive", "archived"],
+    conversationKey: context.viewer.conversationKey,
+    limit: 50,
+  });
   const sessions = (
-    await context.store.sessions.list({
-      states: ["active", "inactive", "archived"],
-      conversationKey: context.viewer.conversationKey,
-      limit: 50,
-    })
-  ).filter((s) => canSee(context.viewer, s));
+    await context.visibility.quotable(
+      context.viewer,
+      listed.map((session) => ({ session })),
+    )
+  ).map((item) => item.session);
   if (sessions.length === 0) return "No sessions here yet.";
   const lines = sessions.slice(0, 10).map((s) => {
     const current = s.id === context.session?.id ? " · current" : "";
@@ -153,7 +156,7 @@ async function resume(context: CommandContext, id: string): Promise<string> {
     throw error;
   }
   // Sessions of other conversations are not resumed here, and not even named, when not visible.
-  if (!canSee(context.viewer, target) || target.conversationKey !== context.viewer.conversationKey) {
+  if (!(await context.visibility.mayResume(context.viewer, target))) {
     return `No session "${id}" here.`;
   }
   await context.store.sessions.makeCurrent(target.id);

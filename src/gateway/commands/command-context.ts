@@ -4,7 +4,7 @@ import type { FitResult } from "../../memory/compactor.js";
 import type { Store } from "../../store/store.js";
 import type { OutboxButton, Session } from "../../store/types.js";
 import type { InboundMessage } from "../channel.js";
-import type { Viewer } from "../visibility.js";
+import type { Viewer, Visibility } from "../visibility.js";
 
 /** What a command may know and do. */
 export interface CommandContext {
@@ -12,6 +12,8 @@ export interface CommandContext {
   experts: ExpertRegistry;
   message: InboundMessage;
   viewer: Viewer;
+  /** The one visibility rule: what `sessions` lists and `resume` takes here. */
+  visibility: Visibility;
   /** How commands are written on this channel: `/` or `!`. */
   prefix: string;
   /** The conversation's current session, if it has one. */

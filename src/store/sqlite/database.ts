@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { StoreError } from "../../errors.js";
+import { assertWritable, explainOpenFailure } from "./database-file.js";
 
 /** The open SQLite handle. Only files in `src/store/` touch it. */
 export type Db = Database.Database;
@@ -13,12 +14,15 @@ export type Statement = Database.Statement;
  * foreign keys on, and a busy timeout so several processes can share the file.
  */
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
-  if (path !== ":memory:" && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && !options.readonly) {
+    mkdirSync(dirname(path), { recursive: true });
+    assertWritable(path);
+  }
   let db: Db;
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   } catch (error) {
-    throw new StoreError("STORE_OPEN", `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
+    throw openFailure(path, error);
   }
   try {
     db.pragma("busy_timeout = 5000");
@@ -27,9 +31,16 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
     db.pragma("foreign_keys = ON");
   } catch (error) {
     db.close();
-    throw new StoreError("STORE_OPEN", `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
+    throw openFailure(path, error);
   }
   return db;
+}
+
+/** `STORE_READONLY` with the path and the fix when SQLite could not write; `STORE_OPEN` with its own words otherwise. */
+function openFailure(path: string, error: unknown): StoreError {
+  const readonly = explainOpenFailure(path, error);
+  if (readonly) return new StoreError("STORE_READONLY", readonly, { cause: error });
+  return new StoreError("STORE_OPEN", `cannot open database ${path}: ${(error as Error).message}`, { cause: error });
 }
 
 /**

@@ -151,6 +151,20 @@ export class SqliteQueueStore implements QueueRepository {
       .map((row) => ({ turnId: row.id, kind: row.cancel }));
   }
 
+  /**
+   * The conversations a person (`channel:id`) has written in, as far as the
+   * stored messages tell: what makes them a known member there (visibility).
+   */
+  async conversationsOf(principal: string): Promise<string[]> {
+    const colon = principal.indexOf(":");
+    if (colon < 0) return [];
+    return this.#sql<[string, string], { key: string }>(
+      "SELECT DISTINCT conversation_key AS key FROM inbound WHERE channel = ? AND sender_id = ?",
+    )
+      .all(principal.slice(0, colon), principal.slice(colon + 1))
+      .map((row) => row.key);
+  }
+
   /** Whether a turn of the session is running (in any process). */
   async isRunning(sessionId: string): Promise<boolean> {
     return this.#sql("SELECT 1 FROM turns WHERE session_id = ? AND state = 'running'").get(sessionId) !== undefined;

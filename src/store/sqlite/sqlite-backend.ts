@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { StoreBackend } from "../store-backend.js";
 import type { Pricing } from "../usage-repository.js";
 import { openDatabase } from "./database.js";
+import { DatabaseWatch } from "./database-watch.js";
 import { loadMigrations, migrate, schemaVersion } from "./migrator.js";
 import { openStore } from "./sqlite-store.js";
 
@@ -19,6 +20,7 @@ export function sqliteBackend(path: string, options: { pricing?: Pricing; maxPag
         db.close();
       }
     },
+    watch: (watchOptions) => new DatabaseWatch({ path, ...watchOptions }),
     inspect: async () => {
       if (!existsSync(path)) return undefined;
       const db = openDatabase(path, { readonly: true });

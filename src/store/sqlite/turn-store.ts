@@ -1,6 +1,6 @@
 import type { Clock } from "../../ids.js";
 import type { TurnRepository } from "../store.js";
-import type { NewTranscriptEntry, Turn, TurnEnding, TurnState } from "../types.js";
+import type { NewTranscriptEntry, RunningTurn, Turn, TurnEnding, TurnState } from "../types.js";
 import type { Db } from "./database.js";
 import { type TurnDbRow, toTurn } from "./inbound-rows.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
@@ -55,6 +55,54 @@ export class SqliteTurnStore implements TurnRepository {
           input.entries.map((entry) => ({ ...entry, turnId: turn.id })),
         );
         return turn;
+      })
+      .immediate();
+  }
+
+  /**
+   * Opens a turn only when the session has none running, leased to `owner`
+   * (renewed like the gateway's, see {@link SqliteLeaseStore.renewLeases}); otherwise says which
+   * turn runs and who holds it. A running turn without messages to answer
+   * whose lease ran out or was never taken (a CLI turn whose process died) is
+   * ended as interrupted first: nobody else would ever end it.
+   */
+  async startLeased(input: {
+    sessionId: string;
+    expert: string;
+    model: string;
+    entries: NewTranscriptEntry[];
+    owner: string;
+    leaseMs: number;
+  }): Promise<{ turn: Turn } | { busy: RunningTurn }> {
+    const now = this.#now();
+    return this.#db
+      .transaction((): { turn: Turn } | { busy: RunningTurn } => {
+        this.#db
+          .prepare(
+            `UPDATE turns SET state = 'interrupted', error = 'its process ended before the turn did',
+               finished_at = ?, lease_owner = NULL, lease_until = NULL
+             WHERE session_id = ? AND state = 'running' AND (lease_until IS NULL OR lease_until < ?)
+               AND NOT EXISTS (SELECT 1 FROM inbound i WHERE i.turn_id = turns.id)`,
+          )
+          .run(now, input.sessionId, now);
+        const running = this.#db
+          .prepare<[string], { id: number; lease_owner: string | null }>(
+            "SELECT id, lease_owner FROM turns WHERE session_id = ? AND state = 'running' ORDER BY id LIMIT 1",
+          )
+          .get(input.sessionId);
+        if (running) return { busy: { turnId: running.id, owner: running.lease_owner } };
+        const row = this.#db
+          .prepare<[string, string, string, string, number, number], TurnDbRow>(
+            `INSERT INTO turns (session_id, expert, model, lease_owner, lease_until, started_at)
+               VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+          )
+          .get(input.sessionId, input.expert, input.model, input.owner, now + input.leaseMs, now) as TurnDbRow;
+        const turn = toTurn(row);
+        this.#transcript.appendSync(
+          input.sessionId,
+          input.entries.map((entry) => ({ ...entry, turnId: turn.id })),
+        );
+        return { turn };
       })
       .immediate();
   }
