@@ -1,5 +1,5 @@
+import type { Place } from "../../src/gateway/channel.js";
 import { ChannelError } from "../../src/gateway/channel.js";
-import type { Place } from "../../src/gateway/visibility.js";
 
 /** Where a Slack conversation lives: a thread (`threadTs`) or a whole channel or DM. */
 export interface SlackTarget {

@@ -1,4 +1,4 @@
-import type { Place } from "../../src/gateway/visibility.js";
+import type { Place } from "../../src/gateway/channel.js";
 
 /** Where a Telegram conversation is: a chat, and a forum topic in it (none for the General topic). */
 export interface TelegramTarget {

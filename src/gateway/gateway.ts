@@ -12,6 +12,8 @@ import {
   type ChannelAdapter,
   type ChannelHost,
   type InboundMessage,
+  type PlaceOf,
+  privatePlace,
 } from "./channel.js";
 import { commandHelp } from "./commands/chat-commands.js";
 import { Intake } from "./intake.js";
@@ -19,7 +21,7 @@ import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
 import { TurnScheduler } from "./turn-scheduler.js";
-import { type PlaceOf, privatePlace, Visibility } from "./visibility.js";
+import { Visibility } from "./visibility.js";
 
 /** The store refused the write (disk full, read-only): the platform must get an error and retry. */
 export interface GatewayOptions {

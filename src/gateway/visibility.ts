@@ -1,26 +1,5 @@
 import type { Session } from "../store/types.js";
-
-/**
- * Who is in a conversation: `private` (a Telegram private chat, a Slack DM or
- * assistant thread, the CLI) has one member, its owner; `shared` (a group, a
- * channel thread, a forum topic) has everyone who can post there.
- */
-export type Audience = "private" | "shared";
-
-/**
- * Where a conversation is: its audience and its room, the unit of membership
- * (a Telegram chat, whatever its topic; a Slack channel, whatever its thread).
- */
-export interface Place {
-  audience: Audience;
-  room: string;
-}
-
-/** The place of a conversation key; each channel knows its own keys (see the composition root). */
-export type PlaceOf = (conversationKey: string) => Place;
-
-/** A key no channel claims is treated as private: only its owner and admins read it. */
-export const privatePlace: PlaceOf = (conversationKey) => ({ audience: "private", room: conversationKey });
+import type { Place, PlaceOf } from "./channel.js";
 
 /** Who is looking, and from where. */
 export interface Viewer {

@@ -1,7 +1,8 @@
 import type { RetryPolicy } from "../agent/backoff.js";
 import type { ModelClient } from "../agent/messages.js";
 import type { Config } from "../config/config.js";
-import { type PlaceOf, privatePlace, Visibility } from "../gateway/visibility.js";
+import { type PlaceOf, privatePlace } from "../gateway/channel.js";
+import { Visibility } from "../gateway/visibility.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";

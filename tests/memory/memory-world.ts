@@ -1,6 +1,6 @@
 import type { ModelClient } from "../../src/agent/messages.js";
 import type { Config } from "../../src/config/config.js";
-import type { PlaceOf } from "../../src/gateway/visibility.js";
+import type { PlaceOf } from "../../src/gateway/channel.js";
 import type { Clock } from "../../src/ids.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
 import { createTurnContext } from "../../src/memory/turn-context-factory.js";

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { killRecordedGroups, RUN_DIR_PREFIX, RUN_DIR_VARIABLE } from "./test-run.js";
@@ -14,6 +14,9 @@ export default function setup(): () => void {
   removeStaleRuns(systemTemp);
   const run = mkdtempSync(join(systemTemp, `${RUN_DIR_PREFIX}${process.pid}-`));
   mkdirSync(join(run, "tmp"));
+  // Like the system temp folder itself: tests that run a child as another user (nobody) reach their folders.
+  chmodSync(run, 0o755);
+  chmodSync(join(run, "tmp"), 0o1777);
   process.env[RUN_DIR_VARIABLE] = run;
   process.env.TMPDIR = join(run, "tmp");
   const teardown = () => {
