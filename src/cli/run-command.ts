@@ -1,4 +1,5 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
+import { selectTools } from "../agent/tool-selection.js";
 import { UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
@@ -31,7 +32,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
   try {
     if (options.noSession) {
       const expert = runtime.experts.require(options.expert ?? "default");
-      return await print(ephemeralTurn(runtime, expert, options.prompt, abort.signal), options.json ?? false, null);
+      const events = ephemeralTurn(runtime, expert, options.prompt, abort.signal);
+      return await print(events, options.json ?? false, null);
     }
     const store = openConfiguredStore(runtime.config);
     try {
@@ -50,6 +52,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
   } finally {
     process.off("SIGINT", onSigint);
+    await runtime.mcp.close();
   }
 }
 
@@ -72,12 +75,14 @@ async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: R
   return createCliSession(store, expert.name, oneLine(options.prompt, 60));
 }
 
-function ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {
-  return runTurn(runtime.model, {
+async function* ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {
+  const external = await runtime.mcp.toolsFor(expert.tools, signal);
+  yield* runTurn(runtime.model, {
     model: expert.model,
-    instructions: expert.instructions,
+    instructions: [expert.instructions, ...external.notes].filter((part) => part.trim() !== "").join("\n\n"),
     history: [{ role: "user", content: prompt }],
-    tools: expert.tools.flatMap((name) => runtime.tools.get(name) ?? []),
+    tools: selectTools(expert.tools, expert.toolPolicies, [...runtime.tools.values(), ...external.tools]),
+    vision: expert.vision,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     signal,

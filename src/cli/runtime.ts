@@ -10,7 +10,8 @@ import { Gateway } from "../gateway/gateway.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
 import type { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
-import type { Logger } from "../logger.js";
+import { createLogger, type Logger } from "../logger.js";
+import { McpServers } from "../mcp/mcp-servers.js";
 import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
 import { openStore, type SqliteStore } from "../store/sqlite-store.js";
@@ -22,15 +23,19 @@ export interface AgentRuntime {
   config: Config;
   experts: ExpertRegistry;
   tools: ReadonlyMap<string, Tool>;
+  /** The MCP servers of the YAML; none connects before `start()` or a turn that needs it. Close when done. */
+  mcp: McpServers;
   model: ModelClient;
 }
 
-export function createAgentRuntime(config = loadConfig()): AgentRuntime {
+/** `logger`: where MCP servers report; by default warnings and worse on stderr (CLI commands print on stdout). */
+export function createAgentRuntime(config = loadConfig(), logger?: Logger): AgentRuntime {
   const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
   return {
     config,
     experts: new ExpertRegistry(config, new Set(tools.keys())),
     tools,
+    mcp: new McpServers(config.mcp, logger ?? createLogger(config.logLevel === "info" ? "warn" : config.logLevel)),
     model: new OpenAiModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey }),
   };
 }
@@ -40,6 +45,7 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
     store,
     model: runtime.model,
     tools: runtime.tools,
+    toolSource: runtime.mcp,
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
     context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),

@@ -17,7 +17,7 @@ export async function startCommand(): Promise<number> {
   const config = loadConfig();
   armFaultPoint(config.testCrashAt);
   const logger = createLogger(config.logLevel);
-  const runtime = createAgentRuntime(config);
+  const runtime = createAgentRuntime(config, logger);
   const store = openConfiguredStore(config);
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
@@ -44,11 +44,14 @@ export async function startCommand(): Promise<number> {
   } catch (error) {
     // A channel that cannot start (a refused token) ends the process: close what holds it open.
     await gateway.stop(0).catch(() => undefined);
+    await runtime.mcp.close();
     await http.close();
     await store.close();
     throw error;
   }
   triggers.start();
+  // Servers connect in the background: a slow or broken one never holds up the channels.
+  runtime.mcp.start();
   http.ready();
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
@@ -61,6 +64,7 @@ export async function startCommand(): Promise<number> {
   logger.info("shutting down: finishing running turns");
   await gateway.stop(SHUTDOWN_GRACE_MS);
   await triggers.stop();
+  await runtime.mcp.close();
   // Runs whose result went out while draining end now rather than at the next start.
   await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
   await http.close();

@@ -7,6 +7,7 @@ import { ConfigError } from "../errors.js";
 import type { Config } from "./config.js";
 import { envSchema, secretVariables } from "./env-schema.js";
 import { type FileSettings, fileSchema } from "./file-schema.js";
+import { resolveMcpSettings } from "./mcp-settings.js";
 
 export interface LoadConfigOptions {
   /** The process environment; `.env` in `cwd` fills what it leaves unset. */
@@ -47,6 +48,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     retentionDays: env.GATEWAY_RETENTION_DAYS ?? file.gateway.retention_days,
     queue: file.queue,
     experts: file.experts,
+    mcp: resolveMcpSettings(file.mcp_servers, raw, cwd),
     access: { allow, admins: file.access.admins },
     telegram: {
       token: env.TELEGRAM_BOT_TOKEN,

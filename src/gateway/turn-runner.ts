@@ -2,7 +2,9 @@ import { runTurn, type TurnEvent, toolMessageContent } from "../agent/agent-loop
 import type { RetryPolicy } from "../agent/backoff.js";
 import { toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
-import type { Tool } from "../agent/tools.js";
+import { selectTools } from "../agent/tool-selection.js";
+import type { ToolSource } from "../agent/tool-source.js";
+import type { Tool, ToolResult } from "../agent/tools.js";
 import { BudgetError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { Clock } from "../ids.js";
@@ -15,6 +17,8 @@ export interface TurnRunnerDeps {
   store: Store;
   model: ModelClient;
   tools: ReadonlyMap<string, Tool>;
+  /** Tools from MCP servers, offered to Experts whose `tools` name their server. */
+  toolSource?: ToolSource;
   idleTimeoutMs: number;
   clock: Clock;
   retry?: RetryPolicy;
@@ -49,7 +53,10 @@ export type SessionTurnEvent = TurnEvent | { type: "turn"; turnId: number };
 export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInput): AsyncGenerator<TurnEvent> {
   const { store } = deps;
   const { session, expert, turnId } = input;
-  const ownTools = expert.tools.flatMap((name) => deps.tools.get(name) ?? []);
+  const external = deps.toolSource
+    ? await deps.toolSource.toolsFor(expert.tools, input.signal)
+    : { tools: [], notes: [] as string[] };
+  const ownTools = selectTools(expert.tools, expert.toolPolicies, [...deps.tools.values(), ...external.tools]);
   const prepared: PreparedTurn = deps.context
     ? await deps.context.prepare({
         session,
@@ -83,9 +90,10 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
   }
   for await (const event of runTurn(deps.model, {
     model: expert.model,
-    instructions: prepared.instructions,
+    instructions: [prepared.instructions, ...external.notes].filter((part) => part.trim() !== "").join("\n\n"),
     history: prepared.history,
     tools: prepared.tools,
+    vision: expert.vision,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
@@ -111,6 +119,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
           toolOk: event.result.ok,
           content: toolMessageContent(event.result),
           expert: expert.name,
+          attachments: imageAttachments(event.result),
         },
       ]);
       faultPoint("after-tool-result");
@@ -206,6 +215,20 @@ export async function* runSessionTurn(deps: TurnRunnerDeps, input: SessionTurnIn
   } finally {
     if (!ended) await deps.store.turns.finish(turn.id, "interrupted", { error: "the turn was abandoned" });
   }
+}
+
+/** Images a tool returned, stored with its result row so a rebuilt history shows them again. */
+function imageAttachments(result: ToolResult): string | null {
+  if (!result.ok || !result.images || result.images.length === 0) return null;
+  return JSON.stringify(
+    result.images.map((image, index) => ({
+      kind: "image",
+      name: `tool-image-${index + 1}`,
+      mimeType: image.mimeType,
+      size: Math.floor((image.data.length * 3) / 4),
+      data: image.data,
+    })),
+  );
 }
 
 function stepEntries(
