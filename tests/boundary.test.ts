@@ -23,6 +23,7 @@ const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["@slack/web-api", ["adapters/slack/"]],
   ["@slack/socket-mode", ["adapters/slack/"]],
   ["croner", ["src/triggers/cron-schedule.ts"]],
+  ["@modelcontextprotocol/sdk", ["src/mcp/"]],
 ]);
 
 /** Every specifier in a TypeScript source: static imports (also type-only), export-from and `import()`. */

@@ -234,7 +234,8 @@ export class McpConnection {
         },
       );
     }
-    if (error instanceof Error && error.name === "ZodError") {
+    // The SDK rejects a result that fails its schema with the zod error itself.
+    if (error instanceof Error && Array.isArray((error as { issues?: unknown }).issues)) {
       return new McpServerError("MCP_MALFORMED", server, "the server sent a malformed tool result", { cause: error });
     }
     return new McpServerError("MCP_FAILED", server, this.#describe(error), { cause: error });

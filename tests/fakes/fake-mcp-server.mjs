@@ -7,8 +7,7 @@
 import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
-const PNG =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const tools = ["echo", "hang", "exit", "big", "malformed", "image", "fail", "env"].map((name) => ({
   name,
   description: `the ${name} tool`,
@@ -35,7 +34,10 @@ function call(id, name, args) {
     case "fail":
       return send({ id, result: { isError: true, content: [{ type: "text", text: "the thing is broken" }] } });
     case "env":
-      return send({ id, result: { content: [{ type: "text", text: `secret length ${(process.env.FAKE_SECRET ?? "").length}` }] } });
+      return send({
+        id,
+        result: { content: [{ type: "text", text: `secret length ${(process.env.FAKE_SECRET ?? "").length}` }] },
+      });
     default:
       return send({ id, error: { code: -32602, message: `unknown tool ${name}` } });
   }

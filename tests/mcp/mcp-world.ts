@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type McpServerSettings, fileSchema } from "../../src/config/file-schema.js";
+import { fileSchema, type McpServerSettings } from "../../src/config/file-schema.js";
 import { type McpSettings, resolveMcpSettings } from "../../src/config/mcp-settings.js";
 import { freePort, waitFor } from "../cli/run-cli.js";
 

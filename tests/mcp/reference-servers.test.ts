@@ -26,7 +26,9 @@ describe("the published reference MCP servers", () => {
     expect(notes).toEqual([]);
     const read = tools.find((tool) => tool.name === "files.read_text_file");
     expect(read?.wireName).toBe("files__read_text_file");
-    expect(read?.parameters).toMatchObject({ jsonSchema: { type: "object", properties: { path: { type: "string" } } } });
+    expect(read?.parameters).toMatchObject({
+      jsonSchema: { type: "object", properties: { path: { type: "string" } } },
+    });
     expect(tools.every((tool) => tool.name.startsWith("files."))).toBe(true);
   }, 60_000);
 
@@ -34,7 +36,10 @@ describe("the published reference MCP servers", () => {
     const { tools } = await servers.toolsFor(["files.read_text_file"]);
     const read = tools.find((tool) => tool.name === "files.read_text_file");
     if (!read) throw new Error("no read_text_file");
-    const result = await read.run({ path: `${docs.dir}/notes.txt` }, { ...context, signal: new AbortController().signal });
+    const result = await read.run(
+      { path: `${docs.dir}/notes.txt` },
+      { ...context, signal: new AbortController().signal },
+    );
     expect(result).toEqual({ ok: true, content: "the launch code is 4711" });
   }, 60_000);
 
