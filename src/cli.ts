@@ -10,6 +10,7 @@ import { runCommand } from "./cli/run-command.js";
 import { openConfiguredStore } from "./cli/runtime.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
+import { listToolsCommand } from "./cli/tools-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
@@ -102,7 +103,12 @@ sessions
   .command("show <id>")
   .description("a session's transcript")
   .option("--json", "print JSON")
-  .action(action((id: string, options: { json?: boolean }) => withStore((store) => showSession(store, id, options))));
+  .action(
+    action((id: string, options: { json?: boolean }) => {
+      const secrets = loadConfig().mcp.secrets();
+      return withStore((store) => showSession(store, id, { ...options, secrets }));
+    }),
+  );
 sessions
   .command("rename <id> <title>")
   .description("give a session a title")
@@ -220,10 +226,18 @@ access
   .option("--json", "print JSON")
   .action(action((options: { json?: boolean }) => accessList(options)));
 
+const tools = program.command("tools").description("the tools Experts can use: built-ins and MCP servers' tools");
+tools
+  .command("list")
+  .description("every tool (connecting each MCP server once), or the tools one Expert gets, with their policies")
+  .option("--expert <name>", "only this Expert's tools")
+  .option("--json", "print JSON")
+  .action(action((options: { expert?: string; json?: boolean }) => listToolsCommand(options)));
+
 program.command("migrate").description("apply database migrations").action(action(migrateCommand));
 program
   .command("doctor")
-  .description("check configuration, database and the model endpoint")
+  .description("check configuration, database, the model endpoint and the MCP servers")
   .action(action(doctorCommand));
 
 try {

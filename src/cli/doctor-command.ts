@@ -7,6 +7,7 @@ import { describeError } from "../errors.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
 import { openDatabase } from "../store/database.js";
 import { loadMigrations, schemaVersion } from "../store/migrator.js";
+import { mcpDoctorLines } from "./doctor-mcp.js";
 
 type Check = { name: string; ok: boolean; detail: string };
 
@@ -28,6 +29,8 @@ export async function doctorCommand(): Promise<number> {
     checks.push(await modelCheck(config));
   }
   for (const check of checks) process.stdout.write(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}\n`);
+  const toolLines = config ? await mcpDoctorLines(config) : [];
+  for (const line of toolLines) process.stdout.write(`${line.level.padEnd(4)}  ${line.name}: ${line.detail}\n`);
   if (config) {
     const lines = [
       `OPENAI_BASE_URL=${config.model.baseUrl}`,
@@ -40,7 +43,7 @@ export async function doctorCommand(): Promise<number> {
     ];
     process.stdout.write(`\n${lines.map((line) => `      ${line}`).join("\n")}\n`);
   }
-  return checks.every((check) => check.ok) ? 0 : 1;
+  return checks.every((check) => check.ok) && toolLines.every((line) => line.level !== "FAIL") ? 0 : 1;
 }
 
 function expertsCheck(config: Config): Check {
