@@ -1,7 +1,9 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
+import type { FileSink } from "../agent/send-file-tool.js";
 import { selectTools } from "../agent/tool-selection.js";
 import { UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
+import { defaultFileLimits, FileFolder } from "../files/file-folder.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
 import type { SqliteStore } from "../store/sqlite-store.js";
@@ -42,6 +44,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       const events = runSessionTurn(turnDeps(runtime, store), {
         session,
         expert,
+        sendFile: cliFileSink(runtime.config.db, options.json ?? false),
         entries: [{ kind: "user", content: options.prompt }],
         signal: abort.signal,
         userId: "cli:local",
@@ -54,6 +57,17 @@ export async function runCommand(options: RunOptions): Promise<number> {
     process.off("SIGINT", onSigint);
     await runtime.mcp.close();
   }
+}
+
+/** `send_file` in the terminal: the file is written beside the database and its path printed. */
+function cliFileSink(databasePath: string, json: boolean): FileSink {
+  const folder = new FileFolder(databasePath, defaultFileLimits, "downloads");
+  return async (file) => {
+    const stored = folder.save(file.name, file.mimeType, file.bytes);
+    if (json) printJson({ type: "file", name: stored.name, path: stored.path, size: stored.size });
+    else process.stderr.write(`file: ${stored.path}\n`);
+    return `${stored.name} was saved for the user at ${stored.path}`;
+  };
 }
 
 async function pickSession(store: SqliteStore, runtime: AgentRuntime, options: RunOptions): Promise<Session> {

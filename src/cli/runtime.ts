@@ -5,6 +5,7 @@ import type { Tool } from "../agent/tools.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
+import { FileFolder } from "../files/file-folder.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { Gateway } from "../gateway/gateway.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
@@ -46,6 +47,7 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
     model: runtime.model,
     tools: runtime.tools,
     toolSource: runtime.mcp,
+    files: new FileFolder(runtime.config.db),
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
     context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),

@@ -2,11 +2,13 @@ import { runTurn, type TurnEvent, toolMessageContent } from "../agent/agent-loop
 import type { RetryPolicy } from "../agent/backoff.js";
 import { toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
+import type { FileSink } from "../agent/send-file-tool.js";
 import { selectTools } from "../agent/tool-selection.js";
 import type { ToolSource } from "../agent/tool-source.js";
 import type { Tool, ToolResult } from "../agent/tools.js";
 import { BudgetError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
+import type { FileFolder } from "../files/file-folder.js";
 import type { Clock } from "../ids.js";
 import type { PreparedTurn, TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
@@ -17,6 +19,8 @@ export interface TurnRunnerDeps {
   store: Store;
   model: ModelClient;
   tools: ReadonlyMap<string, Tool>;
+  /** The folder beside the database where files sent to chats wait for their upload. */
+  files?: FileFolder;
   /** Tools from MCP servers, offered to Experts whose `tools` name their server. */
   toolSource?: ToolSource;
   idleTimeoutMs: number;
@@ -37,6 +41,8 @@ export interface StoredTurnInput {
   userId?: string | null;
   triggerName?: string | null;
   takeSteering?: () => Promise<ChatMessage[]>;
+  /** Where `send_file` puts files (the chat's outbox, or a CLI that prints their paths). */
+  sendFile?: FileSink;
   /** Where the answer goes, asked for when the turn completes (a preview may have become its first part). */
   answer?: (outcome: "completed" | "failed") => Promise<AnswerRoute>;
 }
@@ -99,7 +105,13 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     ...(input.signal ? { signal: input.signal } : {}),
     idleTimeoutMs: deps.idleTimeoutMs,
     ...(deps.retry ? { retry: deps.retry } : {}),
-    toolContext: { sessionId: session.id, expert: expert.name, userId: input.userId ?? null, now: deps.clock },
+    toolContext: {
+      sessionId: session.id,
+      expert: expert.name,
+      userId: input.userId ?? null,
+      now: deps.clock,
+      ...(input.sendFile ? { sendFile: input.sendFile } : {}),
+    },
     ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
     refit: prepared.refit,
   })) {

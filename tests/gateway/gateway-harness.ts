@@ -8,6 +8,7 @@ import type { ModelClient } from "../../src/agent/messages.js";
 import type { ExpertSettings, ModelInfo, QueueMode } from "../../src/config/file-schema.js";
 import type { McpSettings } from "../../src/config/mcp-settings.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
+import { FileFolder } from "../../src/files/file-folder.js";
 import type { ChannelSections } from "../../src/gateway/bindings.js";
 import type { ChannelAdapter } from "../../src/gateway/channel.js";
 import { Gateway } from "../../src/gateway/gateway.js";
@@ -164,6 +165,7 @@ export class GatewayHarness {
         model,
         tools,
         ...(this.mcp ? { toolSource: this.mcp } : {}),
+        files: new FileFolder(this.dbPath),
         idleTimeoutMs: 5000,
         clock: this.clock.now,
         retry: options.retry ?? { attempts: 1, baseDelayMs: 10, maxDelayMs: 10, sleep: abortableSleep },

@@ -1,0 +1,94 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "../fakes/fake-channel.js";
+import type { FakeOpenAi } from "../fakes/fake-openai.js";
+import { messageEvent, SlackWorld } from "../slack/slack-world.js";
+import { sentTexts, startTelegramWorld, type TelegramWorld } from "../telegram/telegram-world.js";
+
+const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+const CSV = "region,revenue\nnorth,12\nsouth,7\n";
+const options = { experts: [{ name: "default", tools: ["send_file"] }] };
+
+let telegram: TelegramWorld | undefined;
+let slack: SlackWorld | undefined;
+afterEach(async () => {
+  await telegram?.close();
+  await slack?.close();
+  telegram = undefined;
+  slack = undefined;
+});
+
+function scriptFiles(fake: FakeOpenAi) {
+  fake.reply(
+    {
+      kind: "tools",
+      calls: [
+        { id: "csv", name: "send_file", arguments: JSON.stringify({ name: "report.csv", text: CSV, caption: "Q3" }) },
+        { id: "png", name: "send_file", arguments: JSON.stringify({ name: "dot.png", base64: PNG }) },
+      ],
+    },
+    { kind: "text", text: "Here are the report and the chart." },
+  );
+}
+
+/** The files folder beside the harness database is empty again once everything was uploaded. */
+function filesLeft(dbPath: string): string[] {
+  const dir = join(dbPath, "..", "files");
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+describe("send_file", () => {
+  it("Telegram: a CSV goes out as a document and a PNG as a photo, each once, beside the answer", async () => {
+    telegram = await startTelegramWorld({ gateway: options });
+    scriptFiles(telegram.harness.fake);
+    telegram.telegram.privateText("send me the report");
+    const fake = telegram.telegram;
+    await waitUntil(() => sentTexts(fake, fake.user.id).length > 0, 60_000);
+    await waitUntil(() => fake.callsOf("sendDocument").length + fake.callsOf("sendPhoto").length >= 2, 60_000);
+    expect(fake.callsOf("sendDocument")).toEqual([
+      expect.objectContaining({ caption: "Q3", document: { filename: "report.csv", size: CSV.length } }),
+    ]);
+    expect(fake.callsOf("sendPhoto")).toEqual([
+      expect.objectContaining({ photo: expect.objectContaining({ filename: "dot.png" }) }),
+    ]);
+    expect(sentTexts(fake, fake.user.id)).toEqual(["Here are the report and the chart."]);
+    const told = telegram.harness.fake.requests[1]?.messages
+      .filter((m) => m.role === "tool")
+      .map((m) => String(m.content));
+    expect(told?.[0]).toContain("report.csv (text/csv, 0.0 MB) is on its way to the user");
+    await waitUntil(() => filesLeft(telegram?.harness.dbPath ?? "").length === 0, 60_000);
+  }, 90_000);
+
+  it("Slack: files are uploaded into the thread with getUploadURLExternal and completeUploadExternal, once", async () => {
+    slack = await SlackWorld.start({}, options);
+    slack.slack.streamRefusal = "not_allowed";
+    scriptFiles(slack.h.fake);
+    const root = "1700007000.000100";
+    await slack.deliver(messageEvent({ channel: "C1", mention: true, text: "send me the report", ts: root }));
+    await waitUntil(() => (slack?.slack.callsOf("files.completeUploadExternal").length ?? 0) >= 2, 60_000);
+    await waitUntil(() => (slack?.replies("C1", root).length ?? 0) > 0, 60_000);
+    expect(slack.slack.callsOf("files.getUploadURLExternal")).toEqual([
+      { filename: "report.csv", length: String(CSV.length) },
+      { filename: "dot.png", length: "70" },
+    ]);
+    const completes = slack.slack.callsOf("files.completeUploadExternal");
+    expect(completes[0]).toMatchObject({ channel_id: "C1", thread_ts: root, initial_comment: "Q3" });
+    expect([...slack.slack.uploads.values()].map((bytes) => bytes.toString("utf8"))[0]).toBe(CSV);
+    expect(slack.replies("C1", root)).toEqual(["Here are the report and the chart."]);
+  }, 90_000);
+
+  it("a file the model cannot describe gets a tool error it can correct, and nothing is sent", async () => {
+    telegram = await startTelegramWorld({ gateway: options });
+    telegram.harness.fake.reply(
+      { kind: "tools", calls: [{ id: "bad", name: "send_file", arguments: JSON.stringify({ name: "x.txt" }) }] },
+      { kind: "text", text: "Sorry." },
+    );
+    telegram.telegram.privateText("send nothing");
+    const fake = telegram.telegram;
+    await waitUntil(() => sentTexts(fake, fake.user.id).length > 0, 60_000);
+    const told = telegram.harness.fake.requests[1]?.messages.find((m) => m.role === "tool");
+    expect(String(told?.content)).toContain("give exactly one of text and base64");
+    expect(fake.callsOf("sendDocument")).toEqual([]);
+  }, 90_000);
+});
