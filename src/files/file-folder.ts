@@ -71,6 +71,8 @@ export class FileFolder {
   }
 }
 
+/** A size as people read it: `3 kB`, `1.5 MB`, `50 MB`. */
 export function megabytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} kB`;
   return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }

@@ -56,7 +56,7 @@ describe("send_file", () => {
     const told = telegram.harness.fake.requests[1]?.messages
       .filter((m) => m.role === "tool")
       .map((m) => String(m.content));
-    expect(told?.[0]).toContain("report.csv (text/csv, 0.0 MB) is on its way to the user");
+    expect(told?.[0]).toContain("report.csv (text/csv, 1 kB) is on its way to the user");
     await waitUntil(() => filesLeft(telegram?.harness.dbPath ?? "").length === 0, 60_000);
   }, 90_000);
 

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { FileFolder, FileFolderError } from "../../src/files/file-folder.js";
+import type { ChannelAdapter, OutboundFile, OutboundMessage } from "../../src/gateway/channel.js";
+import { sendStoredFile } from "../../src/gateway/send-stored-file.js";
+import type { OutboxRow } from "../../src/store/types.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function folder(limits = { maxFileBytes: 100, maxTotalBytes: 150 }): FileFolder {
+  const dir = mkdtempSync(join(tmpdir(), "files-"));
+  dirs.push(dir);
+  return new FileFolder(join(dir, "gateway.db"), limits);
+}
+
+/** An adapter that records what it was asked to send; `maxFileBytes` undefined = takes no files. */
+function adapter(maxFileBytes: number | undefined) {
+  const texts: OutboundMessage[] = [];
+  const files: OutboundFile[] = [];
+  const channel = {
+    name: "fake",
+    limits: { maxMessageLength: 4000, ...(maxFileBytes !== undefined ? { maxFileBytes } : {}) },
+    send: async (message: OutboundMessage) => {
+      texts.push(message);
+      return { messageId: `m${texts.length}` };
+    },
+    ...(maxFileBytes !== undefined
+      ? {
+          sendFile: async (file: OutboundFile) => {
+            files.push(file);
+            return { messageId: `f${files.length}` };
+          },
+        }
+      : {}),
+  } as unknown as ChannelAdapter;
+  return { channel, texts, files };
+}
+
+const row = { id: 7, conversationKey: "fake:1", text: "the caption", replyToMessageId: null } as unknown as OutboxRow;
+
+describe("the files folder and the upload of a stored file", () => {
+  it("keeps files beside the database, refuses one over the size or the folder's cap, and removes uploaded ones", () => {
+    const files = folder();
+    const stored = files.save("../../etc/report.csv", "text/csv", Buffer.alloc(80));
+    expect(stored).toMatchObject({ name: "report.csv", size: 80, mimeType: "text/csv" });
+    expect(stored.path.startsWith(files.dir)).toBe(true);
+    expect(() => files.save("big.bin", "application/octet-stream", Buffer.alloc(101))).toThrow(FileFolderError);
+    expect(() => files.save("more.bin", "application/octet-stream", Buffer.alloc(80))).toThrow(
+      "the files folder is full",
+    );
+    files.remove(stored);
+    expect(files.usedBytes()).toBe(0);
+    expect(files.save("more.bin", "application/octet-stream", Buffer.alloc(80)).size).toBe(80);
+  });
+
+  it("uploads a file within the channel's limit, with its caption", async () => {
+    const stored = folder().save("a.csv", "text/csv", Buffer.from("a,b"));
+    const { channel, files, texts } = adapter(10);
+    expect(await sendStoredFile(channel, row, stored)).toBe("f1");
+    expect(files).toEqual([
+      {
+        conversationKey: "fake:1",
+        name: "a.csv",
+        mimeType: "text/csv",
+        bytes: Buffer.from("a,b"),
+        caption: "the caption",
+      },
+    ]);
+    expect(texts).toEqual([]);
+  });
+
+  it("sends a notice instead when the file is over the platform's limit or the channel takes no files", async () => {
+    const stored = folder().save("a.csv", "text/csv", Buffer.from("a,b,c,d"));
+    const small = adapter(3);
+    await sendStoredFile(small.channel, row, stored);
+    expect(small.files).toEqual([]);
+    expect(small.texts[0]?.text).toMatch(
+      /The file a\.csv was not sent: it is 1 kB, and fake takes files of at most 1 kB/,
+    );
+    const none = adapter(undefined);
+    await sendStoredFile(none.channel, row, stored);
+    expect(none.texts[0]?.text).toBe("(The file a.csv was not sent: this channel cannot receive files.)");
+  });
+});
