@@ -118,7 +118,7 @@ export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGene
       const images: ToolImage[] = [];
       for (const call of toolCalls) {
         yield { type: "tool_call", step, call };
-        const outcome = await runToolCall(call, tools, { ...input.toolContext, signal });
+        const outcome = withImageNote(await runToolCall(call, tools, { ...input.toolContext, signal }), call, tools);
         if (signal.aborted) throw signal.reason;
         yield { type: "tool_result", step, call, result: outcome };
         messages.push({ role: "tool", toolCallId: call.id, content: toolMessageContent(outcome) });
@@ -132,6 +132,15 @@ export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGene
     if (totals.promptTokens + totals.completionTokens > 0) yield { type: "usage", ...totals };
     yield { type: "error", error: asGatewayError(error, signal) };
   }
+}
+
+/** Tells the model how to hand a tool's image to the user, where `send_file` is one of its tools. */
+function withImageNote(result: ToolResult, call: ToolCall, tools: ReadonlyMap<string, Tool>): ToolResult {
+  if (!result.ok || !result.images?.length || !tools.has("send_file")) return result;
+  return {
+    ...result,
+    content: `${result.content}\n[send_file with from_tool_call "${call.id}" sends this image to the user.]`,
+  };
 }
 
 /** The text a tool result becomes in the conversation. */

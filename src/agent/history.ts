@@ -88,7 +88,7 @@ export function severalSenders(entries: readonly TranscriptEntry[]): boolean {
 }
 
 /** Images a tool result row carries (stored as image attachments). */
-function imagesOf(json: string | null): ToolImage[] {
+export function imagesOf(json: string | null): ToolImage[] {
   if (!json) return [];
   try {
     const value = JSON.parse(json) as unknown;

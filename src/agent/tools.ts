@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ToolCall, ToolSpec } from "./messages.js";
-import type { FileSink } from "./send-file-tool.js";
+import type { FileSink, ToolImageLookup } from "./send-file-tool.js";
 
 /** An image a tool returned, shown to models that can see (base64 `data`). */
 export interface ToolImage {
@@ -26,6 +26,8 @@ export interface ToolContext {
   now: () => number;
   /** Where `send_file` puts files; absent where files cannot go (an ephemeral CLI turn). */
   sendFile?: FileSink;
+  /** Images earlier tool calls returned, for `send_file`'s `from_tool_call`. */
+  toolImage?: ToolImageLookup;
 }
 
 /** A tool the model may call, its arguments declared with a zod schema or, from MCP, a JSON Schema. */

@@ -1,6 +1,6 @@
 import { runTurn, type TurnEvent, toolMessageContent } from "../agent/agent-loop.js";
 import type { RetryPolicy } from "../agent/backoff.js";
-import { toChatMessages } from "../agent/history.js";
+import { imagesOf, toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
 import type { FileSink } from "../agent/send-file-tool.js";
 import { selectTools } from "../agent/tool-selection.js";
@@ -111,6 +111,11 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
       userId: input.userId ?? null,
       now: deps.clock,
       ...(input.sendFile ? { sendFile: input.sendFile } : {}),
+      toolImage: async (toolCallId) => {
+        const entries = await store.transcript.list(session.id);
+        const row = entries.find((entry) => entry.kind === "tool_result" && entry.toolCallId === toolCallId);
+        return row ? imagesOf(row.attachments)[0] : undefined;
+      },
     },
     ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
     refit: prepared.refit,

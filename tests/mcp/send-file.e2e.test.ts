@@ -5,6 +5,7 @@ import { waitUntil } from "../fakes/fake-channel.js";
 import type { FakeOpenAi } from "../fakes/fake-openai.js";
 import { messageEvent, SlackWorld } from "../slack/slack-world.js";
 import { sentTexts, startTelegramWorld, type TelegramWorld } from "../telegram/telegram-world.js";
+import { FAKE_SERVER, mcpSettings } from "./mcp-world.js";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const CSV = "region,revenue\nnorth,12\nsouth,7\n";
@@ -88,7 +89,35 @@ describe("send_file", () => {
     const fake = telegram.telegram;
     await waitUntil(() => sentTexts(fake, fake.user.id).length > 0, 60_000);
     const told = telegram.harness.fake.requests[1]?.messages.find((m) => m.role === "tool");
-    expect(String(told?.content)).toContain("give exactly one of text and base64");
+    expect(String(told?.content)).toContain("give exactly one of text, base64 and from_tool_call");
     expect(fake.callsOf("sendDocument")).toEqual([]);
+  }, 90_000);
+
+  it("an image an MCP tool returned reaches the chat through send_file's from_tool_call", async () => {
+    telegram = await startTelegramWorld({
+      gateway: {
+        mcp: mcpSettings([{ name: "fake", command: process.execPath, args: [FAKE_SERVER] }]),
+        experts: [{ name: "default", tools: ["send_file", "fake.image"] }],
+      },
+    });
+    const model = telegram.harness.fake;
+    model.reply(
+      { kind: "tools", calls: [{ id: "img", name: "fake__image", arguments: "{}" }] },
+      {
+        kind: "tools",
+        calls: [
+          { id: "send", name: "send_file", arguments: JSON.stringify({ name: "chart.png", from_tool_call: "img" }) },
+        ],
+      },
+      { kind: "text", text: "Here is the chart." },
+    );
+    telegram.telegram.privateText("draw me a chart");
+    const fake = telegram.telegram;
+    await waitUntil(() => fake.callsOf("sendPhoto").length > 0 && sentTexts(fake, fake.user.id).length > 0, 60_000);
+    expect(fake.callsOf("sendPhoto")).toEqual([
+      expect.objectContaining({ photo: expect.objectContaining({ filename: "chart.png" }) }),
+    ]);
+    const imageResult = model.requests[1]?.messages.find((m) => m.role === "tool");
+    expect(String(imageResult?.content)).toContain('send_file with from_tool_call "img"');
   }, 90_000);
 });
