@@ -3,7 +3,7 @@ import { waitUntil } from "../fakes/fake-channel.js";
 import type { ChatRequestBody } from "../fakes/fake-openai.js";
 import type { GatewayTestOptions } from "../gateway/gateway-harness.js";
 import { messageEvent, SlackWorld } from "../slack/slack-world.js";
-import { sentTexts, startTelegramWorld, type TelegramWorld } from "../telegram/telegram-world.js";
+import { shownTexts, startTelegramWorld, type TelegramWorld, waitShown } from "../telegram/telegram-world.js";
 import { DocsFolder, EverythingServer, FAKE_SERVER, mcpSettings } from "./mcp-world.js";
 
 /** What the model was sent as tool results, by call id. */
@@ -82,8 +82,8 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
     script({ h: telegram.harness });
     telegram.telegram.privateText("what is the launch code?");
     const user = telegram.telegram.user.id;
-    await waitUntil(() => sentTexts(telegram?.telegram as never, user).length > 0, 60_000);
-    expect(sentTexts(telegram.telegram, user)).toEqual(["The launch code is 4711."]);
+    await waitShown(telegram.telegram, user, "The launch code is 4711.", 60_000);
+    expect(shownTexts(telegram.telegram, user)).toEqual(["The launch code is 4711."]);
     checkModelSaw(telegram.harness.fake.requests);
   }, 90_000);
 
@@ -93,7 +93,8 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
     script(slack);
     const root = "1700005000.000100";
     await slack.deliver(messageEvent({ channel: "C1", mention: true, text: "what is the launch code?", ts: root }));
-    await waitUntil(() => (slack?.replies("C1", root).length ?? 0) > 0, 60_000);
+    // A streamed preview ends in " …" until the final edit.
+    await waitUntil(() => slack?.replies("C1", root).includes("The launch code is 4711.") ?? false, 60_000);
     expect(slack.replies("C1", root)).toEqual(["The launch code is 4711."]);
     checkModelSaw(slack.h.fake.requests);
   }, 90_000);
@@ -116,8 +117,7 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
     );
     telegram.telegram.privateText("try the fake tools");
     const user = telegram.telegram.user.id;
-    await waitUntil(() => sentTexts(telegram?.telegram as never, user).length > 0, 60_000);
-    expect(sentTexts(telegram.telegram, user)).toEqual(["The tools are having a bad day."]);
+    await waitShown(telegram.telegram, user, "The tools are having a bad day.", 60_000);
     const seen = toolMessages(harness.fake.requests[1]);
     expect(seen.hang).toContain("no answer after 1 s");
     expect(seen.big).toContain("[output truncated");
@@ -129,7 +129,7 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
     harness.fake.reply({ kind: "tools", calls: [{ id: "again", name: "fake__echo", arguments: '{"text":"back"}' }] });
     await waitUntil(async () => (await harness.mcp?.toolsFor(["fake.*"]))?.notes.length === 0, 60_000);
     telegram.telegram.privateText("again");
-    await waitUntil(() => sentTexts(telegram?.telegram as never, user).length > 1, 60_000);
+    await waitUntil(() => (telegram?.harness.fake.requests.length ?? 0) >= 4, 60_000);
     expect(toolMessages(harness.fake.requests[3]).again).toBe("echo: back");
   }, 120_000);
 });

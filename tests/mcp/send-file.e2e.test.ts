@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "../fakes/fake-channel.js";
 import type { FakeOpenAi } from "../fakes/fake-openai.js";
 import { messageEvent, SlackWorld } from "../slack/slack-world.js";
-import { sentTexts, startTelegramWorld, type TelegramWorld } from "../telegram/telegram-world.js";
+import { shownTexts, startTelegramWorld, type TelegramWorld, waitShown } from "../telegram/telegram-world.js";
 import { FAKE_SERVER, mcpSettings } from "./mcp-world.js";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
@@ -45,7 +45,7 @@ describe("send_file", () => {
     scriptFiles(telegram.harness.fake);
     telegram.telegram.privateText("send me the report");
     const fake = telegram.telegram;
-    await waitUntil(() => sentTexts(fake, fake.user.id).length > 0, 60_000);
+    await waitShown(fake, fake.user.id, "Here are the report and the chart.", 60_000);
     await waitUntil(() => fake.callsOf("sendDocument").length + fake.callsOf("sendPhoto").length >= 2, 60_000);
     expect(fake.callsOf("sendDocument")).toEqual([
       expect.objectContaining({ caption: "Q3", document: { filename: "report.csv", size: CSV.length } }),
@@ -53,7 +53,9 @@ describe("send_file", () => {
     expect(fake.callsOf("sendPhoto")).toEqual([
       expect.objectContaining({ photo: expect.objectContaining({ filename: "dot.png" }) }),
     ]);
-    expect(sentTexts(fake, fake.user.id)).toEqual(["Here are the report and the chart."]);
+    expect(shownTexts(fake, fake.user.id).filter((text) => text !== "")).toEqual([
+      "Here are the report and the chart.",
+    ]);
     const told = telegram.harness.fake.requests[1]?.messages
       .filter((m) => m.role === "tool")
       .map((m) => String(m.content));
@@ -68,7 +70,7 @@ describe("send_file", () => {
     const root = "1700007000.000100";
     await slack.deliver(messageEvent({ channel: "C1", mention: true, text: "send me the report", ts: root }));
     await waitUntil(() => (slack?.slack.callsOf("files.completeUploadExternal").length ?? 0) >= 2, 60_000);
-    await waitUntil(() => (slack?.replies("C1", root).length ?? 0) > 0, 60_000);
+    await waitUntil(() => slack?.replies("C1", root).includes("Here are the report and the chart.") ?? false, 60_000);
     expect(slack.slack.callsOf("files.getUploadURLExternal")).toEqual([
       { filename: "report.csv", length: String(CSV.length) },
       { filename: "dot.png", length: "70" },
@@ -87,7 +89,7 @@ describe("send_file", () => {
     );
     telegram.telegram.privateText("send nothing");
     const fake = telegram.telegram;
-    await waitUntil(() => sentTexts(fake, fake.user.id).length > 0, 60_000);
+    await waitShown(fake, fake.user.id, "Sorry.", 60_000);
     const told = telegram.harness.fake.requests[1]?.messages.find((m) => m.role === "tool");
     expect(String(told?.content)).toContain("give exactly one of text, base64 and from_tool_call");
     expect(fake.callsOf("sendDocument")).toEqual([]);
@@ -113,7 +115,8 @@ describe("send_file", () => {
     );
     telegram.telegram.privateText("draw me a chart");
     const fake = telegram.telegram;
-    await waitUntil(() => fake.callsOf("sendPhoto").length > 0 && sentTexts(fake, fake.user.id).length > 0, 60_000);
+    await waitShown(fake, fake.user.id, "Here is the chart.", 60_000);
+    await waitUntil(() => fake.callsOf("sendPhoto").length > 0, 60_000);
     expect(fake.callsOf("sendPhoto")).toEqual([
       expect.objectContaining({ photo: expect.objectContaining({ filename: "chart.png" }) }),
     ]);
