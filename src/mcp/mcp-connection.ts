@@ -38,6 +38,8 @@ export class McpConnection {
   readonly #logger: Logger;
   readonly #scrub: (text: string) => string;
   #client: Client | undefined;
+  /** A client still connecting: closed too when the gateway shuts down meanwhile (its child must not linger). */
+  #opening: Client | undefined;
   #opened: OpenedTransport | undefined;
   #state: McpServerState = "idle";
   #error: string | undefined;
@@ -94,9 +96,10 @@ export class McpConnection {
   async close(): Promise<void> {
     this.#state = "closed";
     clearTimeout(this.#retry);
-    const client = this.#client;
+    const clients = [this.#client, this.#opening];
     this.#client = undefined;
-    await client?.close().catch(() => undefined);
+    this.#opening = undefined;
+    await Promise.all(clients.map((client) => client?.close().catch(() => undefined)));
   }
 
   async #connect(): Promise<void> {
@@ -162,11 +165,18 @@ export class McpConnection {
     client.onerror = (error) =>
       this.#logger.debug({ server: this.config.name, error: this.#describe(error) }, "MCP transport error");
     this.#opened = opened;
+    this.#opening = client;
     try {
       await client.connect(opened.transport, { timeout: CONNECT_TIMEOUT_MS });
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw error;
+      // A child that printed why it stopped says more than "Connection closed".
+      const tail = opened.stderrTail().split("\n").at(-1);
+      throw tail
+        ? new Error(`${(error as Error)?.message ?? String(error)} (stderr: ${tail})`, { cause: error })
+        : error;
+    } finally {
+      if (this.#opening === client) this.#opening = undefined;
     }
     return client;
   }

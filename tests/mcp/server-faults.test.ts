@@ -123,4 +123,28 @@ describe("an MCP server that misbehaves", () => {
       await broken.close();
     }
   }, 60_000);
+
+  it("says why a child stopped (its last stderr line), with secret values removed", async () => {
+    const leaky = new McpServers(
+      mcpSettings(
+        [
+          {
+            name: "leaky",
+            command: process.execPath,
+            args: ["-e", "console.error('refusing token ' + process.env.TOKEN + '!'); process.exit(1)"],
+            env_from: { TOKEN: "TEST_SECRET" },
+          },
+        ],
+        { TEST_SECRET: SECRET },
+      ),
+      createLogger("silent"),
+    );
+    try {
+      const { notes } = await leaky.toolsFor(["leaky.*"]);
+      expect(notes.join()).toContain("refusing token [redacted]");
+      expect(notes.join()).not.toContain(SECRET);
+    } finally {
+      await leaky.close();
+    }
+  }, 60_000);
 });
