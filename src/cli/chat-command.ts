@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import { Gateway } from "../gateway/gateway.js";
 import { HttpServer } from "../http/http-server.js";
@@ -41,6 +42,7 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
           conversationKey: session.conversationKey,
           userName: userInfo().username,
           onInputEnd: () => inputEnded(),
+          downloadsDir: join(dirname(runtime.config.db), "downloads"),
         }),
       ],
       http: new HttpServer(logger),

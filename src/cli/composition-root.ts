@@ -51,6 +51,7 @@ export function createTerminalAdapter(options: {
   conversationKey: string;
   userName: string;
   onInputEnd: () => void;
+  downloadsDir: string;
 }): ChannelAdapter {
   return new TerminalAdapter(options);
 }

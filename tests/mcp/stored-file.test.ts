@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { TerminalAdapter } from "../../adapters/terminal/terminal-adapter.js";
 import { FileFolder, FileFolderError } from "../../src/files/file-folder.js";
 import type { ChannelAdapter, OutboundFile, OutboundMessage } from "../../src/gateway/channel.js";
 import { sendStoredFile } from "../../src/gateway/send-stored-file.js";
@@ -85,5 +87,32 @@ describe("the files folder and the upload of a stored file", () => {
     const none = adapter(undefined);
     await sendStoredFile(none.channel, row, stored);
     expect(none.texts[0]?.text).toBe("(The file a.csv was not sent: this channel cannot receive files.)");
+  });
+
+  it("gateway chat: the terminal writes a file to its downloads folder and prints the path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "downloads-"));
+    dirs.push(dir);
+    const output = new PassThrough();
+    let printed = "";
+    output.on("data", (chunk: Buffer) => {
+      printed += chunk.toString();
+    });
+    const terminal = new TerminalAdapter({
+      input: new PassThrough(),
+      output,
+      conversationKey: "cli:s_1",
+      userName: "me",
+      onInputEnd: () => undefined,
+      downloadsDir: join(dir, "downloads"),
+    });
+    await terminal.sendFile({
+      conversationKey: "cli:s_1",
+      name: "r.csv",
+      mimeType: "text/csv",
+      bytes: Buffer.from("x,y"),
+    });
+    const path = /file: (.+)\n/.exec(printed)?.[1] ?? "";
+    expect(path.startsWith(join(dir, "downloads"))).toBe(true);
+    expect(readFileSync(path, "utf8")).toBe("x,y");
   });
 });
