@@ -1,10 +1,11 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { type CallToolResult, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServerConfig } from "../config/mcp-settings.js";
 import type { Logger } from "../logger.js";
 import { McpServerError } from "./mcp-errors.js";
-import { type OpenedTransport, openTransport } from "./mcp-transport.js";
+import type { OpenedTransport } from "./mcp-transport.js";
+
+type Sdk = typeof import("./mcp-sdk.js");
 
 /** One tool as its server lists it; the schema is kept exactly as given. */
 export interface McpToolInfo {
@@ -47,6 +48,7 @@ export class McpConnection {
   #connecting: Promise<void> | undefined;
   #retry: NodeJS.Timeout | undefined;
   #failures = 0;
+  #sdk: Sdk | undefined;
 
   constructor(config: McpServerConfig, logger: Logger, scrub: (text: string) => string) {
     this.config = config;
@@ -107,17 +109,18 @@ export class McpConnection {
     this.#state = "connecting";
     try {
       if (missing.length > 0) throw new Error(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`);
-      const client = await this.#open("streamable").catch(async (error: unknown) => {
+      const sdk = await this.#loadSdk();
+      const client = await this.#open(sdk, "streamable").catch(async (error: unknown) => {
         // A server that only speaks the older HTTP+SSE transport answers the Streamable POST with 4xx.
         if (
-          !(error instanceof StreamableHTTPError) ||
+          !(error instanceof sdk.StreamableHTTPError) ||
           error.code === undefined ||
           error.code < 400 ||
           error.code >= 500
         ) {
           throw error;
         }
-        return this.#open("sse");
+        return this.#open(sdk, "sse");
       });
       if (this.#closed()) {
         await client.close().catch(() => undefined);
@@ -139,9 +142,14 @@ export class McpConnection {
     }
   }
 
-  async #open(flavour: "streamable" | "sse"): Promise<Client> {
-    const opened = openTransport(this.config.transport, flavour);
-    const client: Client = new Client(
+  async #loadSdk(): Promise<Sdk> {
+    this.#sdk ??= await import("./mcp-sdk.js");
+    return this.#sdk;
+  }
+
+  async #open(sdk: Sdk, flavour: "streamable" | "sse"): Promise<Client> {
+    const opened = sdk.openTransport(this.config.transport, flavour);
+    const client: Client = new sdk.Client(
       { name: "chat-gateway", version: "0.1.0" },
       {
         capabilities: {},
@@ -226,7 +234,9 @@ export class McpConnection {
   #callFailure(error: unknown, signal: AbortSignal): McpServerError {
     const server = this.config.name;
     if (signal.aborted) return new McpServerError("MCP_CANCELLED", server, "the call was cancelled", { cause: error });
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    const sdk = this.#sdk;
+    const mcpCode = sdk && error instanceof sdk.McpError ? error.code : undefined;
+    if (mcpCode !== undefined && mcpCode === sdk?.ErrorCode.RequestTimeout) {
       return new McpServerError(
         "MCP_TIMEOUT",
         server,
@@ -234,7 +244,7 @@ export class McpConnection {
         { cause: error },
       );
     }
-    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    if (mcpCode !== undefined && mcpCode === sdk?.ErrorCode.ConnectionClosed) {
       return new McpServerError(
         "MCP_CLOSED",
         server,
