@@ -38,19 +38,21 @@ export class DocsFolder {
   }
 }
 
-/** The reference "everything" server in Streamable HTTP mode on a free local port. */
+/** The reference "everything" server on a free local port: Streamable HTTP, or (`sse`) the older HTTP+SSE. */
 export class EverythingServer {
   #child: ChildProcess | undefined;
   port = 0;
 
+  constructor(readonly mode: "streamableHttp" | "sse" = "streamableHttp") {}
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}/mcp`;
+    return `http://127.0.0.1:${this.port}/${this.mode === "sse" ? "sse" : "mcp"}`;
   }
 
   async start(): Promise<this> {
     this.port = await freePort();
     let output = "";
-    const child = spawn(process.execPath, [EVERYTHING_SERVER, "streamableHttp"], {
+    const child = spawn(process.execPath, [EVERYTHING_SERVER, this.mode], {
       env: { ...process.env, PORT: String(this.port) },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -61,7 +63,7 @@ export class EverythingServer {
     child.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    await waitFor(() => output.includes("listening on port"), "the everything server to listen", 60_000);
+    await waitFor(() => /listening on port|running on port/.test(output), "the everything server to listen", 60_000);
     return this;
   }
 

@@ -65,3 +65,26 @@ describe("the published reference MCP servers", () => {
     expect(shown?.ok && shown.images?.[0]?.mimeType).toBe("image/png");
   }, 60_000);
 });
+
+describe("a server that only speaks the older HTTP+SSE transport", () => {
+  const everything = new EverythingServer("sse");
+
+  afterAll(() => everything.stop());
+
+  it("is reached through the SSE fallback after the Streamable HTTP attempt is refused", async () => {
+    await everything.start();
+    const servers = new McpServers(mcpSettings([everything.server("old")]), createLogger("silent"));
+    try {
+      const { tools, notes } = await servers.toolsFor(["old.echo"]);
+      expect(notes).toEqual([]);
+      const echo = tools.find((tool) => tool.name === "old.echo");
+      const signal = new AbortController().signal;
+      expect(await echo?.run({ message: "over sse" }, { ...context, signal })).toEqual({
+        ok: true,
+        content: "Echo: over sse",
+      });
+    } finally {
+      await servers.close();
+    }
+  }, 90_000);
+});
