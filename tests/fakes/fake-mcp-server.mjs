@@ -2,13 +2,14 @@
 // A misbehaving MCP server on stdio, for the fault tests: plain JSON-RPC lines, no SDK, so it can send
 // what a correct server never would. Tools: `echo` (answers), `hang` (never answers), `exit` (dies
 // mid-call), `big` (5 MB of text), `malformed` (a result that is not a tool result), `image` (a PNG),
-// `fail` (isError), `env` (prints the value of FAKE_SECRET's length, proving env_from reached it).
+// `fail` (isError), `env` (prints the value of FAKE_SECRET's length, proving env_from reached it),
+// `grow` (adds a tool `grown` and sends notifications/tools/list_changed).
 // Each tools/call is appended to the file named by FAKE_MCP_LOG, so tests can count calls.
 import { appendFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
-const tools = ["echo", "hang", "exit", "big", "malformed", "image", "fail", "env"].map((name) => ({
+const tools = ["echo", "hang", "exit", "big", "malformed", "image", "fail", "env", "grow"].map((name) => ({
   name,
   description: `the ${name} tool`,
   inputSchema: { type: "object", properties: { text: { type: "string" } } },
@@ -38,6 +39,10 @@ function call(id, name, args) {
         id,
         result: { content: [{ type: "text", text: `secret length ${(process.env.FAKE_SECRET ?? "").length}` }] },
       });
+    case "grow":
+      tools.push({ name: "grown", description: "added later", inputSchema: { type: "object" } });
+      send({ method: "notifications/tools/list_changed" });
+      return send({ id, result: { content: [{ type: "text", text: "grown" }] } });
     default:
       return send({ id, error: { code: -32602, message: `unknown tool ${name}` } });
   }

@@ -74,6 +74,16 @@ describe("an MCP server that misbehaves", () => {
     expect(result.content).toContain("[output truncated: the tool returned 5242880 characters");
   }, 60_000);
 
+  it("re-reads the tool list when the server says it changed", async () => {
+    expect(tools.has("fake.grown")).toBe(false);
+    expect(await call("grow")).toEqual({ ok: true, content: "grown" });
+    await waitFor(
+      async () => (await servers.toolsFor(["fake.*"])).tools.some((tool) => tool.name === "fake.grown"),
+      "the new tool to be listed",
+      60_000,
+    );
+  }, 60_000);
+
   it("reports a malformed result as a tool error", async () => {
     expect(await call("malformed")).toMatchObject({ ok: false, error: expect.stringContaining("malformed") });
   }, 60_000);
