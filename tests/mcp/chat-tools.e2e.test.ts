@@ -132,4 +132,29 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
     await waitUntil(() => (telegram?.harness.fake.requests.length ?? 0) >= 4, 60_000);
     expect(toolMessages(harness.fake.requests[3]).again).toBe("echo: back");
   }, 120_000);
+
+  it("/stop cancels a running MCP call at once instead of waiting for its timeout", async () => {
+    telegram = await startTelegramWorld({
+      gateway: {
+        mcp: mcpSettings([{ name: "slow", command: process.execPath, args: [FAKE_SERVER], timeout_seconds: 600 }]),
+        experts: [{ name: "default", tools: ["slow.hang"] }],
+      },
+    });
+    const { harness } = telegram;
+    harness.fake.reply({ kind: "tools", calls: [{ id: "hang", name: "slow__hang", arguments: "{}" }] });
+    telegram.telegram.privateText("wait forever");
+    const user = telegram.telegram.user.id;
+    await waitUntil(async () => {
+      const session = await harness.store.sessions.current(`telegram:${user}`);
+      const entries = session ? await harness.store.transcript.list(session.id) : [];
+      return entries.some((entry) => entry.kind === "tool_call");
+    }, 60_000);
+    telegram.telegram.privateText("/stop");
+    // The call would hang for ten minutes; the stop ends the turn well within this wait.
+    await waitShown(telegram.telegram, user, "Stopped.", 60_000);
+    const session = await harness.store.sessions.current(`telegram:${user}`);
+    const entries = session ? await harness.store.transcript.list(session.id) : [];
+    const turnId = entries.find((entry) => entry.kind === "tool_call")?.turnId ?? 0;
+    expect((await harness.store.turns.get(turnId))?.state).toBe("cancelled");
+  }, 120_000);
 });
