@@ -14,6 +14,7 @@ import { runCommand } from "./cli/run-command.js";
 import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
 import { startCommand } from "./cli/start-command.js";
 import { statusCommand } from "./cli/status-command.js";
+import { listToolsCommand } from "./cli/tools-command.js";
 import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
 import { usageReport } from "./cli/usage-command.js";
 import { loadConfig } from "./config/load-config.js";
@@ -141,7 +142,10 @@ sessions
   .description("a session's transcript")
   .option("--json", "print JSON")
   .action(
-    action((id: string, options: { json?: boolean }) => withStore("fail", (store) => showSession(store, id, options))),
+    action((id: string, options: { json?: boolean }) => {
+      const secrets = loadConfig().mcp.secrets();
+      return withStore("fail", (store) => showSession(store, id, { ...options, secrets }));
+    }),
   );
 sessions
   .command("rename <id> <title>")
@@ -264,10 +268,18 @@ access
   .option("--json", "print JSON")
   .action(action((options: { json?: boolean }) => accessList(options)));
 
+const tools = program.command("tools").description("the tools Experts can use: built-ins and MCP servers' tools");
+tools
+  .command("list")
+  .description("every tool (connecting each MCP server once), or the tools one Expert gets, with their policies")
+  .option("--expert <name>", "only this Expert's tools")
+  .option("--json", "print JSON")
+  .action(action((options: { expert?: string; json?: boolean }) => listToolsCommand(options)));
+
 program.command("migrate").description("apply database migrations").action(action(migrateCommand));
 program
   .command("doctor")
-  .description("check everything start checks, plus the model list, channel tokens and webhooks, live")
+  .description("check everything start checks, plus the model list, channel tokens, webhooks and MCP servers, live")
   .action(action(doctorCommand));
 program
   .command("status")

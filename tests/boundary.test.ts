@@ -23,6 +23,7 @@ const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["@slack/web-api", ["adapters/slack/"]],
   ["@slack/socket-mode", ["adapters/slack/"]],
   ["croner", ["src/triggers/cron-schedule.ts"]],
+  ["@modelcontextprotocol/sdk", ["src/mcp/"]],
 ]);
 
 /** The SQLite backend: only itself and the composition root may import from it. */

@@ -8,6 +8,7 @@ import type {
   ChannelStatus,
   ChannelStream,
   InboundMessage,
+  OutboundFile,
   OutboundMessage,
 } from "../../src/gateway/channel.js";
 import { AcceptError } from "../../src/gateway/channel.js";
@@ -55,6 +56,8 @@ export class SlackAdapter implements ChannelAdapter {
     previews: true,
     commandPrefix: "!",
     access: "allow-list",
+    // Slack takes uploads up to 1 GB.
+    maxFileBytes: 1024 * 1024 * 1024,
   };
   readonly #options: SlackAdapterOptions;
   readonly #clientOptions: webApi.WebClientOptions;
@@ -217,8 +220,12 @@ export class SlackAdapter implements ChannelAdapter {
   }
 
   /** Uploads a generated file into a conversation (thread); returns the Slack file id. */
-  uploadFile(conversationKey: string, name: string, bytes: Buffer): Promise<string> {
-    return this.#require(this.#files).upload(targetOf(conversationKey), name, bytes);
+  uploadFile(conversationKey: string, name: string, bytes: Buffer, caption?: string): Promise<string> {
+    return this.#require(this.#files).upload(targetOf(conversationKey), name, bytes, name, caption);
+  }
+
+  async sendFile(file: OutboundFile): Promise<{ messageId: string }> {
+    return { messageId: await this.uploadFile(file.conversationKey, file.name, file.bytes, file.caption) };
   }
 
   async #identify(): Promise<BotIdentity> {

@@ -74,7 +74,7 @@ export class SlackFiles {
   }
 
   /** Uploads a generated file into a thread: get an upload URL, POST the bytes, complete. */
-  async upload(target: SlackTarget, name: string, bytes: Buffer, title = name): Promise<string> {
+  async upload(target: SlackTarget, name: string, bytes: Buffer, title = name, comment?: string): Promise<string> {
     try {
       const ticket = await this.#client.files.getUploadURLExternal({ filename: name, length: bytes.length });
       if (!ticket.upload_url || !ticket.file_id) throw new ChannelError("TRANSIENT", "no upload URL");
@@ -88,6 +88,7 @@ export class SlackFiles {
         files: [{ id: ticket.file_id, title }],
         channel_id: target.channel,
         ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+        ...(comment ? { initial_comment: comment } : {}),
       });
       return ticket.file_id;
     } catch (error) {

@@ -7,6 +7,7 @@ import type {
   ChannelLimits,
   ChannelStatus,
   ChannelStream,
+  OutboundFile,
   OutboundMessage,
 } from "../../src/gateway/channel.js";
 import { botCommands, syncCommands } from "./telegram-commands.js";
@@ -16,7 +17,7 @@ import { TelegramFiles } from "./telegram-files.js";
 import { TelegramIntake } from "./telegram-intake.js";
 import { targetOf } from "./telegram-keys.js";
 import { type Backoff, TelegramPoller } from "./telegram-poller.js";
-import { MAX_MESSAGE_LENGTH, TelegramSender } from "./telegram-sender.js";
+import { MAX_MESSAGE_LENGTH, MAX_UPLOAD_BYTES, TelegramSender } from "./telegram-sender.js";
 import { ALLOWED_UPDATES } from "./telegram-updates.js";
 import { WEBHOOK_PATH, webhookHandler } from "./telegram-webhook.js";
 
@@ -77,6 +78,7 @@ export class TelegramAdapter implements ChannelAdapter {
       previews: true,
       commandPrefix: "/",
       access: "allow-list",
+      maxFileBytes: MAX_UPLOAD_BYTES,
     };
     this.#api = new Api(options.token, { apiRoot: options.apiRoot });
   }
@@ -118,6 +120,10 @@ export class TelegramAdapter implements ChannelAdapter {
 
   status(): ChannelStatus {
     return this.#status;
+  }
+
+  async sendFile(file: OutboundFile): Promise<{ messageId: string }> {
+    return this.#mustSender().sendFile(file);
   }
 
   async send(message: OutboundMessage): Promise<{ messageId: string }> {

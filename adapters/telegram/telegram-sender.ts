@@ -1,5 +1,10 @@
-import type { Api } from "grammy";
-import { ChannelError, type CommandButton, type OutboundMessage } from "../../src/gateway/channel.js";
+import { type Api, InputFile } from "grammy";
+import {
+  ChannelError,
+  type CommandButton,
+  type OutboundFile,
+  type OutboundMessage,
+} from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
 import { cannotParseEntities, chatUnreachable, migratedTo, notModified, toChannelError } from "./telegram-errors.js";
 import { renderTelegramHtml, splitTelegramHtml, toPlainText } from "./telegram-format.js";
@@ -80,6 +85,32 @@ export class TelegramSender {
     return { messageId: messageRef(target.chatId, ids[0] ?? 0) };
   }
 
+  /**
+   * Uploads a file: a photo (shown inline) for PNG, JPEG and WebP up to Telegram's 10 MB photo limit,
+   * a document otherwise. The caption is plain text, cut to Telegram's 1,024 characters.
+   */
+  async sendFile(file: OutboundFile): Promise<{ messageId: string }> {
+    const target = this.#target(file.conversationKey);
+    const photo = /^image\/(png|jpeg|webp)$/.test(file.mimeType) && file.bytes.length <= MAX_PHOTO_BYTES;
+    const caption = file.caption
+      ? { caption: file.caption.length > 1024 ? `${file.caption.slice(0, 1023)}…` : file.caption }
+      : {};
+    const reply =
+      file.replyToMessageId !== undefined
+        ? { reply_parameters: { message_id: messageIdOf(file.replyToMessageId), allow_sending_without_reply: true } }
+        : {};
+    const other = { ...threadOf(target), ...caption, ...reply };
+    const sent = await this.#call<{ message_id: number; chat: { id: number } }>(
+      photo ? "sendPhoto" : "sendDocument",
+      target,
+      (chatId) => {
+        const upload = new InputFile(file.bytes, file.name);
+        return photo ? this.#api.sendPhoto(chatId, upload, other) : this.#api.sendDocument(chatId, upload, other);
+      },
+    );
+    return { messageId: messageRef(sent.chat.id, sent.message_id) };
+  }
+
   /** Replaces a message's text (the first message's worth, if rendering made it longer). */
   async edit(conversationKey: string, messageId: string, text: string): Promise<void> {
     const target = this.#target(conversationKey);
@@ -150,6 +181,11 @@ export class TelegramSender {
     return toChannelError(error, method);
   }
 }
+
+/** Telegram shows photos up to 10 MB; a larger image goes as a document (up to 50 MB). */
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+/** The most a bot may upload through the public Bot API. */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 /** Buttons as an inline keyboard, two a row; a button whose payload is over Telegram's 64 bytes is left out. */
 function keyboardOf(buttons: CommandButton[] | undefined) {

@@ -1,13 +1,17 @@
 import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type {
-  ChannelAdapter,
-  ChannelHost,
-  ChannelLimits,
-  ChannelStatus,
-  ChannelStream,
-  OutboundMessage,
+import {
+  type ChannelAdapter,
+  ChannelError,
+  type ChannelHost,
+  type ChannelLimits,
+  type ChannelStatus,
+  type ChannelStream,
+  type OutboundFile,
+  type OutboundMessage,
 } from "../../src/gateway/channel.js";
 
 export interface TerminalOptions {
@@ -19,6 +23,8 @@ export interface TerminalOptions {
   userName: string;
   /** Standard input ended (Ctrl-D, or the end of piped input). */
   onInputEnd: () => void;
+  /** Where files sent to this terminal are written (the CLI's `downloads` folder beside the database). */
+  downloadsDir?: string;
 }
 
 /**
@@ -28,15 +34,7 @@ export interface TerminalOptions {
  */
 export class TerminalAdapter implements ChannelAdapter {
   readonly name = "cli";
-  readonly limits: ChannelLimits = {
-    maxMessageLength: 100_000,
-    editIntervalMs: 0,
-    sendIntervalMs: 0,
-    format: "markdown",
-    previews: false,
-    commandPrefix: "/",
-    access: "open",
-  };
+  readonly limits: ChannelLimits;
   readonly #options: TerminalOptions;
   #readline: Interface | undefined;
   #state: ChannelStatus = { state: "stopped" };
@@ -46,6 +44,17 @@ export class TerminalAdapter implements ChannelAdapter {
 
   constructor(options: TerminalOptions) {
     this.#options = options;
+    this.limits = {
+      maxMessageLength: 100_000,
+      editIntervalMs: 0,
+      sendIntervalMs: 0,
+      format: "markdown",
+      previews: false,
+      commandPrefix: "/",
+      access: "open",
+      // Files are written to disk, so only where there is a folder for them.
+      ...(options.downloadsDir ? { maxFileBytes: 50 * 1024 * 1024 } : {}),
+    };
   }
 
   async start(host: ChannelHost): Promise<void> {
@@ -89,6 +98,18 @@ export class TerminalAdapter implements ChannelAdapter {
 
   async send(message: OutboundMessage): Promise<{ messageId: string }> {
     this.#write(`${message.text}\n`);
+    this.#prompt();
+    return { messageId: `t${this.#nextId++}` };
+  }
+
+  /** A file for the user: written to the downloads folder under a fresh name, its path printed. */
+  async sendFile(file: OutboundFile): Promise<{ messageId: string }> {
+    const dir = this.#options.downloadsDir;
+    if (!dir) throw new ChannelError("PERMANENT", "this terminal has no folder for files");
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${Date.now()}-${basename(file.name)}`);
+    await writeFile(path, file.bytes, { flag: "wx" });
+    this.#write(`${file.caption ? `${file.caption}\n` : ""}file: ${path}\n`);
     this.#prompt();
     return { messageId: `t${this.#nextId++}` };
   }

@@ -3,7 +3,16 @@ import { defaultRetryPolicy, type RetryPolicy, retryDelay } from "./backoff.js";
 import type { ChatMessage, ModelClient, ModelRequest, ToolCall } from "./messages.js";
 import { ThinkFilter } from "./think-filter.js";
 import { estimateTokens } from "./token-estimate.js";
-import { runToolCall, type Tool, type ToolContext, type ToolResult, toToolSpec } from "./tools.js";
+import { toolImagesMessage } from "./tool-images.js";
+import {
+  runToolCall,
+  type Tool,
+  type ToolContext,
+  type ToolImage,
+  type ToolResult,
+  toToolSpec,
+  wireNameOf,
+} from "./tools.js";
 
 /** What a turn reports as it runs. `done` and `error` are final. */
 export type TurnEvent =
@@ -22,6 +31,8 @@ export interface TurnInput {
   /** The conversation so far, ending with what this turn answers. */
   history: ChatMessage[];
   tools: readonly Tool[];
+  /** The model takes images: images tools return are shown to it, not just named. */
+  vision?: boolean;
   /** Model calls that may request tools; one more call without tools forces an answer. */
   maxSteps: number;
   temperature?: number;
@@ -60,7 +71,7 @@ interface StepResult {
  */
 export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGenerator<TurnEvent> {
   const signal = input.signal ?? new AbortController().signal;
-  const tools = new Map(input.tools.map((tool) => [tool.name, tool]));
+  const tools = new Map(input.tools.map((tool) => [wireNameOf(tool), tool]));
   const specs = input.tools.map(toToolSpec);
   const system: ChatMessage[] = input.instructions.trim() ? [{ role: "system", content: input.instructions }] : [];
   let messages: ChatMessage[] = [...system, ...input.history];
@@ -104,18 +115,32 @@ export async function* runTurn(client: ModelClient, input: TurnInput): AsyncGene
         yield { type: "done", text: result.text, steps: step };
         return;
       }
+      const images: ToolImage[] = [];
       for (const call of toolCalls) {
         yield { type: "tool_call", step, call };
-        const outcome = await runToolCall(call, tools, { ...input.toolContext, signal });
+        const outcome = withImageNote(await runToolCall(call, tools, { ...input.toolContext, signal }), call, tools);
         if (signal.aborted) throw signal.reason;
         yield { type: "tool_result", step, call, result: outcome };
         messages.push({ role: "tool", toolCallId: call.id, content: toolMessageContent(outcome) });
+        if (outcome.ok && outcome.images) images.push(...outcome.images);
       }
+      // Tool messages carry text only: images follow all of a step's results as one user message.
+      const shown = input.vision ? toolImagesMessage(images) : undefined;
+      if (shown) messages.push(shown);
     }
   } catch (error) {
     if (totals.promptTokens + totals.completionTokens > 0) yield { type: "usage", ...totals };
     yield { type: "error", error: asGatewayError(error, signal) };
   }
+}
+
+/** Tells the model how to hand a tool's image to the user, where `send_file` is one of its tools. */
+function withImageNote(result: ToolResult, call: ToolCall, tools: ReadonlyMap<string, Tool>): ToolResult {
+  if (!result.ok || !result.images?.length || !tools.has("send_file")) return result;
+  return {
+    ...result,
+    content: `${result.content}\n[send_file with from_tool_call "${call.id}" sends this image to the user.]`,
+  };
 }
 
 /** The text a tool result becomes in the conversation. */

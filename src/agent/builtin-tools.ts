@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sendFileTool } from "./send-file-tool.js";
 import { defineTool, type Tool } from "./tools.js";
 
 const currentTime = defineTool({
@@ -23,4 +24,4 @@ const currentTime = defineTool({
 });
 
 /** Tools that need nothing but the turn itself; others are registered by their rooms. */
-export const builtinTools: readonly Tool[] = [currentTime];
+export const builtinTools: readonly Tool[] = [currentTime, sendFileTool];

@@ -1,6 +1,14 @@
 import type { TranscriptEntry } from "../store/types.js";
 import { userContent } from "./attachment-content.js";
 import type { ChatMessage, ToolCall } from "./messages.js";
+import { toolImagesMessage } from "./tool-images.js";
+import type { ToolImage } from "./tools.js";
+
+/** What the model reads for the first unanswered call of a step: it may have run when the process died. */
+export const INTERRUPTED_TOOL_RESULT =
+  "error: interrupted: the gateway stopped while this tool call ran, so it may or may not have run. Check before repeating anything it would change.";
+/** What the model reads for the calls after it: the loop runs a step's calls in order, so these never started. */
+export const NOT_RUN_TOOL_RESULT = "error: not run: the gateway stopped before this tool call started.";
 
 type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
 
@@ -8,7 +16,8 @@ type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
  * Rebuilds the model conversation from a stored transcript. An assistant row
  * and the tool calls of the same turn and step form one assistant message; a
  * tool call left without a result (the process died while it ran) gets one
- * saying so, because the API rejects unanswered tool calls.
+ * saying so, because the API rejects unanswered tool calls. A call whose result
+ * row exists is never run again: the model reads its stored result instead.
  */
 export function toChatMessages(
   entries: readonly TranscriptEntry[],
@@ -18,6 +27,7 @@ export function toChatMessages(
   const withNames = options.withNames ?? severalSenders(entries);
   let open: { key: string; message: AssistantMessage } | undefined;
   let unanswered: string[] = [];
+  let images: ToolImage[] = [];
 
   const closeOpen = () => {
     if (!open) return;
@@ -26,10 +36,17 @@ export function toChatMessages(
     open = undefined;
   };
   const answerRest = () => {
-    for (const id of unanswered) {
-      messages.push({ role: "tool", toolCallId: id, content: "error: the tool call was interrupted" });
+    for (const [index, id] of unanswered.entries()) {
+      messages.push({
+        role: "tool",
+        toolCallId: id,
+        content: index === 0 ? INTERRUPTED_TOOL_RESULT : NOT_RUN_TOOL_RESULT,
+      });
     }
     unanswered = [];
+    const shown = options.vision ? toolImagesMessage(images) : undefined;
+    if (shown) messages.push(shown);
+    images = [];
   };
 
   for (const entry of entries) {
@@ -49,6 +66,7 @@ export function toChatMessages(
       const id = entry.toolCallId ?? "";
       messages.push({ role: "tool", toolCallId: id, content: entry.content });
       unanswered = unanswered.filter((pending) => pending !== id);
+      images.push(...imagesOf(entry.attachments));
       continue;
     }
     answerRest();
@@ -67,6 +85,22 @@ export function toChatMessages(
 /** Names matter only where several people talk to the bot in one conversation. */
 export function severalSenders(entries: readonly TranscriptEntry[]): boolean {
   return new Set(entries.filter((e) => e.kind === "user").map((e) => e.senderId ?? "")).size > 1;
+}
+
+/** Images a tool result row carries (stored as image attachments). */
+export function imagesOf(json: string | null): ToolImage[] {
+  if (!json) return [];
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((item: { kind?: unknown; mimeType?: unknown; data?: unknown }) =>
+      item.kind === "image" && typeof item.mimeType === "string" && typeof item.data === "string"
+        ? [{ mimeType: item.mimeType, data: item.data }]
+        : [],
+    );
+  } catch {
+    return [];
+  }
 }
 
 function toToolCall(entry: TranscriptEntry): ToolCall {

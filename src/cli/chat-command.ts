@@ -44,6 +44,7 @@ export async function chatCommand(options: ChatOptions): Promise<number> {
     process.stderr.write(`session ${last} saved; continue it with: gateway chat --session ${last}\n`);
     return 0;
   } finally {
+    await runtime.mcp.close();
     await store.close();
   }
 }

@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { placeOf as slackPlaceOf } from "../../adapters/slack/slack-keys.js";
 import { placeOf as telegramPlaceOf } from "../../adapters/telegram/telegram-keys.js";
@@ -9,6 +10,7 @@ import type { Tool } from "../agent/tools.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
+import { FileFolder } from "../files/file-folder.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { type Place, privatePlace } from "../gateway/channel.js";
 import { Gateway } from "../gateway/gateway.js";
@@ -16,6 +18,7 @@ import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
 import { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
 import { createLogger, type Logger } from "../logger.js";
+import { McpServers } from "../mcp/mcp-servers.js";
 import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
 import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
@@ -82,6 +85,7 @@ async function createTerminalAdapter(options: {
   conversationKey: string;
   userName: string;
   onInputEnd: () => void;
+  downloadsDir: string;
 }): Promise<ChannelAdapter> {
   const { TerminalAdapter } = await import("../../adapters/terminal/terminal-adapter.js");
   return new TerminalAdapter(options);
@@ -92,15 +96,19 @@ export interface AgentRuntime {
   config: Config;
   experts: ExpertRegistry;
   tools: ReadonlyMap<string, Tool>;
+  /** The MCP servers of the YAML; none connects before `start()` or a turn that needs it. Close when done. */
+  mcp: McpServers;
   model: ModelClient;
 }
 
-export function createAgentRuntime(config = loadConfig()): AgentRuntime {
+/** `logger`: where MCP servers report; by default warnings and worse on stderr (CLI commands print on stdout). */
+export function createAgentRuntime(config = loadConfig(), logger?: Logger): AgentRuntime {
   const tools = new Map(builtinTools.map((tool) => [tool.name, tool]));
   return {
     config,
     experts: new ExpertRegistry(config, new Set(tools.keys())),
     tools,
+    mcp: new McpServers(config.mcp, logger ?? createLogger(config.logLevel === "info" ? "warn" : config.logLevel)),
     model: new OpenAiModelClient({ baseUrl: config.model.baseUrl, apiKey: config.model.apiKey }),
   };
 }
@@ -110,6 +118,8 @@ export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
     store,
     model: runtime.model,
     tools: runtime.tools,
+    toolSource: runtime.mcp,
+    files: new FileFolder(runtime.config.db),
     idleTimeoutMs: runtime.config.model.timeoutMs,
     clock: systemClock,
     context: createTurnContext({
@@ -202,7 +212,7 @@ export async function createServedGateway(
   options: { onDatabaseLost: () => void },
 ): Promise<ServedGateway> {
   const logger = createLogger(config.logLevel);
-  const runtime = createAgentRuntime(config);
+  const runtime = createAgentRuntime(config, logger);
   assertChannelExperts(config, runtime.experts);
   const backend = storeBackend(config);
   const store = await backend.open();
@@ -255,6 +265,7 @@ export async function createTerminalGateway(
         conversationKey: options.session.conversationKey,
         userName: userInfo().username,
         onInputEnd: options.onInputEnd,
+        downloadsDir: join(dirname(runtime.config.db), "downloads"),
       }),
     ],
     http: new HttpServer(options.logger),

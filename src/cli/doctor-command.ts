@@ -6,6 +6,7 @@ import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { StoreBackend } from "../store/store-backend.js";
 import { storeBackend } from "./composition-root.js";
 import { type CheckLine, channelChecks, triggerChecks } from "./config-checks.js";
+import { mcpDoctorLines } from "./doctor-mcp.js";
 import { modelChecks, portCheck, slackChecks, telegramChecks } from "./live-doctor-checks.js";
 import { shownUrl } from "./model-failure.js";
 
@@ -45,7 +46,7 @@ export async function doctorCommand(): Promise<number> {
       slackChecks(config),
       portCheck(config),
     ]);
-    checks.push(...model, ...telegram, ...slack, port);
+    checks.push(...model, ...telegram, ...slack, port, ...(await mcpDoctorLines(config)));
   }
   for (const check of checks) {
     const fix = check.fix && check.level !== "ok" ? ` → ${check.fix}` : "";

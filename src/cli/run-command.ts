@@ -1,6 +1,9 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
+import type { FileSink } from "../agent/send-file-tool.js";
+import { selectTools } from "../agent/tool-selection.js";
 import { describeError, UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
+import { defaultFileLimits, FileFolder } from "../files/file-folder.js";
 import { newOwnerId } from "../gateway/process-owner.js";
 import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
@@ -53,6 +56,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       const events = runSessionTurn(turnDeps(runtime, store), {
         session,
         expert,
+        sendFile: cliFileSink(runtime.config.db, options.json ?? false),
         entries: [{ kind: "user", content: options.prompt }],
         signal: abort.signal,
         userId: "cli:local",
@@ -73,7 +77,19 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
   } finally {
     process.off("SIGINT", onSigint);
+    await runtime.mcp.close();
   }
+}
+
+/** `send_file` in the terminal: the file is written beside the database and its path printed. */
+function cliFileSink(databasePath: string, json: boolean): FileSink {
+  const folder = new FileFolder(databasePath, defaultFileLimits, "downloads");
+  return async (file) => {
+    const stored = folder.save(file.name, file.mimeType, file.bytes);
+    if (json) printJson({ type: "file", name: stored.name, path: stored.path, size: stored.size });
+    else process.stderr.write(`file: ${stored.path}\n`);
+    return `${stored.name} was saved for the user at ${stored.path}`;
+  };
 }
 
 async function pickSession(store: Store, runtime: AgentRuntime, options: RunOptions): Promise<Session> {
@@ -95,12 +111,14 @@ async function pickSession(store: Store, runtime: AgentRuntime, options: RunOpti
   return createCliSession(store, expert.name, oneLine(options.prompt, 60));
 }
 
-function ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {
-  return runTurn(runtime.model, {
+async function* ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {
+  const external = await runtime.mcp.toolsFor(expert.tools, signal);
+  yield* runTurn(runtime.model, {
     model: expert.model,
-    instructions: expert.instructions,
+    instructions: [expert.instructions, ...external.notes].filter((part) => part.trim() !== "").join("\n\n"),
     history: [{ role: "user", content: prompt }],
-    tools: expert.tools.flatMap((name) => runtime.tools.get(name) ?? []),
+    tools: selectTools(expert.tools, expert.toolPolicies, [...runtime.tools.values(), ...external.tools]),
+    vision: expert.vision,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     signal,

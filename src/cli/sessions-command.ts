@@ -2,6 +2,7 @@ import { UsageError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { SessionState, TranscriptEntry } from "../store/types.js";
 import { entryJson, hitJson, oneLine, printJson, printTable, sessionJson, shortDate, usageJson } from "./output.js";
+import { redactArguments, shownToolName } from "./tool-call-view.js";
 
 export interface ListOptions {
   archived?: boolean;
@@ -31,9 +32,17 @@ export async function listSessions(store: Store, options: ListOptions): Promise<
   ]);
 }
 
-export async function showSession(store: Store, id: string, options: { json?: boolean }): Promise<void> {
+export async function showSession(
+  store: Store,
+  id: string,
+  options: { json?: boolean; secrets?: readonly string[] },
+): Promise<void> {
   const session = await store.sessions.resolve(id);
-  const entries = await store.transcript.list(session.id);
+  const secrets = options.secrets ?? [];
+  // Tool arguments may carry credentials the model was handed: never shown as stored.
+  const entries = (await store.transcript.list(session.id)).map((entry) =>
+    entry.kind === "tool_call" ? { ...entry, content: redactArguments(entry.content, secrets) } : entry,
+  );
   const usage = await store.usage.totalsForSession(session.id);
   const summary = await store.transcript.latestSummary(session.id);
   if (options.json) {
@@ -70,9 +79,9 @@ function formatEntry(entry: TranscriptEntry): string {
     case "assistant":
       return `${entry.content}\n`;
     case "tool_call":
-      return `  [tool ${entry.toolName}] ${oneLine(entry.content, 200)}`;
+      return `  [tool ${shownToolName(entry.toolName)}] ${oneLine(entry.content, 300)}`;
     case "tool_result":
-      return `  [${entry.toolOk === false ? "tool error" : "result"}] ${oneLine(entry.content, 200)}`;
+      return `  [${entry.toolOk === false ? "tool error" : "result"}] ${oneLine(entry.content, 300)}${entry.content.length > 300 ? ` (${entry.content.length} characters)` : ""}`;
     case "summary":
       return `[summary] ${entry.content}\n`;
     case "system":

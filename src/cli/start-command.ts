@@ -28,11 +28,14 @@ export async function startCommand(): Promise<number> {
   } catch (error) {
     // A channel that cannot start (a refused token) ends the process: close what holds it open.
     await gateway.stop(0).catch(() => undefined);
+    await runtime.mcp.close();
     await http.close();
     await store.close();
     throw error;
   }
   triggers.start();
+  // Servers connect in the background: a slow or broken one never holds up the channels.
+  runtime.mcp.start();
   http.ready();
   logger.info(
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
@@ -47,6 +50,7 @@ export async function startCommand(): Promise<number> {
   // With its database gone, whatever a turn would still write is lost anyway: stop at once.
   await gateway.stop(reason === "database-lost" ? 0 : SHUTDOWN_GRACE_MS);
   await triggers.stop();
+  await runtime.mcp.close();
   // Runs whose result went out while draining end now rather than at the next start.
   await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
   await http.close();

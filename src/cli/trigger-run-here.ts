@@ -60,6 +60,7 @@ export async function runTriggerHere(input: {
     return await untilEnded(store, run.id, () => triggers.settle());
   } finally {
     await gateway.stop(2000);
+    await runtime.mcp.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ExpertSettings, FileSettings, ModelInfo, QueueMode, TriggerSettings } from "./file-schema.js";
+import type { McpSettings } from "./mcp-settings.js";
 
 /** The resolved settings the rest of the gateway reads: YAML merged with the environment. */
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   retentionDays: number | undefined;
   queue: { mode: QueueMode; cap: number };
   experts: ExpertSettings[];
+  /** MCP servers whose tools Experts may use (`mcp_servers`). */
+  mcp: McpSettings;
   access: { allow: string[]; admins: string[] };
   telegram: {
     token: string | undefined;

@@ -5,6 +5,10 @@ import { scheduleProblem } from "../triggers/cron-schedule.js";
 export const queueModes = ["collect", "followup", "steer", "interrupt"] as const;
 export type QueueMode = (typeof queueModes)[number];
 
+/** What happens when the model calls a tool: run it, ask first (with approvals; runs for now), or never offer it. */
+export const toolPolicies = ["auto", "ask", "deny"] as const;
+export type ToolPolicy = (typeof toolPolicies)[number];
+
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be lowercase letters, digits, _ or - (max 64)");
 
 const principal = z
@@ -21,6 +25,8 @@ const expertSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   mode: z.enum(queueModes).optional(),
   memory: z.boolean().default(true),
+  /** Tool name patterns (`files.*`) → `auto` (run), `ask` (for now: run, with a doctor warning), `deny` (hidden). */
+  tool_policies: z.record(z.string().min(1), z.enum(toolPolicies)).optional(),
 });
 
 const allowListSchema = z.strictObject({
@@ -98,6 +104,34 @@ const triggerSchema = z
     message: "needs a schedule, a webhook, or both",
   });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must name an environment variable");
+
+/**
+ * An MCP server: a child process on stdio (`command`) or a Streamable HTTP URL (`url`). Secret values
+ * never appear here: `env_from` and `headers_from` name the gateway's environment variables to read.
+ */
+const mcpServerSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]|_(?!_)){0,31}$/, "must be lowercase letters, digits, - or single _ (max 32)"),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    cwd: z.string().min(1).optional(),
+    /** Child variable ← gateway variable. */
+    env_from: z.record(envName, envName).default({}),
+    url: z.url().optional(),
+    /** HTTP header ← gateway variable. */
+    headers_from: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"), envName).default({}),
+    /** A tool call that has not answered after this long is cancelled and reported to the model. */
+    timeout_seconds: z.number().positive().max(3600).default(60),
+    /** Longest tool output handed to the model, in characters; the rest is cut with a note. */
+    max_output_chars: z.number().int().min(200).max(1_000_000).default(20_000),
+  })
+  .refine((server) => (server.command === undefined) !== (server.url === undefined), {
+    message: "needs either command (stdio) or url (Streamable HTTP), not both",
+  });
+
 const modelInfoSchema = z.strictObject({
   context_tokens: z.number().int().positive().optional(),
   input_usd_per_million: z.number().min(0).optional(),
@@ -109,81 +143,117 @@ const modelInfoSchema = z.strictObject({
  * The YAML file named by GATEWAY_CONFIG: the whole product's settings in one
  * shape. Keys are snake_case; every environment variable overrides its twin here.
  */
-export const fileSchema = z.strictObject({
-  model: z
-    .strictObject({
-      base_url: z.url().optional(),
-      default: z.string().min(1).optional(),
-      timeout_seconds: z.number().positive().max(3600).optional(),
-    })
-    .default({}),
-  models: z.record(z.string(), modelInfoSchema).default({}),
-  gateway: z
-    .strictObject({
-      host: z.string().min(1).optional(),
-      port: z.number().int().min(0).max(65535).optional(),
-      db: z.string().min(1).optional(),
-      log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
-      max_turns: z.number().int().min(1).max(10_000).optional(),
-      retention_days: z.number().int().min(1).optional(),
-    })
-    .default({}),
-  queue: z
-    .strictObject({
-      mode: z.enum(queueModes).default("collect"),
-      cap: z.number().int().min(1).max(10_000).default(20),
-    })
-    .default({ mode: "collect", cap: 20 }),
-  experts: z.array(expertSchema).default([]),
-  access: z
-    .strictObject({
-      allow: z.array(z.union([principal, z.literal("*")])).default([]),
-      admins: z.array(principal).default([]),
-    })
-    .default({ allow: [], admins: [] }),
-  channels: z
-    .strictObject({
-      telegram: telegramSchema.optional(),
-      slack: slackSchema.optional(),
-    })
-    .default({}),
-  triggers: z
-    .array(triggerSchema)
-    .default([])
-    .superRefine((triggers, context) => {
-      const seen = new Set<string>();
-      for (const [index, trigger] of triggers.entries()) {
-        if (seen.has(trigger.name)) {
-          context.addIssue({ code: "custom", path: [index, "name"], message: `"${trigger.name}" is used twice` });
+export const fileSchema = z
+  .strictObject({
+    model: z
+      .strictObject({
+        base_url: z.url().optional(),
+        default: z.string().min(1).optional(),
+        timeout_seconds: z.number().positive().max(3600).optional(),
+      })
+      .default({}),
+    models: z.record(z.string(), modelInfoSchema).default({}),
+    gateway: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        db: z.string().min(1).optional(),
+        log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+        max_turns: z.number().int().min(1).max(10_000).optional(),
+        retention_days: z.number().int().min(1).optional(),
+      })
+      .default({}),
+    queue: z
+      .strictObject({
+        mode: z.enum(queueModes).default("collect"),
+        cap: z.number().int().min(1).max(10_000).default(20),
+      })
+      .default({ mode: "collect", cap: 20 }),
+    mcp_servers: z
+      .array(mcpServerSchema)
+      .default([])
+      .superRefine((servers, context) => {
+        const seen = new Set<string>();
+        for (const [index, server] of servers.entries()) {
+          if (seen.has(server.name)) {
+            context.addIssue({ code: "custom", path: [index, "name"], message: `"${server.name}" is used twice` });
+          }
+          seen.add(server.name);
         }
-        seen.add(trigger.name);
+      }),
+    experts: z.array(expertSchema).default([]),
+    access: z
+      .strictObject({
+        allow: z.array(z.union([principal, z.literal("*")])).default([]),
+        admins: z.array(principal).default([]),
+      })
+      .default({ allow: [], admins: [] }),
+    channels: z
+      .strictObject({
+        telegram: telegramSchema.optional(),
+        slack: slackSchema.optional(),
+      })
+      .default({}),
+    triggers: z
+      .array(triggerSchema)
+      .default([])
+      .superRefine((triggers, context) => {
+        const seen = new Set<string>();
+        for (const [index, trigger] of triggers.entries()) {
+          if (seen.has(trigger.name)) {
+            context.addIssue({ code: "custom", path: [index, "name"], message: `"${trigger.name}" is used twice` });
+          }
+          seen.add(trigger.name);
+        }
+      }),
+    memory: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        budget_tokens: z.number().int().min(0).default(1500),
+      })
+      .default({ enabled: true, budget_tokens: 1500 }),
+    compaction: z
+      .strictObject({
+        auto: z.boolean().default(true),
+        reserve_tokens: z.number().int().min(0).default(4096),
+        default_context_tokens: z.number().int().positive().default(128_000),
+      })
+      .default({ auto: true, reserve_tokens: 4096, default_context_tokens: 128_000 }),
+    budgets: z
+      .strictObject({
+        per_user: z
+          .strictObject({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() })
+          .optional(),
+      })
+      .default({}),
+  })
+  .superRefine((file, context) => {
+    // A tool pattern that names a server (`tracker.create_issue`) must name a configured one.
+    const servers = new Set(file.mcp_servers.map((server) => server.name));
+    const check = (pattern: string, path: (string | number)[]) => {
+      const server = serverOf(pattern);
+      if (server !== undefined && !servers.has(server)) {
+        const known = [...servers].join(", ") || "none configured";
+        context.addIssue({ code: "custom", path, message: `unknown MCP server "${server}" (mcp_servers: ${known})` });
       }
-    }),
-  memory: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      budget_tokens: z.number().int().min(0).default(1500),
-    })
-    .default({ enabled: true, budget_tokens: 1500 }),
-  compaction: z
-    .strictObject({
-      auto: z.boolean().default(true),
-      reserve_tokens: z.number().int().min(0).default(4096),
-      default_context_tokens: z.number().int().positive().default(128_000),
-    })
-    .default({ auto: true, reserve_tokens: 4096, default_context_tokens: 128_000 }),
-  budgets: z
-    .strictObject({
-      per_user: z
-        .strictObject({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() })
-        .optional(),
-    })
-    .default({}),
-});
+    };
+    for (const [index, expert] of file.experts.entries()) {
+      for (const [at, pattern] of expert.tools.entries()) check(pattern, ["experts", index, "tools", at]);
+      for (const pattern of Object.keys(expert.tool_policies ?? {}))
+        check(pattern, ["experts", index, "tool_policies", pattern]);
+    }
+  });
+
+/** The server part of a namespaced tool name or pattern (`files.read_*` → `files`); undefined for built-ins. */
+export function serverOf(pattern: string): string | undefined {
+  const dot = pattern.indexOf(".");
+  return dot > 0 ? pattern.slice(0, dot) : undefined;
+}
 
 export type FileSettings = z.infer<typeof fileSchema>;
 export type ExpertSettings = z.infer<typeof expertSchema>;
 export type TriggerSettings = z.infer<typeof triggerSchema>;
 export type DestinationSettings = TriggerSettings["destination"];
+export type McpServerSettings = z.infer<typeof mcpServerSchema>;
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
 export type AllowList = z.infer<typeof allowListSchema>;

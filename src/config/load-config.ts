@@ -8,6 +8,7 @@ import { secrets } from "../secrets/secret-registry.js";
 import type { Config } from "./config.js";
 import { envSchema, secretVariables } from "./env-schema.js";
 import { type FileSettings, fileSchema } from "./file-schema.js";
+import { resolveMcpSettings } from "./mcp-settings.js";
 
 export interface LoadConfigOptions {
   /** The process environment; `.env` in `cwd` fills what it leaves unset. */
@@ -48,6 +49,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     retentionDays: env.GATEWAY_RETENTION_DAYS ?? file.gateway.retention_days,
     queue: file.queue,
     experts: file.experts,
+    mcp: resolveMcpSettings(file.mcp_servers, raw, cwd),
     access: { allow, admins: file.access.admins },
     telegram: {
       token: env.TELEGRAM_BOT_TOKEN,
@@ -95,6 +97,8 @@ function registerSecrets(config: Config): void {
     .add(config.slack.appToken)
     .add(config.slack.signingSecret);
   for (const value of Object.values(config.webhookSecrets)) secrets.add(value);
+  // MCP header and env values (tokens for a tracker, a GitHub token for a child server).
+  for (const value of config.mcp.secrets()) secrets.add(value);
 }
 
 function readDotEnv(cwd: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { Config } from "../config/config.js";
-import type { QueueMode } from "../config/file-schema.js";
+import { type QueueMode, serverOf, type ToolPolicy } from "../config/file-schema.js";
 import { ConfigError, NotFoundError } from "../errors.js";
 
 /** An Expert: instructions, a model and tools, under a name people can pick. */
@@ -8,7 +8,10 @@ export interface Expert {
   description: string;
   instructions: string;
   model: string;
+  /** Tool names and patterns: `current_time`, `files.*`, `tracker.create_issue`. */
   tools: string[];
+  /** Pattern → policy; `deny` hides a tool, `ask` runs it for now (approvals come later). */
+  toolPolicies: Record<string, ToolPolicy>;
   maxSteps: number;
   temperature: number | undefined;
   mode: QueueMode | undefined;
@@ -34,9 +37,10 @@ export class ExpertRegistry {
    * tools; throws a {@link ConfigError} naming the Expert otherwise.
    */
   constructor(
-    config: Pick<Config, "experts" | "model"> & Partial<Pick<Config, "models">>,
+    config: Pick<Config, "experts" | "model"> & Partial<Pick<Config, "models" | "mcp">>,
     toolNames: ReadonlySet<string>,
   ) {
+    const servers = new Set(config.mcp?.servers.map((server) => server.name) ?? []);
     const settings = [...config.experts];
     if (!settings.some((expert) => expert.name === DEFAULT_EXPERT)) {
       settings.unshift({
@@ -56,7 +60,16 @@ export class ExpertRegistry {
           `GATEWAY_MODEL is not set and Expert "${expert.name}" names no model: run "gateway init" to set up the model endpoint and channels (or set GATEWAY_MODEL)`,
         );
       }
-      const unknown = expert.tools.find((tool) => !toolNames.has(tool));
+      const unknownServer = expert.tools.map(serverOf).find((server) => server !== undefined && !servers.has(server));
+      if (unknownServer !== undefined) {
+        throw new ConfigError(
+          `Expert "${expert.name}": unknown MCP server "${unknownServer}" (mcp_servers: ${[...servers].join(", ") || "none"})`,
+        );
+      }
+      // Server tools are known once the server answers; built-in names are checked now (globs in doctor).
+      const unknown = expert.tools.find(
+        (tool) => serverOf(tool) === undefined && !tool.includes("*") && !toolNames.has(tool),
+      );
       if (unknown) {
         throw new ConfigError(
           `Expert "${expert.name}": unknown tool "${unknown}" (available: ${[...toolNames].join(", ")})`,
@@ -68,6 +81,7 @@ export class ExpertRegistry {
         instructions: expert.instructions,
         model,
         tools: expert.tools,
+        toolPolicies: expert.tool_policies ?? {},
         maxSteps: expert.max_steps ?? 8,
         temperature: expert.temperature,
         mode: expert.mode,

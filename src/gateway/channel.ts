@@ -74,6 +74,8 @@ export interface ChannelLimits {
   commandPrefix: "/" | "!";
   /** `allow-list`: only admitted people get answers; `open`: the channel is trusted (terminal, loopback). */
   access: "allow-list" | "open";
+  /** The largest file `sendFile` may upload; absent where the channel takes no files. */
+  maxFileBytes?: number;
 }
 
 export interface OutboundMessage {
@@ -85,6 +87,17 @@ export interface OutboundMessage {
   outboxId?: number;
   /** Choices shown under the message where the platform has buttons (Telegram inline keyboards). */
   buttons?: CommandButton[];
+}
+
+/** A file for the conversation (a report, an image a tool made), already read from the files folder. */
+export interface OutboundFile {
+  conversationKey: string;
+  name: string;
+  mimeType: string;
+  bytes: Buffer;
+  /** Plain text shown with the file, where the platform has captions. */
+  caption?: string;
+  replyToMessageId?: string;
 }
 
 /** A button that runs a chat command for whoever taps it, e.g. `{ label: "Resume s_ab12", command: "resume s_ab12" }`. */
@@ -158,6 +171,8 @@ export interface ChannelAdapter {
   /** Sends one message of at most `limits.maxMessageLength`; returns its platform id. */
   send(message: OutboundMessage): Promise<{ messageId: string }>;
   edit(conversationKey: string, messageId: string, text: string): Promise<void>;
+  /** Uploads a file of at most `limits.maxFileBytes`; returns the platform's id of the message or file. */
+  sendFile?(file: OutboundFile): Promise<{ messageId: string }>;
   delete(conversationKey: string, messageId: string): Promise<void>;
   /**
    * Streams a turn's answer natively. Undefined (or no method): this conversation cannot stream

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { describeError } from "../errors.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
@@ -7,6 +8,7 @@ import { type ChannelAdapter, ChannelError } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
 import { splitMessage } from "./message-splitter.js";
 import { PollLoop } from "./poll-loop.js";
+import { sendStoredFile } from "./send-stored-file.js";
 
 export interface OutboxSenderOptions {
   store: Store;
@@ -103,6 +105,20 @@ export class OutboxSender {
     if (!adapter) return;
     const sent = [...row.sentParts];
     try {
+      if (row.file) {
+        // One upload, recorded as the row's one part: a restart after it never uploads again.
+        if (sent.length === 0) {
+          await this.#pace(row.conversationKey, adapter.limits.sendIntervalMs);
+          sent.push(await sendStoredFile(adapter, row, row.file));
+          this.#lastSent.set(row.conversationKey, clock());
+          faultPoint("after-send-before-record");
+          await store.outbox.recordPart(row, sent);
+        }
+        await store.outbox.markDelivered(row.id);
+        rmSync(row.file.path, { force: true });
+        this.#options.onDelivered?.(row);
+        return;
+      }
       if (row.recovered && sent.length === 0 && adapter.findSent) {
         const found = await adapter.findSent(row.conversationKey, row.id);
         if (found && found.length > 0) sent.push(...found);

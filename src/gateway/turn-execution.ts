@@ -6,6 +6,7 @@ import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
+import { outboxFileSink } from "./outbox-file-sink.js";
 import { PreviewStreamer } from "./preview-streamer.js";
 import { runStoredTurn, type TurnRunnerDeps } from "./turn-runner.js";
 
@@ -27,6 +28,8 @@ export interface ExecutionContext {
   logger: Logger;
   mode: QueueMode;
   maxAttempts: number;
+  /** The outbox should look for work now (a file was queued mid-turn). */
+  wakeOutbox?: () => void;
 }
 
 const TYPING_EVERY_MS = 4000;
@@ -82,6 +85,11 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       signal,
       userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
       triggerName,
+      ...(runner.files
+        ? {
+            sendFile: outboxFileSink(runner.files, store, { ...route, turnId: turn.id }, () => context.wakeOutbox?.()),
+          }
+        : {}),
       ...(context.mode === "steer"
         ? {
             takeSteering: async () =>

@@ -1,10 +1,14 @@
 import { runTurn, type TurnEvent, toolMessageContent } from "../agent/agent-loop.js";
 import type { RetryPolicy } from "../agent/backoff.js";
-import { toChatMessages } from "../agent/history.js";
+import { imagesOf, toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
-import type { Tool } from "../agent/tools.js";
+import type { FileSink } from "../agent/send-file-tool.js";
+import { selectTools } from "../agent/tool-selection.js";
+import type { ToolSource } from "../agent/tool-source.js";
+import type { Tool, ToolResult } from "../agent/tools.js";
 import { BudgetError, describeError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
+import type { FileFolder } from "../files/file-folder.js";
 import type { Clock } from "../ids.js";
 import type { PreparedTurn, TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
@@ -16,6 +20,10 @@ export interface TurnRunnerDeps {
   store: Store;
   model: ModelClient;
   tools: ReadonlyMap<string, Tool>;
+  /** The folder beside the database where files sent to chats wait for their upload. */
+  files?: FileFolder;
+  /** Tools from MCP servers, offered to Experts whose `tools` name their server. */
+  toolSource?: ToolSource;
   idleTimeoutMs: number;
   clock: Clock;
   retry?: RetryPolicy;
@@ -34,6 +42,8 @@ export interface StoredTurnInput {
   userId?: string | null;
   triggerName?: string | null;
   takeSteering?: () => Promise<ChatMessage[]>;
+  /** Where `send_file` puts files (the chat's outbox, or a CLI that prints their paths). */
+  sendFile?: FileSink;
   /** Where the answer goes, asked for when the turn completes (a preview may have become its first part). */
   answer?: (outcome: "completed" | "failed") => Promise<AnswerRoute>;
 }
@@ -50,7 +60,10 @@ export type SessionTurnEvent = TurnEvent | { type: "turn"; turnId: number };
 export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInput): AsyncGenerator<TurnEvent> {
   const { store } = deps;
   const { session, expert, turnId } = input;
-  const ownTools = expert.tools.flatMap((name) => deps.tools.get(name) ?? []);
+  const external = deps.toolSource
+    ? await deps.toolSource.toolsFor(expert.tools, input.signal)
+    : { tools: [], notes: [] as string[] };
+  const ownTools = selectTools(expert.tools, expert.toolPolicies, [...deps.tools.values(), ...external.tools]);
   const prepared: PreparedTurn = deps.context
     ? await deps.context.prepare({
         session,
@@ -84,15 +97,27 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
   }
   for await (const event of runTurn(deps.model, {
     model: expert.model,
-    instructions: prepared.instructions,
+    instructions: [prepared.instructions, ...external.notes].filter((part) => part.trim() !== "").join("\n\n"),
     history: prepared.history,
     tools: prepared.tools,
+    vision: expert.vision,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
     idleTimeoutMs: deps.idleTimeoutMs,
     ...(deps.retry ? { retry: deps.retry } : {}),
-    toolContext: { sessionId: session.id, expert: expert.name, userId: input.userId ?? null, now: deps.clock },
+    toolContext: {
+      sessionId: session.id,
+      expert: expert.name,
+      userId: input.userId ?? null,
+      now: deps.clock,
+      ...(input.sendFile ? { sendFile: input.sendFile } : {}),
+      toolImage: async (toolCallId) => {
+        const entries = await store.transcript.list(session.id);
+        const row = entries.find((entry) => entry.kind === "tool_result" && entry.toolCallId === toolCallId);
+        return row ? imagesOf(row.attachments)[0] : undefined;
+      },
+    },
     ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
     refit: prepared.refit,
   })) {
@@ -112,6 +137,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
           toolOk: event.result.ok,
           content: toolMessageContent(event.result),
           expert: expert.name,
+          attachments: imageAttachments(event.result),
         },
       ]);
       faultPoint("after-tool-result");
@@ -232,6 +258,20 @@ async function* runOpenedTurn(
   } finally {
     if (!ended) await deps.store.turns.finish(turnId, "interrupted", { error: "the turn was abandoned" });
   }
+}
+
+/** Images a tool returned, stored with its result row so a rebuilt history shows them again. */
+function imageAttachments(result: ToolResult): string | null {
+  if (!result.ok || !result.images || result.images.length === 0) return null;
+  return JSON.stringify(
+    result.images.map((image, index) => ({
+      kind: "image",
+      name: `tool-image-${index + 1}`,
+      mimeType: image.mimeType,
+      size: Math.floor((image.data.length * 3) / 4),
+      data: image.data,
+    })),
+  );
 }
 
 function stepEntries(

@@ -171,6 +171,7 @@ export class TurnScheduler {
         logger: this.#options.logger,
         mode: this.#options.modeOf(claimed.session),
         maxAttempts: this.#options.maxAttempts ?? 3,
+        wakeOutbox: this.#options.onOutbox,
       },
       claimed,
       signal,

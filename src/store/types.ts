@@ -191,6 +191,17 @@ export interface OutboxRow {
   createdAt: number;
   /** Found `sending` under an expired lease: it may have gone out already. */
   recovered: boolean;
+  /** A file to upload instead of text; `text` is its caption. */
+  file: OutboxFile | null;
+}
+
+/** A file waiting in the files folder to be uploaded by the outbox. */
+export interface OutboxFile {
+  /** Absolute path of the stored bytes. */
+  path: string;
+  name: string;
+  mimeType: string;
+  size: number;
 }
 
 export interface NewOutbox {
@@ -205,6 +216,8 @@ export interface NewOutbox {
   /** Already shown by a native stream as this message: stored as delivered, never sent. */
   deliveredAs?: string | null;
   buttons?: OutboxButton[];
+  /** Upload this stored file, with `text` as its caption. */
+  file?: OutboxFile;
 }
 
 /** A button under a reply that runs a chat command (`command` without its prefix). */

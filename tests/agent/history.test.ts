@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { toChatMessages } from "../../src/agent/history.js";
+import { INTERRUPTED_TOOL_RESULT, toChatMessages } from "../../src/agent/history.js";
 import type { ChatMessage } from "../../src/agent/messages.js";
 import type { TranscriptEntry } from "../../src/store/types.js";
 
 const chat = (entries: TranscriptEntry[], vision = false) => toChatMessages(entries, { vision });
 
-const INTERRUPTED = "error: the tool call was interrupted";
+const INTERRUPTED = INTERRUPTED_TOOL_RESULT;
 
 let nextId = 1;
 

@@ -5,13 +5,16 @@ import { OpenAiModelClient } from "../../src/agent/llm-client.js";
 import type { ModelClient } from "../../src/agent/messages.js";
 import { conversationPlace } from "../../src/cli/composition-root.js";
 import type { ExpertSettings, ModelInfo, QueueMode } from "../../src/config/file-schema.js";
+import type { McpSettings } from "../../src/config/mcp-settings.js";
 import { ExpertRegistry } from "../../src/experts/expert-registry.js";
+import { FileFolder } from "../../src/files/file-folder.js";
 import type { ChannelSections } from "../../src/gateway/bindings.js";
 import type { ChannelAdapter, Place, PlaceOf } from "../../src/gateway/channel.js";
 import { Gateway } from "../../src/gateway/gateway.js";
 import { HttpServer } from "../../src/http/http-server.js";
 import type { Clock } from "../../src/ids.js";
 import { createLogger } from "../../src/logger.js";
+import { McpServers } from "../../src/mcp/mcp-servers.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { InboundState } from "../../src/store/types.js";
@@ -52,6 +55,8 @@ export interface GatewayTestOptions {
   turnContext?: (deps: { store: SqliteStore; model: ModelClient; clock: Clock; placeOf: PlaceOf }) => TurnContext;
   /** Where conversations are; default {@link testPlace}. */
   placeOf?: PlaceOf;
+  /** MCP servers whose tools Experts may name (`mcp_servers`); started with the gateway, closed with it. */
+  mcp?: McpSettings;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -117,6 +122,7 @@ export class GatewayHarness {
   http!: HttpServer;
   gateway!: Gateway;
   experts!: ExpertRegistry;
+  mcp: McpServers | undefined;
   port = 0;
 
   get placeOf(): PlaceOf {
@@ -152,9 +158,12 @@ export class GatewayHarness {
         experts: (options.experts ?? []).map(expertSettings),
         model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
         models: options.models ?? {},
+        ...(options.mcp ? { mcp: options.mcp } : {}),
       },
       new Set(tools.keys()),
     );
+    this.mcp = options.mcp ? new McpServers(options.mcp, this.logger) : undefined;
+    this.mcp?.start();
     this.experts = experts;
     this.gateway = new Gateway({
       config: {
@@ -170,6 +179,8 @@ export class GatewayHarness {
         store: this.store,
         model,
         tools,
+        ...(this.mcp ? { toolSource: this.mcp } : {}),
+        files: new FileFolder(this.dbPath),
         idleTimeoutMs: 5000,
         clock: this.clock.now,
         retry: options.retry ?? { attempts: 1, baseDelayMs: 10, maxDelayMs: 10, sleep: abortableSleep },
@@ -191,6 +202,7 @@ export class GatewayHarness {
   /** Stops the gateway and closes the store, leaving the database file. */
   async shut(graceMs = 200): Promise<void> {
     await this.gateway.stop(graceMs);
+    await this.mcp?.close();
     await this.http.close();
     await this.store.close();
   }

@@ -2,6 +2,7 @@ import type {
   InboundRow,
   InboundState,
   OutboxButton,
+  OutboxFile,
   OutboxKind,
   OutboxRow,
   OutboxState,
@@ -91,6 +92,7 @@ export interface OutboxDbRow {
   error: string | null;
   created_at: number;
   lease_until: number | null;
+  file: string | null;
 }
 
 export function toOutbox(row: OutboxDbRow, recovered = false): OutboxRow {
@@ -112,5 +114,6 @@ export function toOutbox(row: OutboxDbRow, recovered = false): OutboxRow {
     error: row.error,
     createdAt: row.created_at,
     recovered,
+    file: row.file ? (JSON.parse(row.file) as OutboxFile) : null,
   };
 }
