@@ -1,6 +1,7 @@
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { ChannelAdapter } from "./channel.js";
+import { graphemePrefix, holdLastGrapheme } from "./graphemes.js";
 
 /**
  * Shows a turn's answer while it streams: one message, edited no more often
@@ -76,8 +77,10 @@ export class PreviewStreamer {
   async #show(): Promise<void> {
     if (this.#closed) return;
     const max = this.#adapter.limits.maxMessageLength - 2;
-    const text = this.#text.length > max ? `${this.#text.slice(0, max)}…` : `${this.#text} …`;
-    if (text === this.#shown || this.#text.trim() === "") return;
+    // Whole clusters only: the model may have sent half a flag so far.
+    const shown = holdLastGrapheme(this.#text).ready;
+    const text = shown.length > max ? `${graphemePrefix(shown, max)}…` : `${shown} …`;
+    if (text === this.#shown || shown.trim() === "") return;
     try {
       if (this.#messageId === undefined) {
         const reply = this.#replyTo ? { replyToMessageId: this.#replyTo } : {};

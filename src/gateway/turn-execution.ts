@@ -6,6 +6,7 @@ import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
+import { graphemePrefix } from "./graphemes.js";
 import { PreviewStreamer } from "./preview-streamer.js";
 import { runStoredTurn, type TurnRunnerDeps } from "./turn-runner.js";
 
@@ -233,5 +234,5 @@ function keepTyping(adapter: ChannelAdapter, conversationKey: string, expert: st
 function marked(partial: string, label: string, maxLength: number): string {
   const suffix = `\n\n(${label})`;
   const room = maxLength - suffix.length;
-  return `${partial.length > room ? `${partial.slice(0, room - 1)}…` : partial}${suffix}`;
+  return `${partial.length > room ? `${graphemePrefix(partial, room - 1)}…` : partial}${suffix}`;
 }
