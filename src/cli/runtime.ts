@@ -41,6 +41,7 @@ export function turnDeps(runtime: AgentRuntime, store: SqliteStore): TurnRunnerD
     model: runtime.model,
     tools: runtime.tools,
     idleTimeoutMs: runtime.config.model.timeoutMs,
+    maxReplyChars: runtime.config.model.maxReplyChars,
     clock: systemClock,
     context: createTurnContext({ config: runtime.config, store, model: runtime.model, clock: systemClock }),
   };

@@ -8,6 +8,7 @@ import type { ChannelAdapter } from "./channel.js";
 import { faultPoint } from "./fault-points.js";
 import { graphemePrefix } from "./graphemes.js";
 import { PreviewStreamer } from "./preview-streamer.js";
+import { retryNotice } from "./retry-notice.js";
 import { runStoredTurn, type TurnRunnerDeps } from "./turn-runner.js";
 
 /** Why a running turn was cancelled: the `stop` command, a new message in interrupt mode, or shutdown. */
@@ -109,6 +110,9 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         if (!preview) faultPoint("mid-stream");
       } else if (event.type === "step") {
         partial = "";
+      } else if (event.type === "waiting") {
+        logger.warn({ turn: turn.id, retryAt: event.retryAt, error: event.reason }, "model asked for a long wait");
+        await store.outbox.enqueue({ ...route, kind: "notice", text: retryNotice(event.retryAt, event.delayMs) });
       } else if (event.type === "usage") {
         usage = {
           sessionId: session.id,

@@ -16,6 +16,8 @@ export interface TurnRunnerDeps {
   model: ModelClient;
   tools: ReadonlyMap<string, Tool>;
   idleTimeoutMs: number;
+  /** The longest answer a model call may give (default 20,000 characters). */
+  maxReplyChars?: number;
   clock: Clock;
   retry?: RetryPolicy;
   /** Memories, memory and session tools, compaction and budgets; without it a turn sends the whole transcript. */
@@ -90,6 +92,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
     idleTimeoutMs: deps.idleTimeoutMs,
+    ...(deps.maxReplyChars !== undefined ? { maxReplyChars: deps.maxReplyChars } : {}),
     ...(deps.retry ? { retry: deps.retry } : {}),
     toolContext: { sessionId: session.id, expert: expert.name, userId: input.userId ?? null, now: deps.clock },
     ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
