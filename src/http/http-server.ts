@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
@@ -46,6 +46,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export class HttpServer {
   readonly #routes = new Map<string, { handler: RouteHandler; bodyLimit: number; beforeReady: boolean }>();
   #ready = false;
+  /** Connections reading a body nobody will use, after their answer: cut at once when the server closes. */
+  readonly #draining = new Set<Socket>();
   readonly #server: Server;
   readonly #logger: Logger;
 
@@ -98,6 +100,7 @@ export class HttpServer {
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeIdleConnections();
+      for (const socket of this.#draining) socket.destroy();
     });
   }
 
@@ -107,7 +110,7 @@ export class HttpServer {
     const route = this.#routes.get(`${method} ${url.pathname}`);
     if (!route) {
       const allowed = [...this.#routes.keys()].some((key) => key.endsWith(` ${url.pathname}`));
-      answerUnread(
+      this.#answerUnread(
         req,
         res,
         allowed
@@ -117,12 +120,16 @@ export class HttpServer {
       return;
     }
     if (!this.#ready && !route.beforeReady) {
-      answerUnread(req, res, { status: 503, headers: { "retry-after": "1" }, body: { error: "starting; try again" } });
+      this.#answerUnread(req, res, {
+        status: 503,
+        headers: { "retry-after": "1" },
+        body: { error: "starting; try again" },
+      });
       return;
     }
     const body = await readBody(req, route.bodyLimit);
     if (body === "too-large") {
-      answerUnread(req, res, { status: 413, body: { error: `body larger than ${route.bodyLimit} bytes` } });
+      this.#answerUnread(req, res, { status: 413, body: { error: `body larger than ${route.bodyLimit} bytes` } });
       return;
     }
     let response: HttpResponse;
@@ -143,6 +150,41 @@ export class HttpServer {
       }
     }
     send(res, response);
+  }
+
+  /**
+   * Answers (a 413, 404, 503) while the client may still be sending its body, then reads on and throws
+   * away up to 16 MB or 10 s of it. Closing at once would cut the upload, and the client would see
+   * EPIPE or a reset instead of the answer; reading on without a bound would let anyone hold the socket.
+   * A body read to its end leaves the connection in step, so it stays open for the client's next request
+   * (closing it then would race a client that reuses it); past the bound it is cut.
+   */
+  #answerUnread(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+    // Not `connection: close`: Node would destroy the socket as soon as the answer is written.
+    send(res, response);
+    let drained = 0;
+    const socket = req.socket;
+    this.#draining.add(socket);
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", count);
+      this.#draining.delete(socket);
+      // Shutting down: a connection that could stay open for reuse would hold the server's close.
+      if (!this.#server.listening) socket.destroy();
+    };
+    const cut = () => {
+      done();
+      socket.destroy();
+    };
+    const count = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > DRAIN_LIMIT_BYTES) cut();
+    };
+    const timer = setTimeout(cut, DRAIN_LIMIT_MS).unref();
+    req.on("data", count);
+    req.once("end", done);
+    req.once("error", cut);
+    req.resume();
   }
 }
 
@@ -180,36 +222,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
 /** How much of an unread body is read after the answer, and for how long, before the connection is cut. */
 export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 export const DRAIN_LIMIT_MS = 10_000;
-
-/**
- * Answers (a 413, 404, 503) while the client may still be sending its body, then reads on and throws
- * away up to 16 MB or 10 s of it. Closing at once would cut the upload, and the client would see
- * EPIPE or a reset instead of the answer; reading on without a bound would let anyone hold the socket.
- * A body read to its end leaves the connection in step, so it stays open for the client's next request
- * (closing it then would race a client that reuses it); past the bound it is cut.
- */
-function answerUnread(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
-  // Not `connection: close`: Node would destroy the socket as soon as the answer is written.
-  send(res, response);
-  let drained = 0;
-  const done = () => {
-    clearTimeout(timer);
-    req.off("data", count);
-  };
-  const cut = () => {
-    done();
-    req.socket.destroy();
-  };
-  const count = (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > DRAIN_LIMIT_BYTES) cut();
-  };
-  const timer = setTimeout(cut, DRAIN_LIMIT_MS).unref();
-  req.on("data", count);
-  req.once("end", done);
-  req.once("error", cut);
-  req.resume();
-}
 
 function send(res: ServerResponse, response: HttpResponse): void {
   const { status, headers = {}, body } = response;
