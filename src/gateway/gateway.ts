@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { AccessControl } from "./access-control.js";
 import type { ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, ChannelHost, InboundMessage } from "./channel.js";
+import { ChatPacer } from "./chat-pacer.js";
 import { Intake } from "./intake.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
@@ -67,8 +68,11 @@ export class Gateway {
       channels: [...this.#adapters.keys()],
       ...(options.onlyConversation ? { conversationKey: options.onlyConversation } : {}),
     };
+    // One pace per conversation for answers and previews: a 429 seen by either holds both.
+    const pacer = new ChatPacer(options.clock);
     this.outbox = new OutboxSender({
       scope,
+      pacer,
       store: options.store,
       adapters: this.#adapters,
       owner: this.owner,
@@ -90,6 +94,7 @@ export class Gateway {
       leaseMs,
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       onOutbox: () => this.outbox.wake(),
+      pacer,
       modeOf: (session) => this.intake.modeOf(session),
     });
     const { config } = options;

@@ -85,11 +85,16 @@ export function graphemeSuffix(text: string, max: number): string {
   return text.length <= max ? text : text.slice(nextGraphemeBoundary(text, text.length - max));
 }
 
+/** A last cluster that the next delta may still extend: half a flag, a ZWJ, an emoji that may take a modifier. */
+const UNFINISHED = /(?:\p{Regional_Indicator}|\u200d|\p{Extended_Pictographic}\ufe0f?|[\ud800-\udbff])$/u;
+
 /**
- * Splits a stream's text into what can be shown now and its last cluster, which may be unfinished (a
- * flag whose second half comes in the next delta) and waits for more.
+ * Splits a stream's text into what can be shown now and its last cluster when that may be unfinished
+ * (a flag whose second half comes in the next delta, a family still being joined), which waits for
+ * more. Letters are shown at once: holding every last character would make previews lag visibly.
  */
 export function holdLastGrapheme(text: string): { ready: string; held: string } {
-  const cut = text === "" ? 0 : graphemeBoundary(text, text.length - 1);
+  if (!UNFINISHED.test(text)) return { ready: text, held: "" };
+  const cut = graphemeBoundary(text, text.length - 1);
   return { ready: text.slice(0, cut), held: text.slice(cut) };
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
+import type { ChatPacer } from "./chat-pacer.js";
 import { faultPoint } from "./fault-points.js";
 import { graphemePrefix } from "./graphemes.js";
 import { PreviewStreamer } from "./preview-streamer.js";
@@ -29,6 +30,8 @@ export interface ExecutionContext {
   logger: Logger;
   mode: QueueMode;
   maxAttempts: number;
+  /** The conversations' pace, shared with the outbox, so a 429 seen by a preview holds answers too. */
+  pacer?: ChatPacer;
 }
 
 const TYPING_EVERY_MS = 4000;
@@ -67,6 +70,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           clock,
           logger,
           replyToMessageId: route.replyToMessageId ?? undefined,
+          ...(context.pacer ? { pacer: context.pacer } : {}),
           onPreview: async (messageId, text) => {
             await store.leases.setPreview(turn.id, messageId, text);
             faultPoint("mid-stream");
