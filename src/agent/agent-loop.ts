@@ -208,11 +208,10 @@ async function* streamOnce(
       }
       onFirstToken();
       if (chunk.type === "text") {
-        const { fits, reached } = fitDelta(filter.push(chunk.delta), text, maxReplyChars);
-        if (fits) {
-          text += fits;
-          yield { type: "text", delta: fits };
-        }
+        const fitted = fitDelta(filter.push(chunk.delta), text, maxReplyChars);
+        text = fitted.text;
+        if (fitted.shown) yield { type: "text", delta: fitted.shown };
+        const reached = fitted.reached;
         if (reached) {
           // Stop the model where the answer is as long as we send: it would otherwise go on costing
           // tokens, and its text would fill the database and the chat.

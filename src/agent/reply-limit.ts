@@ -9,12 +9,18 @@ export function cutNote(maxChars: number): string {
 }
 
 /**
- * Takes a model's text delta after `text` against the limit: the part that fits (ending at a whole
- * character of the whole answer: a flag may straddle two deltas) and whether the limit was reached.
+ * Takes a model's text delta after `text` against the limit. Within it: `{ text: text + delta }`.
+ * Past it: the answer cut at the last whole character (grapheme cluster) within the limit, which may
+ * take back the end of `text` when a flag or family straddles two deltas; `shown` is the part of the
+ * delta that stays.
  */
-export function fitDelta(delta: string, text: string, maxChars: number): { fits: string; reached: boolean } {
-  if (text.length + delta.length <= maxChars) return { fits: delta, reached: false };
+export function fitDelta(
+  delta: string,
+  text: string,
+  maxChars: number,
+): { text: string; shown: string; reached: boolean } {
   const whole = text + delta;
-  const cut = Math.max(text.length, graphemeBoundary(whole, maxChars));
-  return { fits: whole.slice(text.length, cut), reached: true };
+  if (whole.length <= maxChars) return { text: whole, shown: delta, reached: false };
+  const cut = graphemeBoundary(whole, maxChars);
+  return { text: whole.slice(0, cut), shown: whole.slice(text.length, Math.max(cut, text.length)), reached: true };
 }

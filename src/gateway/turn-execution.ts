@@ -4,7 +4,7 @@ import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
-import type { ChannelAdapter } from "./channel.js";
+import type { ChannelAdapter, ChannelStream } from "./channel.js";
 import type { ChatPacer } from "./chat-pacer.js";
 import { faultPoint } from "./fault-points.js";
 import { graphemePrefix } from "./graphemes.js";
@@ -55,7 +55,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
-  const stream = adapter.openStream?.(session.conversationKey);
+  const stream = openStream(adapter, session.conversationKey, logger);
   let streamOpen = stream !== undefined;
   const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
     if (!stream || !streamOpen) return undefined;
@@ -227,6 +227,19 @@ async function endCancelled(
     ...(answer ? { answer } : {}),
     ...(usage ? { usage } : {}),
   });
+}
+
+/**
+ * The channel's native stream, if it has one here. A failure to open it (a conversation the platform
+ * can never reach) is the outbox's to record: the turn still runs and its answer fails there once.
+ */
+function openStream(adapter: ChannelAdapter, conversationKey: string, logger: Logger): ChannelStream | undefined {
+  try {
+    return adapter.openStream?.(conversationKey);
+  } catch (error) {
+    logger.warn({ err: error, conversation: conversationKey }, "could not open a stream; answering without one");
+    return undefined;
+  }
 }
 
 function keepTyping(adapter: ChannelAdapter, conversationKey: string, expert: string): NodeJS.Timeout | undefined {
