@@ -140,7 +140,7 @@ export async function runBigInputs(): Promise<BigInputResult[]> {
     const deadline = Date.now() + 20_000;
     while (!smallAnswered && Date.now() < deadline) await sleep(10);
   };
-  model.fallback = (body) => ({ kind: "text", text: `ok ${markerOf(body)}` });
+  model.fallback = (body) => ({ kind: "text", text: `ok ${markerOf(body) || "warm"}` });
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(packageRoot(), "dist/src/cli.js"), "start"], {
     env: {
@@ -167,6 +167,14 @@ export async function runBigInputs(): Promise<BigInputResult[]> {
   try {
     await until(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200, "/healthz");
     await until(() => telegram.webhook !== undefined, "setWebhook");
+    // The first turn loads the tokenizer's encoding (~0.3 s, once per process): not an input's cost.
+    const warm = telegram.privateText("warm-up", { chatId: SMALL_CHAT });
+    await until(
+      async () => (await postWebhookUpdate(`${url}/telegram/webhook`, warm, SECRET)).status === 200,
+      "the warm-up",
+    );
+    await until(() => sentTo(telegram, SMALL_CHAT, "ok"), "the warm-up answer");
+    await sleep(1500);
     for (const [index, scenario] of scenarios.entries()) {
       smallAnswered = false;
       const marker = `big-${index}`;
