@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../src/paths.js";
+import { reportBigInputs, runBigInputs } from "./big-inputs.js";
 import { sdkShare } from "./cpu-profile.js";
 import { freePort, GatewayProcess, stopAllGateways } from "./gateway-process.js";
 import { streamedText } from "./model-replies.js";
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   summarize(raw, settings, (performance.now() - started) / 1000);
+  // Its own gateway and fakes, after the others: a few seconds, and nothing else competes for the CPU.
+  reportBigInputs(await runBigInputs());
 }
 
 /** One more gateway, under `--cpu-prof`, for the share of the turns phase spent in the openai SDK. */

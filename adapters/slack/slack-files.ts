@@ -1,6 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import { type Attachment, ChannelError } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
+import { boundedDownload } from "../shared/bounded-download.js";
 import { toChannelError } from "./slack-errors.js";
 import type { SlackFile } from "./slack-events.js";
 import type { SlackTarget } from "./slack-keys.js";
@@ -11,6 +12,8 @@ export const FILE_LIMITS = {
   maxImages: 10,
   maxFileBytes: 4 * 1024 * 1024,
   maxImageBytes: 10 * 1024 * 1024,
+  /** Characters of a text file put into the prompt; the rest is cut with a marker. */
+  maxInlineChars: 200_000,
 };
 
 const TEXT_TYPES = /^(?:text\/|application\/(?:json|xml|x-yaml|yaml|javascript|x-sh|sql|csv|x-ndjson|toml))/;
@@ -60,15 +63,24 @@ export class SlackFiles {
         continue;
       }
       const bytes = await this.#fetch(file, limit);
+      if (bytes === "too-big") {
+        notices.push(`[file ${file.name} skipped: larger than ${limit / 1024 / 1024} MB]`);
+        continue;
+      }
       if (!bytes) {
         notices.push(`[file ${file.name} could not be downloaded]`);
         continue;
       }
-      attachments.push(
-        image
-          ? { ...base, kind: "image", data: bytes.toString("base64") }
-          : { ...base, kind: "text", data: bytes.toString("utf8") },
-      );
+      const size = { size: bytes.length };
+      if (image) {
+        attachments.push({ ...base, ...size, kind: "image", data: bytes.toString("base64") });
+        continue;
+      }
+      const content = bytes.toString("utf8");
+      const cut = content.length > FILE_LIMITS.maxInlineChars;
+      if (cut) notices.push(`[file ${file.name}: only its first 200,000 characters are read]`);
+      const data = cut ? `${content.slice(0, FILE_LIMITS.maxInlineChars)}\n[…cut]` : content;
+      attachments.push({ ...base, ...size, kind: "text", data });
     }
     return { attachments, notices };
   }
@@ -96,21 +108,20 @@ export class SlackFiles {
     }
   }
 
-  async #fetch(file: SlackFile, limit: number): Promise<Buffer | undefined> {
-    if (!file.urlPrivate || !URL.canParse(file.urlPrivate)) return undefined;
-    // The bot token goes to Slack's own hosts only.
-    if (!this.#trustedOrigins.has(new URL(file.urlPrivate).origin)) return undefined;
-    try {
-      const response = await fetch(file.urlPrivate, {
-        headers: { authorization: `Bearer ${this.#token}` },
-        signal: AbortSignal.timeout(20_000),
-      });
-      if (!response.ok) return undefined;
-      const bytes = Buffer.from(await response.arrayBuffer());
-      return bytes.length <= limit ? bytes : undefined;
-    } catch (error) {
-      this.#logger.warn({ err: error, file: file.id }, "Slack file download failed");
-      return undefined;
+  /** The file's bytes, counted as they arrive (the `size` in the event is not trusted), or why not. */
+  async #fetch(file: SlackFile, limit: number): Promise<Buffer | "too-big" | undefined> {
+    if (!file.urlPrivate) return undefined;
+    // The bot token goes to Slack's own hosts only, and so do redirects.
+    const result = await boundedDownload(file.urlPrivate, {
+      maxBytes: limit,
+      timeoutMs: 20_000,
+      origins: this.#trustedOrigins,
+      headers: { authorization: `Bearer ${this.#token}` },
+    });
+    if (result.ok) return result.bytes;
+    if (result.reason !== "too-big") {
+      this.#logger.warn({ file: file.id, reason: result.reason, error: result.detail }, "Slack file download failed");
     }
+    return result.reason === "too-big" ? "too-big" : undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { Lexer, type MarkedToken, type Token, type Tokens } from "marked";
+import { graphemePrefix } from "../../src/gateway/graphemes.js";
 import { splitMessage } from "../../src/gateway/message-splitter.js";
 import { decodeEntities, renderList } from "../shared/markdown-shared.js";
 
@@ -33,7 +34,7 @@ export function renderMrkdwn(markdown: string): string {
 /** Renders and cuts into messages of at most `max` characters; a code block is never cut open. */
 export function toMrkdwnMessages(markdown: string, max = MAX_MRKDWN_LENGTH): string[] {
   const rendered = renderMrkdwn(markdown);
-  if (rendered.trim() === "") return [escapeMrkdwn(markdown.trim()).slice(0, max) || " "];
+  if (rendered.trim() === "") return [graphemePrefix(escapeMrkdwn(markdown.trim()), max) || " "];
   return splitMessage(rendered, max);
 }
 

@@ -1,5 +1,6 @@
 import type { webApi } from "@slack/bolt";
 import type { ChannelStream } from "../../src/gateway/channel.js";
+import { holdLastGrapheme } from "../../src/gateway/graphemes.js";
 import type { Logger } from "../../src/logger.js";
 import { toChannelError } from "./slack-errors.js";
 import { MAX_MRKDWN_LENGTH, toMrkdwnMessages } from "./slack-format.js";
@@ -99,8 +100,9 @@ export class SlackStream implements ChannelStream {
       this.#mode = "broken";
       return;
     }
-    // A `<` at the end may start `<!channel>` in the next delta: it waits for it (unless this is the end).
-    const held = !this.#closed && this.#pending.endsWith("<") ? "<" : "";
+    // A `<` at the end may start `<!channel>` in the next delta, and the last cluster may be half a flag:
+    // they wait for it (unless this is the end).
+    const held = this.#closed ? "" : this.#pending.endsWith("<") ? "<" : holdLastGrapheme(this.#pending).held;
     const chunk = defuse(this.#pending.slice(0, this.#pending.length - held.length));
     this.#pending = held;
     if (chunk === "") return;

@@ -160,8 +160,10 @@ export class TelegramAdapter implements ChannelAdapter {
     });
   }
 
+  /** Private chats have positive ids; groups, and a key no chat can have, get the slower group pace. */
   editIntervalFor(conversationKey: string): number {
-    return targetOf(conversationKey).chatId > 0 ? this.#pace.privateEditMs : this.#pace.groupEditMs;
+    const chatId = /^telegram:(-?\d+)/.exec(conversationKey)?.[1];
+    return chatId !== undefined && Number(chatId) > 0 ? this.#pace.privateEditMs : this.#pace.groupEditMs;
   }
 
   async #connect(host: ChannelHost, sender: TelegramSender): Promise<void> {

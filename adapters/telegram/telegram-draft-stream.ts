@@ -1,5 +1,6 @@
 import type { Api } from "grammy";
 import type { ChannelStream } from "../../src/gateway/channel.js";
+import { graphemeSuffix, holdLastGrapheme } from "../../src/gateway/graphemes.js";
 import type { Logger } from "../../src/logger.js";
 import { cannotParseEntities, chatUnreachable, retryAfterMs } from "./telegram-errors.js";
 import { renderTelegramHtml, splitTelegramHtml, toPlainText } from "./telegram-format.js";
@@ -75,7 +76,8 @@ export class TelegramDraftStream implements ChannelStream {
       this.#closed = true;
       return;
     }
-    const text = this.#text;
+    // A cluster the model has not finished (half a flag) waits for the next update, unless this is all.
+    const text = this.#closed ? this.#text : holdLastGrapheme(this.#text).ready || this.#text;
     const { api, target } = this.#options;
     const thread = target.threadId === undefined ? {} : { message_thread_id: target.threadId };
     // The newest part of a long answer is what the reader follows.
@@ -85,7 +87,12 @@ export class TelegramDraftStream implements ChannelStream {
         await api.sendMessageDraft(target.chatId, this.#draftId, html, { ...thread, parse_mode: "HTML" });
       } catch (error) {
         if (!cannotParseEntities(error)) throw error;
-        await api.sendMessageDraft(target.chatId, this.#draftId, toPlainText(text).slice(-MAX_MESSAGE_LENGTH), thread);
+        await api.sendMessageDraft(
+          target.chatId,
+          this.#draftId,
+          graphemeSuffix(toPlainText(text), MAX_MESSAGE_LENGTH),
+          thread,
+        );
       }
       this.#shown = text;
     } catch (error) {

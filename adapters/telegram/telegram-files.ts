@@ -1,6 +1,7 @@
 import type { Api } from "grammy";
 import type { Attachment } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
+import { boundedDownload } from "../shared/bounded-download.js";
 import type { FileRef } from "./telegram-updates.js";
 
 /** What one message may bring; anything over a limit is skipped with a notice. */
@@ -14,6 +15,8 @@ export const FILE_LIMITS = {
 } as const;
 
 const MB = 1024 * 1024;
+/** The whole download, getFile's answer to the last byte. */
+const DOWNLOAD_TIMEOUT_MS = 30_000;
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-yaml|yaml|javascript|x-sh|sql|toml|x-python|csv))/;
 const TEXT_NAMES =
@@ -101,11 +104,15 @@ export class TelegramFiles {
       const file = await this.#api.getFile(ref.fileId);
       if (file.file_size !== undefined && file.file_size > limit) return "too-big";
       if (!file.file_path) return undefined;
-      const response = await fetch(`${this.#fileRoot}/${file.file_path}`, { signal: AbortSignal.timeout(30_000) });
-      if (!response.ok) throw new Error(`download answered ${response.status}`);
-      if (Number(response.headers.get("content-length") ?? 0) > limit) return "too-big";
-      const bytes = Buffer.from(await response.arrayBuffer());
-      return bytes.length > limit ? "too-big" : bytes;
+      // Counted as it arrives: what getFile said about the size is not trusted.
+      const result = await boundedDownload(`${this.#fileRoot}/${file.file_path}`, {
+        maxBytes: limit,
+        timeoutMs: DOWNLOAD_TIMEOUT_MS,
+        origins: new Set([new URL(this.#fileRoot).origin]),
+      });
+      if (result.ok) return result.bytes;
+      if (result.reason === "too-big") return "too-big";
+      throw new Error(`download ${result.reason}: ${result.detail}`);
     } catch (error) {
       if (error instanceof Error && /file is too big/i.test(error.message)) return "too-big";
       this.#logger.warn({ file: ref.name, error: (error as Error).message }, "telegram file not downloaded");

@@ -1,4 +1,4 @@
-import type { Place } from "../../src/gateway/channel.js";
+import { ChannelError, type Place } from "../../src/gateway/channel.js";
 
 /** Where a Telegram conversation is: a chat, and a forum topic in it (none for the General topic). */
 export interface TelegramTarget {
@@ -14,12 +14,20 @@ export function conversationKeyOf(target: TelegramTarget): string {
 
 const KEY = /^telegram:(-?\d+)(?::topic:(\d+))?$/;
 
-/** The chat (and topic) a conversation key names; throws on a key this adapter did not make. */
+/**
+ * The chat (and topic) a conversation key names. A key this adapter did not make, or a chat id no
+ * Telegram chat can have (beyond 2^53, where it no longer survives as a number), throws a PERMANENT
+ * ChannelError: sending there again can never work, so nothing retries it.
+ */
 export function targetOf(conversationKey: string): TelegramTarget {
   const match = KEY.exec(conversationKey);
-  if (!match?.[1]) throw new Error(`not a Telegram conversation key: ${conversationKey}`);
+  if (!match?.[1]) throw new ChannelError("PERMANENT", `not a Telegram conversation key: ${conversationKey}`);
   const chatId = Number(match[1]);
-  return match[2] === undefined ? { chatId } : { chatId, threadId: Number(match[2]) };
+  const threadId = match[2] === undefined ? undefined : Number(match[2]);
+  if (!Number.isSafeInteger(chatId) || (threadId !== undefined && !Number.isSafeInteger(threadId))) {
+    throw new ChannelError("PERMANENT", `no Telegram chat can have the id in ${conversationKey}`);
+  }
+  return threadId === undefined ? { chatId } : { chatId, threadId };
 }
 
 /**

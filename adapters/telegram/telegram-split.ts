@@ -1,6 +1,10 @@
+import { graphemeBoundary } from "../../src/gateway/graphemes.js";
+
 /** One piece of Telegram HTML that is never cut: a tag, a character reference, or one code point. */
 interface Unit {
   text: string;
+  /** Where it starts in the HTML. */
+  at: number;
   kind: "open" | "close" | "char";
   /** The lower-cased tag name, for tags. */
   name: string;
@@ -8,14 +12,12 @@ interface Unit {
 
 const TAG = /<(\/?)([a-z][a-z-]*)(?:\s[^<>]*)?>/iy;
 const ENTITY = /&(?:#\d{1,7}|#x[\da-f]{1,6}|[a-z][a-z\d]{1,31});/iy;
-/** Characters that attach to the one before them (combining marks, ZWJ, variation selectors, skin tones). */
-const ATTACHES = /^(?:\p{M}|\u200d|\ufe0f|[\u{1f3fb}-\u{1f3ff}])$/u;
 const EMPTY_ELEMENT = /<([a-z][a-z-]*)(?:\s[^<>]*)?><\/\1>/gi;
 
 /**
  * Splits Telegram HTML (as `renderTelegramHtml` makes it) into messages of at most `max` characters.
  * Cuts go between paragraphs first, then lines, then words, then characters; never inside a tag, a
- * character reference or a surrogate pair. Elements open at a cut are closed at the end of the part and
+ * character reference or a grapheme cluster (a flag, a ZWJ family, a letter with its accents). Elements open at a cut are closed at the end of the part and
  * reopened at the start of the next, so every part is balanced. The HTML length of each part is at most
  * `max`, which bounds the length Telegram counts after parsing. Parts with no visible text are dropped,
  * so blank input gives `[]`. Throws a RangeError when the open tags alone leave no room for text.
@@ -28,7 +30,7 @@ export function splitTelegramHtml(html: string, max = 4096): string[] {
   let open: Unit[] = [];
   let from = 0;
   while (from < units.length) {
-    const end = adjust(units, from, cutAt(units, from, open, max));
+    const end = adjust(units, from, cutAt(html, units, from, open, max));
     let last = end;
     while (last > from && isBlank(units[last - 1])) last--;
     const stack = [...open];
@@ -47,7 +49,7 @@ export function splitTelegramHtml(html: string, max = 4096): string[] {
 }
 
 /** The farthest good boundary for a part starting at `from`: paragraph, then line, then word, then any. */
-function cutAt(units: readonly Unit[], from: number, open: readonly Unit[], max: number): number {
+function cutAt(html: string, units: readonly Unit[], from: number, open: readonly Unit[], max: number): number {
   const stack = [...open];
   let length = open.reduce((sum, unit) => sum + unit.text.length, 0);
   let closing = closers(stack).length;
@@ -70,23 +72,37 @@ function cutAt(units: readonly Unit[], from: number, open: readonly Unit[], max:
     if (visible && quality >= 0) best[quality] = k + 1;
     if (!visible) blank = k + 1;
   }
-  for (let quality = 3; quality >= 0; quality--) {
+  for (let quality = 3; quality >= 1; quality--) {
     const end = best[quality] ?? from;
     if (end > from) return end;
   }
+  const any = best[0] ?? from;
+  if (any > from) return clusterStart(html, units, from, any);
   // A window of only tags and whitespace: cut anywhere; the part has no text and is dropped.
   if (!visible && blank > from) return blank;
   throw new RangeError(`open tags leave no room for text in a part of ${max} characters`);
 }
 
-/** How good a cut before `units[at]` is: 4 end, 3 paragraph, 2 line, 1 word, 0 any, -1 inside a grapheme. */
+/** How good a cut before `units[at]` is: 4 end, 3 paragraph, 2 line, 1 word, 0 any (a grapheme is checked after). */
 function qualityAt(units: readonly Unit[], at: number): number {
   const next = units[at];
   if (!next) return 4;
   if (next.text === "\n") return units[at + 1]?.text === "\n" ? 3 : 2;
   if (next.text === " ") return 1;
-  if (ATTACHES.test(next.text) || units[at - 1]?.text === "\u200d") return -1;
   return 0;
+}
+
+/**
+ * A cut inside a word moved back to where the grapheme cluster at `end` starts. Checked once per
+ * part rather than per unit, since segmenting costs far more than the scan. A cluster that started
+ * before `from` (longer than a whole part) keeps the cut between code points.
+ */
+function clusterStart(html: string, units: readonly Unit[], from: number, end: number): number {
+  const start = units[from]?.at ?? 0;
+  const boundary = graphemeBoundary(html, units[end]?.at ?? html.length, start);
+  let cut = end;
+  while (cut > from && (units[cut]?.at ?? html.length) > boundary) cut--;
+  return cut > from ? cut : end;
 }
 
 /**
@@ -122,13 +138,13 @@ function tokenize(html: string): Unit[] {
       match = pattern.exec(html);
     }
     if (match && pattern === TAG) {
-      units.push({ text: match[0], kind: match[1] ? "close" : "open", name: (match[2] ?? "").toLowerCase() });
+      units.push({ text: match[0], at: i, kind: match[1] ? "close" : "open", name: (match[2] ?? "").toLowerCase() });
     } else if (match) {
-      units.push({ text: match[0], kind: "char", name: "" });
+      units.push({ text: match[0], at: i, kind: "char", name: "" });
     } else {
       const low = html.charCodeAt(i + 1);
       const pair = code >= 0xd800 && code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
-      units.push({ text: html.slice(i, i + (pair ? 2 : 1)), kind: "char", name: "" });
+      units.push({ text: html.slice(i, i + (pair ? 2 : 1)), at: i, kind: "char", name: "" });
     }
     i += units.at(-1)?.text.length ?? 1;
   }

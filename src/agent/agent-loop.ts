@@ -1,6 +1,7 @@
 import { GatewayError, ModelError } from "../errors.js";
-import { defaultRetryPolicy, type RetryPolicy, retryDelay } from "./backoff.js";
+import { ANNOUNCE_AFTER_MS, defaultRetryPolicy, MAX_TOTAL_WAIT_MS, type RetryPolicy, retryDelay } from "./backoff.js";
 import type { ChatMessage, ModelClient, ModelRequest, ToolCall } from "./messages.js";
+import { cutNote, DEFAULT_MAX_REPLY_CHARS, fitDelta } from "./reply-limit.js";
 import { ThinkFilter } from "./think-filter.js";
 import { estimateTokens } from "./token-estimate.js";
 import { toolImagesMessage } from "./tool-images.js";
@@ -21,6 +22,8 @@ export type TurnEvent =
   | { type: "tool_call"; step: number; call: ToolCall }
   | { type: "tool_result"; step: number; call: ToolCall; result: ToolResult }
   | { type: "usage"; promptTokens: number; completionTokens: number; estimated: boolean }
+  /** The model endpoint asked for a long wait (over 30 s): the next try is at `retryAt` (epoch ms). */
+  | { type: "waiting"; retryAt: number; delayMs: number; reason: string }
   | { type: "done"; text: string; steps: number }
   | { type: "error"; error: GatewayError };
 
@@ -40,6 +43,11 @@ export interface TurnInput {
   signal?: AbortSignal;
   /** A model call that sends nothing for this long fails. */
   idleTimeoutMs: number;
+  /**
+   * The longest text one model call may produce (default 20,000 characters): there the request is
+   * aborted and the text so far, with a note that it was cut, becomes the answer.
+   */
+  maxReplyChars?: number;
   retry?: RetryPolicy;
   toolContext: Omit<ToolContext, "signal">;
   /** Messages that arrived mid-turn and join it before the next model call (steer mode). */
@@ -155,10 +163,16 @@ async function* callModel(
   signal: AbortSignal,
 ): AsyncGenerator<TurnEvent, StepResult> {
   const policy = input.retry ?? defaultRetryPolicy;
+  const maxTotalWaitMs = policy.maxTotalWaitMs ?? MAX_TOTAL_WAIT_MS;
+  let waitedMs = 0;
   for (let attempt = 1; ; attempt++) {
     let started = false;
     try {
-      return yield* streamOnce(client, request, input.idleTimeoutMs, signal, () => {
+      const limits = {
+        idleTimeoutMs: input.idleTimeoutMs,
+        maxReplyChars: input.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS,
+      };
+      return yield* streamOnce(client, request, limits, signal, () => {
         started = true;
       });
     } catch (error) {
@@ -166,7 +180,19 @@ async function* callModel(
       const retry =
         !started && !signal.aborted && failure instanceof ModelError && failure.retryable && attempt < policy.attempts;
       if (!retry) throw failure;
-      await policy.sleep(retryDelay(policy, attempt, failure.retryAfterMs), signal);
+      const delay = retryDelay(policy, attempt, failure.retryAfterMs);
+      if (waitedMs + delay > maxTotalWaitMs) {
+        throw new ModelError(
+          "MODEL_HTTP",
+          `${failure.message}, and it asked to wait ${minutes(delay)} before the next try, longer than a turn waits (${minutes(maxTotalWaitMs)} in all)`,
+          { ...(failure.status !== undefined ? { status: failure.status } : {}), cause: failure },
+        );
+      }
+      if (delay > (policy.announceAfterMs ?? ANNOUNCE_AFTER_MS)) {
+        yield { type: "waiting", retryAt: Date.now() + delay, delayMs: delay, reason: failure.message };
+      }
+      waitedMs += delay;
+      await policy.sleep(delay, signal);
     }
   }
 }
@@ -174,12 +200,13 @@ async function* callModel(
 async function* streamOnce(
   client: ModelClient,
   request: ModelRequest,
-  idleTimeoutMs: number,
+  { idleTimeoutMs, maxReplyChars }: { idleTimeoutMs: number; maxReplyChars: number },
   outer: AbortSignal,
   onFirstToken: () => void,
 ): AsyncGenerator<TurnEvent, StepResult> {
   const idle = new AbortController();
-  const signal = AbortSignal.any([outer, idle.signal]);
+  const full = new AbortController();
+  const signal = AbortSignal.any([outer, idle.signal, full.signal]);
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
@@ -206,10 +233,15 @@ async function* streamOnce(
       }
       onFirstToken();
       if (chunk.type === "text") {
-        const visible = filter.push(chunk.delta);
-        if (visible) {
-          text += visible;
-          yield { type: "text", delta: visible };
+        const fitted = fitDelta(filter.push(chunk.delta), text, maxReplyChars);
+        text = fitted.text;
+        if (fitted.shown) yield { type: "text", delta: fitted.shown };
+        const reached = fitted.reached;
+        if (reached) {
+          // Stop the model where the answer is as long as we send: it would otherwise go on costing
+          // tokens, and its text would fill the database and the chat.
+          full.abort(new ModelError("MODEL_STREAM", "the answer reached its size limit"));
+          break;
         }
       } else if (chunk.type === "tool_call") {
         const call = calls.get(chunk.index) ?? { id: "", name: "", arguments: "" };
@@ -221,6 +253,19 @@ async function* streamOnce(
     }
   } finally {
     clearTimeout(timer);
+  }
+  if (full.signal.aborted && !outer.aborted && !idle.signal.aborted) {
+    const note = cutNote(maxReplyChars);
+    yield { type: "text", delta: note };
+    text += note;
+    const completionTokens = estimateTokens(text);
+    return {
+      text,
+      toolCalls: [],
+      promptTokens: estimateTokens(JSON.stringify(request.messages)),
+      completionTokens,
+      estimated: true,
+    };
   }
   // The SDK ends a stream quietly when its signal fires: a timeout or a cancel is not a short stream.
   if (signal.aborted) throw signal.reason;
@@ -241,6 +286,12 @@ async function* streamOnce(
     completionTokens: estimateTokens(text + toolCalls.map((call) => call.name + call.arguments).join("")),
     estimated: true,
   };
+}
+
+/** A wait in words: "45 s", "3 minutes". */
+function minutes(ms: number): string {
+  if (ms < 90_000) return `${Math.ceil(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} minutes`;
 }
 
 function asGatewayError(error: unknown, signal: AbortSignal): GatewayError {

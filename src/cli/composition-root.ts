@@ -121,6 +121,7 @@ export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
     toolSource: runtime.mcp,
     files: new FileFolder(runtime.config.db),
     idleTimeoutMs: runtime.config.model.timeoutMs,
+    maxReplyChars: runtime.config.model.maxReplyChars,
     clock: systemClock,
     context: createTurnContext({
       config: runtime.config,

@@ -123,6 +123,7 @@ async function* ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: str
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     signal,
     idleTimeoutMs: runtime.config.model.timeoutMs,
+    maxReplyChars: runtime.config.model.maxReplyChars,
     toolContext: { sessionId: undefined, expert: expert.name, now: systemClock },
   });
 }
@@ -180,6 +181,13 @@ async function print(
         else if (wroteText) process.stdout.write("\n");
         process.stderr.write(`error: ${describeModelFailure(event.error, baseUrl)}\n`);
         return event.error.code === "MODEL_ABORTED" ? 130 : 1;
+      case "waiting":
+        if (json) printJson({ type: "waiting", retry_at: new Date(event.retryAt).toISOString() });
+        else
+          process.stderr.write(
+            `(the model asked us to wait; trying again at ${new Date(event.retryAt).toISOString()})\n`,
+          );
+        break;
       case "step":
         break;
     }

@@ -9,6 +9,8 @@ export interface Config {
     /** The model for Experts that name none. */
     defaultModel: string | undefined;
     timeoutMs: number;
+    /** The longest answer a turn sends; the model is stopped there and the answer marked as cut. */
+    maxReplyChars: number;
   };
   models: Record<string, ModelInfo>;
   db: string;

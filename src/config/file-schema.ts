@@ -150,6 +150,7 @@ export const fileSchema = z
         base_url: z.url().optional(),
         default: z.string().min(1).optional(),
         timeout_seconds: z.number().positive().max(3600).optional(),
+        max_reply_chars: z.number().int().min(100).max(1_000_000).optional(),
       })
       .default({}),
     models: z.record(z.string(), modelInfoSchema).default({}),

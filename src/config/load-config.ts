@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { DEFAULT_MAX_REPLY_CHARS } from "../agent/reply-limit.js";
 import { ConfigError } from "../errors.js";
 import { secrets } from "../secrets/secret-registry.js";
 import type { Config } from "./config.js";
@@ -39,6 +40,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       apiKey: env.OPENAI_API_KEY,
       defaultModel: env.GATEWAY_MODEL ?? file.model.default,
       timeoutMs: Math.round((env.GATEWAY_MODEL_TIMEOUT ?? file.model.timeout_seconds ?? 120) * 1000),
+      maxReplyChars: env.GATEWAY_MAX_REPLY_CHARS ?? file.model.max_reply_chars ?? DEFAULT_MAX_REPLY_CHARS,
     },
     models: file.models,
     db: resolve(cwd, env.GATEWAY_DB ?? file.gateway.db ?? "./data/gateway.db"),

@@ -15,6 +15,7 @@ import {
   type PlaceOf,
   privatePlace,
 } from "./channel.js";
+import { ChatPacer } from "./chat-pacer.js";
 import { commandHelp } from "./commands/chat-commands.js";
 import { Intake } from "./intake.js";
 import { OutboxSender } from "./outbox-sender.js";
@@ -72,8 +73,11 @@ export class Gateway {
       channels: [...this.#adapters.keys()],
       ...(options.onlyConversation ? { conversationKey: options.onlyConversation } : {}),
     };
+    // One pace per conversation for answers and previews: a 429 seen by either holds both.
+    const pacer = new ChatPacer(options.clock);
     this.outbox = new OutboxSender({
       scope,
+      pacer,
       store: options.store,
       adapters: this.#adapters,
       owner: this.owner,
@@ -95,6 +99,7 @@ export class Gateway {
       leaseMs,
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       onOutbox: () => this.outbox.wake(),
+      pacer,
       modeOf: (session) => this.intake.modeOf(session),
     });
     const { config } = options;

@@ -1,3 +1,5 @@
+import { cutPoint } from "./graphemes.js";
+
 const FENCE = /^(\s*)(`{3,}|~{3,})(.*)$/;
 
 interface Block {
@@ -9,7 +11,8 @@ interface Block {
 /**
  * Splits Markdown into parts of at most `max` characters: between paragraphs
  * first, then lines, then words. A code block is never cut open: one too long
- * for a part is split into several closed blocks. Surrogate pairs stay whole.
+ * for a part is split into several closed blocks. Characters stay whole: a cut inside a word falls
+ * between grapheme clusters (flags, ZWJ families, accents), see `cutPoint`.
  */
 export function splitMessage(text: string, max: number): string[] {
   if (max < 16) throw new RangeError("max must be at least 16 characters");
@@ -77,7 +80,7 @@ function cutBlock(block: Block, max: number): string[] {
   return packUnits(inner, "\n", room).map((chunk) => `${fence}\n${chunk}\n${close}`);
 }
 
-/** Packs units joined by `separator` into chunks ≤ max, cutting oversized units at spaces, then code points. */
+/** Packs units joined by `separator` into chunks ≤ max, cutting oversized units at spaces, then between grapheme clusters. */
 function packUnits(units: string[], separator: string, max: number): string[] {
   const chunks: string[] = [];
   let current = "";
@@ -97,14 +100,12 @@ function cutLong(text: string, max: number): string[] {
   const words = text.split(" ");
   if (words.length > 1 && words.every((word) => word.length <= max)) return packUnits(words, " ", max);
   const chunks: string[] = [];
-  let current = "";
-  for (const char of text) {
-    if (current.length + char.length > max) {
-      chunks.push(current);
-      current = "";
-    }
-    current += char;
+  let from = 0;
+  while (text.length - from > max) {
+    const cut = cutPoint(text, from + max, from);
+    chunks.push(text.slice(from, cut));
+    from = cut;
   }
-  if (current !== "") chunks.push(current);
+  if (from < text.length) chunks.push(text.slice(from));
   return chunks;
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { OutboxRow, WorkScope } from "../store/types.js";
 import { type ChannelAdapter, ChannelError } from "./channel.js";
+import { ChatPacer } from "./chat-pacer.js";
 import { faultPoint } from "./fault-points.js";
 import { splitMessage } from "./message-splitter.js";
 import { PollLoop } from "./poll-loop.js";
@@ -22,6 +23,8 @@ export interface OutboxSenderOptions {
   /** How often to look for due rows written by others or waiting for a retry. */
   pollMs?: number;
   maxAttempts?: number;
+  /** The pace shared with previews; one of its own when not given. */
+  pacer?: ChatPacer;
   /** Called after a row is delivered (triggers archive their session then). */
   onDelivered?: (row: OutboxRow) => void;
 }
@@ -37,13 +40,14 @@ const MAX_RATE_LIMIT_WAITS = 20;
  */
 export class OutboxSender {
   readonly #options: OutboxSenderOptions;
-  readonly #lastSent = new Map<string, number>();
+  readonly #pacer: ChatPacer;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #rateLimitWaits = new Map<number, number>();
   readonly #loop: PollLoop;
 
   constructor(options: OutboxSenderOptions) {
     this.#options = options;
+    this.#pacer = options.pacer ?? new ChatPacer(options.clock);
     this.#loop = new PollLoop({
       tick: () => this.#tick(),
       pollMs: options.pollMs ?? 250,
@@ -100,7 +104,7 @@ export class OutboxSender {
   }
 
   async #deliver(row: OutboxRow): Promise<void> {
-    const { store, adapters, logger, clock } = this.#options;
+    const { store, adapters, logger } = this.#options;
     const adapter = adapters.get(row.channel);
     if (!adapter) return;
     const sent = [...row.sentParts];
@@ -108,9 +112,9 @@ export class OutboxSender {
       if (row.file) {
         // One upload, recorded as the row's one part: a restart after it never uploads again.
         if (sent.length === 0) {
-          await this.#pace(row.conversationKey, adapter.limits.sendIntervalMs);
+          await this.#pacer.turn(row.conversationKey);
           sent.push(await sendStoredFile(adapter, row, row.file));
-          this.#lastSent.set(row.conversationKey, clock());
+          this.#pacer.sent(row.conversationKey, adapter.limits.sendIntervalMs);
           faultPoint("after-send-before-record");
           await store.outbox.recordPart(row, sent);
         }
@@ -129,7 +133,7 @@ export class OutboxSender {
         const parts = splitMessage(row.text, adapter.limits.maxMessageLength);
         for (let index = sent.length; index < parts.length; index++) {
           const text = parts[index] ?? "";
-          await this.#pace(row.conversationKey, adapter.limits.sendIntervalMs);
+          await this.#pacer.turn(row.conversationKey);
           let id: string;
           if (index === 0 && row.editMessageId) {
             await adapter.edit(row.conversationKey, row.editMessageId, text);
@@ -141,7 +145,7 @@ export class OutboxSender {
               await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply, ...buttons })
             ).messageId;
           }
-          this.#lastSent.set(row.conversationKey, clock());
+          this.#pacer.sent(row.conversationKey, adapter.limits.sendIntervalMs);
           faultPoint("after-send-before-record");
           sent.push(id);
           await store.outbox.recordPart(row, sent);
@@ -168,7 +172,7 @@ export class OutboxSender {
       if (waits <= MAX_RATE_LIMIT_WAITS) {
         const wait = failure.retryAfterMs ?? 1000;
         logger.warn({ outbox: row.id, retryAfterMs: wait }, "rate limited; waiting as asked");
-        this.#lastSent.set(row.conversationKey, clock() + wait);
+        this.#pacer.hold(row.conversationKey, wait);
         await store.outbox.retryAt(row.id, clock() + wait, reason, false);
         return;
       }
@@ -184,12 +188,5 @@ export class OutboxSender {
       "delivery failed; retrying",
     );
     await store.outbox.retryAt(row.id, clock() + backoff, reason, true);
-  }
-
-  async #pace(conversationKey: string, intervalMs: number): Promise<void> {
-    const last = this.#lastSent.get(conversationKey);
-    if (last === undefined) return;
-    const wait = last + intervalMs - this.#options.clock();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

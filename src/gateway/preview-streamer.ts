@@ -1,11 +1,15 @@
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
-import type { ChannelAdapter } from "./channel.js";
+import { type ChannelAdapter, ChannelError } from "./channel.js";
+import { ChatPacer } from "./chat-pacer.js";
+import { graphemePrefix, holdLastGrapheme } from "./graphemes.js";
 
 /**
  * Shows a turn's answer while it streams: one message, edited no more often
- * than the channel allows. Best effort: a failed or rate-limited edit is
- * skipped, because the final answer always goes out through the outbox.
+ * than the channel allows. Best effort: a failed edit is skipped, because the
+ * final answer always goes out through the outbox. A rate limit is not: it
+ * holds the conversation's pace, which the outbox shares, so neither calls the
+ * chat again before `retry_after` has passed.
  */
 export class PreviewStreamer {
   readonly #adapter: ChannelAdapter;
@@ -14,6 +18,7 @@ export class PreviewStreamer {
   readonly #logger: Logger;
   readonly #onPreview: (messageId: string, text: string) => Promise<void>;
   readonly #replyTo: string | undefined;
+  readonly #pacer: ChatPacer;
   #messageId: string | undefined;
   #text = "";
   #shown = "";
@@ -31,7 +36,10 @@ export class PreviewStreamer {
     onPreview: (messageId: string, text: string) => Promise<void>;
     /** The message the answer replies to (in groups, what shows whose question it answers). */
     replyToMessageId?: string | undefined;
+    /** The conversation's pace, shared with the outbox; one of its own when not given. */
+    pacer?: ChatPacer;
   }) {
+    this.#pacer = options.pacer ?? new ChatPacer(options.clock);
     this.#replyTo = options.replyToMessageId;
     this.#adapter = options.adapter;
     this.#conversationKey = options.conversationKey;
@@ -52,8 +60,12 @@ export class PreviewStreamer {
   push(delta: string): void {
     if (this.#closed) return;
     this.#text += delta;
-    if (this.#timer) return;
-    const wait = Math.max(0, this.#lastAt + this.#interval - this.#clock());
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#closed) return;
+    const wait = Math.max(0, this.#lastAt + this.#interval - this.#clock(), this.#pacer.waitFor(this.#conversationKey));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#pending = this.#pending.then(() => this.#show());
@@ -75,9 +87,16 @@ export class PreviewStreamer {
 
   async #show(): Promise<void> {
     if (this.#closed) return;
+    if (this.#pacer.waitFor(this.#conversationKey) > 0) {
+      // Held by a rate limit (or a message the outbox just sent): try again when the chat may be called.
+      this.#schedule();
+      return;
+    }
     const max = this.#adapter.limits.maxMessageLength - 2;
-    const text = this.#text.length > max ? `${this.#text.slice(0, max)}…` : `${this.#text} …`;
-    if (text === this.#shown || this.#text.trim() === "") return;
+    // Whole clusters only: the model may have sent half a flag so far.
+    const shown = holdLastGrapheme(this.#text).ready;
+    const text = shown.length > max ? `${graphemePrefix(shown, max)}…` : `${shown} …`;
+    if (text === this.#shown || shown.trim() === "") return;
     try {
       if (this.#messageId === undefined) {
         const reply = this.#replyTo ? { replyToMessageId: this.#replyTo } : {};
@@ -88,9 +107,14 @@ export class PreviewStreamer {
         await this.#adapter.edit(this.#conversationKey, this.#messageId, text);
       }
       this.#shown = text;
+      //PACERSENT
       await this.#onPreview(this.#messageId, text);
     } catch (error) {
-      this.#logger.debug({ err: error }, "preview update skipped");
+      if (error instanceof ChannelError && error.code === "RATE_LIMITED") {
+        const wait = error.retryAfterMs ?? 1000;
+        this.#logger.warn({ conversation: this.#conversationKey, retryAfterMs: wait }, "preview rate limited; holding");
+        this.#pacer.hold(this.#conversationKey, wait);
+      } else this.#logger.debug({ err: error }, "preview update skipped");
     } finally {
       // Timed from when the call returned: the platform saw it before then, so the next call reaches
       // it at least an interval later however long this one took.

@@ -4,10 +4,13 @@ import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
-import type { ChannelAdapter } from "./channel.js";
+import type { ChannelAdapter, ChannelStream } from "./channel.js";
+import type { ChatPacer } from "./chat-pacer.js";
 import { faultPoint } from "./fault-points.js";
+import { graphemePrefix } from "./graphemes.js";
 import { outboxFileSink } from "./outbox-file-sink.js";
 import { PreviewStreamer } from "./preview-streamer.js";
+import { retryNotice } from "./retry-notice.js";
 import { runStoredTurn, type TurnRunnerDeps } from "./turn-runner.js";
 
 /** Why a running turn was cancelled: the `stop` command, a new message in interrupt mode, or shutdown. */
@@ -30,6 +33,8 @@ export interface ExecutionContext {
   maxAttempts: number;
   /** The outbox should look for work now (a file was queued mid-turn). */
   wakeOutbox?: () => void;
+  /** The conversations' pace, shared with the outbox, so a 429 seen by a preview holds answers too. */
+  pacer?: ChatPacer;
 }
 
 const TYPING_EVERY_MS = 4000;
@@ -53,7 +58,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
-  const stream = adapter.openStream?.(session.conversationKey);
+  const stream = openStream(adapter, session.conversationKey, logger);
   let streamOpen = stream !== undefined;
   const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
     if (!stream || !streamOpen) return undefined;
@@ -68,6 +73,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           clock,
           logger,
           replyToMessageId: route.replyToMessageId ?? undefined,
+          ...(context.pacer ? { pacer: context.pacer } : {}),
           onPreview: async (messageId, text) => {
             await store.leases.setPreview(turn.id, messageId, text);
             faultPoint("mid-stream");
@@ -116,6 +122,9 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         if (!preview) faultPoint("mid-stream");
       } else if (event.type === "step") {
         partial = "";
+      } else if (event.type === "waiting") {
+        logger.warn({ turn: turn.id, retryAt: event.retryAt, error: event.reason }, "model asked for a long wait");
+        await store.outbox.enqueue({ ...route, kind: "notice", text: retryNotice(event.retryAt, event.delayMs) });
       } else if (event.type === "usage") {
         usage = {
           sessionId: session.id,
@@ -228,6 +237,19 @@ async function endCancelled(
   });
 }
 
+/**
+ * The channel's native stream, if it has one here. A failure to open it (a conversation the platform
+ * can never reach) is the outbox's to record: the turn still runs and its answer fails there once.
+ */
+function openStream(adapter: ChannelAdapter, conversationKey: string, logger: Logger): ChannelStream | undefined {
+  try {
+    return adapter.openStream?.(conversationKey);
+  } catch (error) {
+    logger.warn({ err: error, conversation: conversationKey }, "could not open a stream; answering without one");
+    return undefined;
+  }
+}
+
 function keepTyping(adapter: ChannelAdapter, conversationKey: string, expert: string): NodeJS.Timeout | undefined {
   if (!adapter.typing) return undefined;
   const show = () => {
@@ -241,5 +263,5 @@ function keepTyping(adapter: ChannelAdapter, conversationKey: string, expert: st
 function marked(partial: string, label: string, maxLength: number): string {
   const suffix = `\n\n(${label})`;
   const room = maxLength - suffix.length;
-  return `${partial.length > room ? `${partial.slice(0, room - 1)}…` : partial}${suffix}`;
+  return `${partial.length > room ? `${graphemePrefix(partial, room - 1)}…` : partial}${suffix}`;
 }

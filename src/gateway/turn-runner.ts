@@ -25,6 +25,8 @@ export interface TurnRunnerDeps {
   /** Tools from MCP servers, offered to Experts whose `tools` name their server. */
   toolSource?: ToolSource;
   idleTimeoutMs: number;
+  /** The longest answer a model call may give (default 20,000 characters). */
+  maxReplyChars?: number;
   clock: Clock;
   retry?: RetryPolicy;
   /** Memories, memory and session tools, compaction and budgets; without it a turn sends the whole transcript. */
@@ -105,6 +107,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
     idleTimeoutMs: deps.idleTimeoutMs,
+    ...(deps.maxReplyChars !== undefined ? { maxReplyChars: deps.maxReplyChars } : {}),
     ...(deps.retry ? { retry: deps.retry } : {}),
     toolContext: {
       sessionId: session.id,

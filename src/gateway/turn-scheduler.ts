@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, Session, WorkScope } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
+import type { ChatPacer } from "./chat-pacer.js";
 import { PollLoop } from "./poll-loop.js";
 import { CancelRequest, executeTurn, TurnLeftRunning } from "./turn-execution.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -31,6 +32,8 @@ export interface TurnSchedulerOptions {
   pollMs?: number;
   /** Called when a turn wrote outbox rows. */
   onOutbox: () => void;
+  /** The conversations' pace, shared with the outbox (previews honour its rate limits). */
+  pacer?: ChatPacer;
 }
 
 /**
@@ -172,6 +175,7 @@ export class TurnScheduler {
         mode: this.#options.modeOf(claimed.session),
         maxAttempts: this.#options.maxAttempts ?? 3,
         wakeOutbox: this.#options.onOutbox,
+        ...(this.#options.pacer ? { pacer: this.#options.pacer } : {}),
       },
       claimed,
       signal,

@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
@@ -46,6 +46,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export class HttpServer {
   readonly #routes = new Map<string, { handler: RouteHandler; bodyLimit: number; beforeReady: boolean }>();
   #ready = false;
+  /** Connections reading a body nobody will use, after their answer: cut at once when the server closes. */
+  readonly #draining = new Set<Socket>();
   readonly #server: Server;
   readonly #logger: Logger;
 
@@ -103,6 +105,7 @@ export class HttpServer {
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeIdleConnections();
+      for (const socket of this.#draining) socket.destroy();
     });
   }
 
@@ -112,8 +115,8 @@ export class HttpServer {
     const route = this.#routes.get(`${method} ${url.pathname}`);
     if (!route) {
       const allowed = [...this.#routes.keys()].some((key) => key.endsWith(` ${url.pathname}`));
-      req.resume();
-      send(
+      this.#answerUnread(
+        req,
         res,
         allowed
           ? { status: 405, body: { error: "method not allowed" } }
@@ -122,13 +125,16 @@ export class HttpServer {
       return;
     }
     if (!this.#ready && !route.beforeReady) {
-      req.resume();
-      send(res, { status: 503, headers: { "retry-after": "1" }, body: { error: "starting; try again" } });
+      this.#answerUnread(req, res, {
+        status: 503,
+        headers: { "retry-after": "1" },
+        body: { error: "starting; try again" },
+      });
       return;
     }
     const body = await readBody(req, route.bodyLimit);
     if (body === "too-large") {
-      send(res, { status: 413, body: { error: `body larger than ${route.bodyLimit} bytes` } }, true);
+      this.#answerUnread(req, res, { status: 413, body: { error: `body larger than ${route.bodyLimit} bytes` } });
       return;
     }
     let response: HttpResponse;
@@ -150,6 +156,41 @@ export class HttpServer {
     }
     send(res, response);
   }
+
+  /**
+   * Answers (a 413, 404, 503) while the client may still be sending its body, then reads on and throws
+   * away up to 16 MB or 10 s of it. Closing at once would cut the upload, and the client would see
+   * EPIPE or a reset instead of the answer; reading on without a bound would let anyone hold the socket.
+   * A body read to its end leaves the connection in step, so it stays open for the client's next request
+   * (closing it then would race a client that reuses it); past the bound it is cut.
+   */
+  #answerUnread(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+    // Not `connection: close`: Node would destroy the socket as soon as the answer is written.
+    send(res, response);
+    let drained = 0;
+    const socket = req.socket;
+    this.#draining.add(socket);
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", count);
+      this.#draining.delete(socket);
+      // Shutting down: a connection that could stay open for reuse would hold the server's close.
+      if (!this.#server.listening) socket.destroy();
+    };
+    const cut = () => {
+      done();
+      socket.destroy();
+    };
+    const count = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > DRAIN_LIMIT_BYTES) cut();
+    };
+    const timer = setTimeout(cut, DRAIN_LIMIT_MS).unref();
+    req.on("data", count);
+    req.once("end", done);
+    req.once("error", cut);
+    req.resume();
+  }
 }
 
 /** Parses a JSON body or throws a 400. */
@@ -161,27 +202,33 @@ export function parseJson(request: HttpRequest): unknown {
   }
 }
 
+/** The body, or "too-large" as soon as it is known to be (declared or counted); the rest is left unread. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) {
-    req.resume();
-    return Promise.resolve("too-large");
-  }
+  if (declared > limit) return Promise.resolve("too-large");
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(over ? "too-large" : Buffer.concat(chunks)));
-    req.on("error", reject);
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", onData).off("end", onEnd).off("error", reject);
+      req.pause();
+      resolve("too-large");
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on("data", onData).on("end", onEnd).on("error", reject);
   });
 }
 
-function send(res: ServerResponse, response: HttpResponse, closeAfter = false): void {
+/** How much of an unread body is read after the answer, and for how long, before the connection is cut. */
+export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+export const DRAIN_LIMIT_MS = 10_000;
+
+function send(res: ServerResponse, response: HttpResponse): void {
   const { status, headers = {}, body } = response;
   let payload: string | Buffer = "";
   const outHeaders: Record<string, string> = { ...headers };
@@ -190,7 +237,6 @@ function send(res: ServerResponse, response: HttpResponse, closeAfter = false): 
     payload = JSON.stringify(body);
     outHeaders["content-type"] ??= "application/json; charset=utf-8";
   }
-  if (closeAfter) outHeaders.connection = "close";
   res.writeHead(status, { ...outHeaders, "content-length": String(Buffer.byteLength(payload)) });
   res.end(payload);
 }

@@ -172,6 +172,57 @@ describe("runTurn with OpenAiModelClient against FakeOpenAi", () => {
     expect(doneOf(events).text).toBe("after the wait");
   });
 
+  it("announces a Retry-After over 30 s with the time of the next try, then waits it out", async () => {
+    fake.reply({ kind: "status", status: 429, retryAfter: "45" }, { kind: "text", text: "after the long wait" });
+    const events = await run();
+    const waiting = ofType(events, "waiting");
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.delayMs).toBe(45_000);
+    expect(delays).toEqual([45_000]);
+    expect(doneOf(events).text).toBe("after the long wait");
+  });
+
+  it("says nothing about a short Retry-After", async () => {
+    fake.reply({ kind: "status", status: 429, retryAfter: "30" }, { kind: "text", text: "ok" });
+    const events = await run();
+    expect(ofType(events, "waiting")).toEqual([]);
+    expect(delays).toEqual([30_000]);
+  });
+
+  it("gives up at once with a message when Retry-After is over 10 minutes", async () => {
+    fake.reply({ kind: "status", status: 429, retryAfter: "3600" }, { kind: "text", text: "never sent" });
+    const events = await run();
+    expect(delays).toEqual([]);
+    expect(fake.requests).toHaveLength(1);
+    expect(errorOf(events).message).toMatch(/429.*wait 60 minutes.*10 minutes in all/);
+  });
+
+  it("gives up when the waits together would pass 10 minutes", async () => {
+    fake.reply(
+      { kind: "status", status: 503, retryAfter: "400" },
+      { kind: "status", status: 503, retryAfter: "400" },
+      { kind: "text", text: "never sent" },
+    );
+    const events = await run();
+    expect(delays).toEqual([400_000]);
+    expect(ofType(events, "waiting")).toHaveLength(1);
+    expect(errorOf(events).code).toBe("MODEL_HTTP");
+  });
+
+  it("cuts an answer at the reply limit, stops the model and says so", async () => {
+    const flags = "🇩🇪".repeat(5_000);
+    fake.reply({ kind: "text", text: flags, pieces: flags.match(/.{1,7}/gsu) ?? [] });
+    const events = await run({ maxReplyChars: 1_001 });
+    const text = doneOf(events).text;
+    expect(text).toBe(`${"🇩🇪".repeat(250)}\n\n(The answer was cut here: it reached the limit of 1,001 characters.)`);
+    expect(
+      ofType(events, "text")
+        .map((event) => event.delta)
+        .join(""),
+    ).toBe(text);
+    expect(ofType(events, "step")[0]?.text).toBe(text);
+  });
+
   it("gives up on 500 after the policy's attempts", async () => {
     fake.reply(...Array.from({ length: 4 }, () => ({ kind: "status" as const, status: 500 })), {
       kind: "text",

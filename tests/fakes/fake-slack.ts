@@ -41,6 +41,8 @@ export class FakeSlack {
   ]);
   readonly files = new Map<string, Buffer>();
   readonly uploads = new Map<string, Buffer>();
+  /** Answers `url_private` downloads in place of the registered bytes when set (a file larger than it claims, a redirect). */
+  serveFile: ((id: string, res: ServerResponse) => void) | undefined;
   readonly acks: { envelope_id: string; payload: unknown }[] = [];
   /** Error `apps.connections.open` answers with (`invalid_auth`), or undefined for success. */
   connectionsOpenError: string | undefined;
@@ -138,6 +140,10 @@ export class FakeSlack {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const body = await readBody(req);
+    if (req.method === "GET" && url.pathname.startsWith("/files/") && this.serveFile) {
+      this.serveFile(url.pathname.slice("/files/".length), res);
+      return;
+    }
     if (req.method === "GET" && url.pathname.startsWith("/files/")) {
       const file = this.files.get(url.pathname.slice("/files/".length));
       const authorized = req.headers.authorization === "Bearer xoxb-test";

@@ -89,6 +89,8 @@ export class FakeTelegram {
   readonly messages = new Map<string, Message>();
   readonly commands = new Map<string, BotCommand[]>();
   webhook: { url: string; secret_token?: string } | undefined;
+  /** Answers file downloads in place of the registered bytes when set (a file larger than it claims, a redirect). */
+  serveFile: ((path: string, res: ServerResponse) => void) | undefined;
   readonly #files = new Map<string, { path: string; size: number; bytes: Buffer }>();
   readonly #failures = new Map<string, { failure: TelegramFailure; times: number }[]>();
   readonly #waiters = new Set<() => void>();
@@ -260,6 +262,7 @@ export class FakeTelegram {
     if (file) {
       const found = [...this.#files.values()].find((f) => f.path === decodeURIComponent(file[2] ?? ""));
       if (file[1] !== this.token || !found) return send(res, err(404, "Not Found"));
+      if (this.serveFile) return this.serveFile(found.path, res);
       res.writeHead(200, { "content-type": "application/octet-stream" }).end(found.bytes);
       return;
     }

@@ -156,7 +156,13 @@ export class GatewayHarness {
     const experts = new ExpertRegistry(
       {
         experts: (options.experts ?? []).map(expertSettings),
-        model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
+        model: {
+          defaultModel: "fake-model",
+          baseUrl: this.fake.url,
+          apiKey: undefined,
+          timeoutMs: 5000,
+          maxReplyChars: 20_000,
+        },
         models: options.models ?? {},
         ...(options.mcp ? { mcp: options.mcp } : {}),
       },

@@ -97,7 +97,7 @@ describe("mcp_servers in the YAML", () => {
       new ExpertRegistry(
         {
           experts: [{ name: "x", description: "", instructions: "", tools: ["nope.*"], memory: true }],
-          model: { defaultModel: "m", baseUrl: "", apiKey: undefined, timeoutMs: 1 },
+          model: { defaultModel: "m", baseUrl: "", apiKey: undefined, timeoutMs: 1, maxReplyChars: 20_000 },
         },
         new Set(["current_time"]),
       );

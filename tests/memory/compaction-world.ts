@@ -100,7 +100,13 @@ export class CompactionWorld {
             memory: true,
           },
         ],
-        model: { defaultModel: "fake-model", baseUrl: this.fake.url, apiKey: undefined, timeoutMs: 5000 },
+        model: {
+          defaultModel: "fake-model",
+          baseUrl: this.fake.url,
+          apiKey: undefined,
+          timeoutMs: 5000,
+          maxReplyChars: 20_000,
+        },
       },
       new Set(tools.keys()),
     );

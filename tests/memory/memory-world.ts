@@ -25,7 +25,7 @@ export function withMemory(
         budgets: settings.budgets ?? {},
         triggers: settings.triggers ?? [],
         access: { allow: ["*"], admins: settings.admins ?? [] },
-        model: { baseUrl: "", apiKey: undefined, defaultModel: "fake-model", timeoutMs: 5000 },
+        model: { baseUrl: "", apiKey: undefined, defaultModel: "fake-model", timeoutMs: 5000, maxReplyChars: 20_000 },
       },
       store,
       model,

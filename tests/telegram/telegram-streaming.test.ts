@@ -81,7 +81,8 @@ describe("Telegram streaming", () => {
     expect(callsTo(world, chat, "sendMessageDraft")).toHaveLength(1);
     expect(sentTexts(telegram, chat)).toEqual([first.text]);
 
-    const second = slow("Second:", 16, 100);
+    // Long enough for two edits after the preview, which waits out the pace of the first answer (one message a second).
+    const second = slow("Second:", 30, 100);
     harness.fake.reply(second);
     telegram.privateText("two");
     await waitShown(telegram, chat, second.text);
@@ -97,7 +98,8 @@ describe("Telegram streaming", () => {
     expect(shownTexts(telegram, chat)).toEqual([first.text, second.text]);
 
     // The final edit answered "message is not modified": that is success, not a reason to send again.
-    const third = { kind: "text" as const, text: "Third answer", pieces: ["Third", " answer"], delayMs: 300 };
+    // Each piece comes after the chat's pace (one call a second, shared by previews and answers) has passed.
+    const third = { kind: "text" as const, text: "Third answer", pieces: ["Third", " answer"], delayMs: 1200 };
     harness.fake.reply(third);
     const sendsBefore = callsTo(world, chat, "sendMessage").length;
     const editsBefore = callsTo(world, chat, "editMessageText").length;
