@@ -63,9 +63,14 @@ export class PreviewStreamer {
     this.#schedule();
   }
 
+  /** How long until the next update may go out: the edit interval and the chat's shared pace. */
+  #wait(): number {
+    return Math.max(0, this.#lastAt + this.#interval - this.#clock(), this.#pacer.waitFor(this.#conversationKey));
+  }
+
   #schedule(): void {
     if (this.#timer || this.#closed) return;
-    const wait = Math.max(0, this.#lastAt + this.#interval - this.#clock(), this.#pacer.waitFor(this.#conversationKey));
+    const wait = this.#wait();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#pending = this.#pending.then(() => this.#show());
@@ -87,8 +92,9 @@ export class PreviewStreamer {
 
   async #show(): Promise<void> {
     if (this.#closed) return;
-    if (this.#pacer.waitFor(this.#conversationKey) > 0) {
-      // Held by a rate limit (or a message the outbox just sent): try again when the chat may be called.
+    if (this.#wait() > 0) {
+      // Scheduled while the previous update was still under way (a slow call), held by a rate limit, or
+      // a message the outbox just sent: try again when the chat may be called.
       this.#schedule();
       return;
     }
@@ -107,7 +113,6 @@ export class PreviewStreamer {
         await this.#adapter.edit(this.#conversationKey, this.#messageId, text);
       }
       this.#shown = text;
-      //PACERSENT
       await this.#onPreview(this.#messageId, text);
     } catch (error) {
       if (error instanceof ChannelError && error.code === "RATE_LIMITED") {
