@@ -5,7 +5,7 @@ import type { Logger } from "../../src/logger.js";
 import type { BotIdentity, SlackMessage } from "./slack-events.js";
 import { plainText } from "./slack-events.js";
 import type { SlackFiles } from "./slack-files.js";
-import { conversationKeyOf } from "./slack-keys.js";
+import { conversationKeyOf, conversationOf } from "./slack-keys.js";
 
 /** How many threads' "has the bot joined?" answers are remembered. */
 const MAX_REMEMBERED = 10_000;
@@ -48,11 +48,11 @@ export class SlackInbound {
   /** The message for the core, or undefined when it is not for the bot (nothing to store). */
   async toInbound(message: SlackMessage, eventId: string | undefined): Promise<InboundMessage | undefined> {
     const threadTs = message.threadTs ?? message.ts;
-    const conversationKey = conversationKeyOf({ team: message.team, channel: message.channel, threadTs });
+    const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
+    const conversationKey = conversationKeyOf(conversationOf(message));
     let addressed = message.dm || message.mentioned;
     let earlier: string[] = [];
-    const inThread = message.threadTs !== undefined && message.threadTs !== message.ts && !message.dm;
-    if (inThread) {
+    if (inThread && !message.dm) {
       const known = this.#joined.get(conversationKey);
       if (message.mentioned && known !== true) {
         const thread = await this.#thread(message.channel, threadTs, message.ts);

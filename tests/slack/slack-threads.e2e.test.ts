@@ -111,19 +111,6 @@ describe("Slack threads are sessions", () => {
     expect(inA.filter((text) => text.startsWith("Got it."))).toHaveLength(1);
   });
 
-  it("treats each top-level DM message as its own conversation, answered in its thread", async () => {
-    const w = await start();
-    await w.deliver(messageEvent({ channel: "D1", dm: true, text: "hi there", ts: "1700000700.000100" }));
-    await waitUntil(() => w.replies("D1", "1700000700.000100").length === 1);
-    expect(w.replies("D1", "1700000700.000100")).toEqual(["echo: hi there"]);
-    // In the agent view, a DM thread is one conversation.
-    await w.deliver(
-      messageEvent({ channel: "D1", dm: true, text: "again", ts: "1700000700.000200", threadTs: "1700000700.000100" }),
-    );
-    await waitUntil(() => w.replies("D1", "1700000700.000100").length === 2);
-    expect(await w.h.store.sessions.list({ states: ["active"] })).toHaveLength(1);
-  });
-
   it("takes the Expert from +name and answers !commands in threads", async () => {
     const w = await start({}, { experts: [{ name: "writer", instructions: "You write." }] });
     const root = "1700000800.000100";
