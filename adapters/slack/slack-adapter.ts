@@ -7,6 +7,7 @@ import type {
   ChannelLimits,
   ChannelStatus,
   ChannelStream,
+  DeferredParts,
   InboundMessage,
   OutboundMessage,
 } from "../../src/gateway/channel.js";
@@ -132,6 +133,7 @@ export class SlackAdapter implements ChannelAdapter {
       files: this.#files,
       replyInThreads: this.#options.replyInThreads,
       logger,
+      knows: host.knows,
     });
     const onEvent = async (args: { event: object; body: object; context: Record<string, unknown> }) =>
       this.#onEvent(
@@ -215,6 +217,10 @@ export class SlackAdapter implements ChannelAdapter {
     });
   }
 
+  complete(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts> {
+    return this.#require(this.#inbound).complete(deferred, message, signal);
+  }
+
   /** Uploads a generated file into a conversation (thread); returns the Slack file id. */
   uploadFile(conversationKey: string, name: string, bytes: Buffer): Promise<string> {
     return this.#require(this.#files).upload(targetOf(conversationKey), name, bytes);
@@ -271,7 +277,6 @@ export class SlackAdapter implements ChannelAdapter {
     try {
       const result = await host.accept(message);
       if (result.status === "accepted" || result.status === "duplicate") {
-        this.#inbound?.joined(message.conversationKey);
         this.#recipients.delete(message.conversationKey);
         this.#recipients.set(message.conversationKey, { user: message.sender.id, team: message.chat?.teamId ?? "" });
         if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value ?? "");

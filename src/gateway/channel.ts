@@ -39,6 +39,19 @@ export interface InboundMessage {
   command?: ParsedCommand;
   /** Return a command's reply to the adapter (ephemeral answers) instead of sending it as a message. */
   inlineReply?: boolean;
+  /**
+   * What the channel fetches only after the message is stored and the platform acknowledged, inside
+   * the turn that answers it (the channel's own JSON: file references, a name to look up); see
+   * {@link ChannelAdapter.complete}.
+   */
+  deferred?: string;
+}
+
+/** A stored message as its turn will carry it, before or after its channel fetched what it deferred. */
+export interface DeferredParts {
+  text: string;
+  senderName: string | null;
+  attachments: Attachment[];
 }
 
 /** A chat command, whatever the channel's syntax (`/new`, `!new`, `/gateway new`). */
@@ -143,6 +156,8 @@ export interface ChannelHost {
    * its sessions, queue and pending replies follow it.
    */
   moveConversation(from: string, to: string): Promise<void>;
+  /** Whether a conversation has a session (the bot takes part in it): read from the store, no platform call. */
+  knows(conversationKey: string): Promise<boolean>;
   /** The chat commands, for platforms with a command menu (Telegram's `/` list). */
   commands: CommandMenu;
   logger: Logger;
@@ -168,6 +183,13 @@ export interface ChannelAdapter {
   editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status), and which Expert is, where it can. */
   typing?(conversationKey: string, expert: string): Promise<void>;
+  /**
+   * Fetches what a stored message deferred (downloads, the sender's name, a thread's earlier
+   * messages), called by the turn that answers it, long after the platform was acknowledged. The
+   * adapter keeps it within its size and time bounds and ends early on `signal`; a file it cannot
+   * fetch becomes a note in the text rather than an error.
+   */
+  complete?(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts>;
   /**
    * Finds what an outbox row already posted before a crash (Slack: message
    * metadata). Without it, a row found `sending` at restart is sent again.

@@ -144,6 +144,7 @@ export class Gateway {
         await store.sessions.moveConversation(from, to);
         logger.info({ from, to }, "conversation moved");
       },
+      knows: async (conversationKey) => (await store.sessions.current(conversationKey)) !== undefined,
       commands: commandHelp,
       logger,
     };

@@ -95,6 +95,7 @@ export class Intake {
         replyToMessageId: message.replyToMessageId ?? null,
         addressed: message.addressed,
         deliveryKeys: message.deliveryKeys,
+        ...(message.deferred ? { deferred: message.deferred } : {}),
       },
       acceptPolicy({
         channel: message.channel,

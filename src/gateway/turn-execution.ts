@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
 import type { ChannelAdapter } from "./channel.js";
+import { completeDeferred } from "./deferred-inbound.js";
 import { faultPoint } from "./fault-points.js";
 import { PreviewStreamer } from "./preview-streamer.js";
 import { runStoredTurn, type TurnRunnerDeps } from "./turn-runner.js";
@@ -48,6 +49,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     replyToMessageId: lastInbound?.platformMessageId ?? null,
   };
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
+  await completeDeferred(adapter, store, inbound, signal, logger);
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
   const stream = adapter.openStream?.(session.conversationKey);
@@ -85,7 +87,15 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       ...(context.mode === "steer"
         ? {
             takeSteering: async () =>
-              (await store.queue.joinTurn(session.id, turn.id, expert.name)).map((row) => ({
+              (
+                await completeDeferred(
+                  adapter,
+                  store,
+                  await store.queue.joinTurn(session.id, turn.id, expert.name),
+                  signal,
+                  logger,
+                )
+              ).map((row) => ({
                 role: "user" as const,
                 content: row.text,
               })),

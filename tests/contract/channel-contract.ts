@@ -59,6 +59,7 @@ function recordingHost(): { host: ChannelHost; accepted: InboundMessage[] } {
       throw new Error("this harness serves no HTTP routes");
     },
     moveConversation: async () => undefined,
+    knows: async () => false,
     commands: [],
     logger: createLogger("silent"),
   };

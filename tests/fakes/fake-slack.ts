@@ -47,6 +47,10 @@ export class FakeSlack {
   /** chat.startStream answers `ok: false` with this (e.g. `not_allowed`), or undefined for success. */
   streamRefusal: string | undefined;
   connectionsOpened = 0;
+  /** File downloads asked for, and answered (a held file host answers only once released). */
+  fileRequests = 0;
+  filesServed = 0;
+  #fileHold: Promise<void> | undefined;
   readonly #failures: { failure: SlackFailure; method?: string }[] = [];
   readonly #sockets = new Set<FakeWebSocket>();
   #server: Server | undefined;
@@ -118,6 +122,18 @@ export class FakeSlack {
     return `${this.url}/files/${id}`;
   }
 
+  /** Makes the file host hold every download until the returned function is called. */
+  holdFiles(): () => void {
+    let release = () => {};
+    this.#fileHold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.#fileHold = undefined;
+      release();
+    };
+  }
+
   get socketCount(): number {
     return [...this.#sockets].filter((ws) => ws.open).length;
   }
@@ -139,6 +155,9 @@ export class FakeSlack {
     const url = new URL(req.url ?? "/", "http://localhost");
     const body = await readBody(req);
     if (req.method === "GET" && url.pathname.startsWith("/files/")) {
+      this.fileRequests++;
+      await this.#fileHold;
+      this.filesServed++;
       const file = this.files.get(url.pathname.slice("/files/".length));
       const authorized = req.headers.authorization === "Bearer xoxb-test";
       res.writeHead(file && authorized ? 200 : authorized ? 404 : 403);

@@ -93,6 +93,7 @@ describe("Slack Socket Mode", () => {
         accept: async () => ({ status: "ignored" as const, reason: "test" }),
         route: () => undefined,
         moveConversation: async () => undefined,
+        knows: async () => false,
         commands: [],
         logger: createLogger("silent"),
       };

@@ -24,6 +24,7 @@ export interface InboundDbRow {
   turn_id: number | null;
   received_at: number;
   transcript_id: number | null;
+  deferred: string | null;
 }
 
 export function toInbound(row: InboundDbRow): InboundRow {
@@ -42,6 +43,7 @@ export function toInbound(row: InboundDbRow): InboundRow {
     turnId: row.turn_id,
     receivedAt: row.received_at,
     transcriptId: row.transcript_id,
+    deferred: row.deferred,
   };
 }
 
