@@ -10,6 +10,7 @@ import type {
   DeferredParts,
   InboundMessage,
   OutboundMessage,
+  StreamHooks,
 } from "../../src/gateway/channel.js";
 import { AcceptError } from "../../src/gateway/channel.js";
 import { type Clock, systemClock } from "../../src/ids.js";
@@ -17,6 +18,7 @@ import type { Logger } from "../../src/logger.js";
 import { boltLogger } from "./slack-bolt-logger.js";
 import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
 import { deliveryOf, type SlackDelivery } from "./slack-delivery.js";
+import { platformErrorOf, toChannelError } from "./slack-errors.js";
 import { type BotIdentity, classifyEvent } from "./slack-events.js";
 import { SlackFiles } from "./slack-files.js";
 import { renderMrkdwn } from "./slack-format.js";
@@ -202,7 +204,7 @@ export class SlackAdapter implements ChannelAdapter {
     return conversationKeyOf({ team: target.team || this.#teamId, channel: target.channel, threadTs: messageId });
   }
 
-  openStream(conversationKey: string): ChannelStream | undefined {
+  openStream(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined {
     const target = targetOf(conversationKey);
     const recipient = this.#recipients.get(conversationKey);
     if (!this.#app || !this.#logger || !target.threadTs || this.#noStreaming.has(target.team)) return undefined;
@@ -214,7 +216,23 @@ export class SlackAdapter implements ChannelAdapter {
       recipient,
       intervalMs: this.editIntervalFor(conversationKey),
       onRefused: () => this.#noStreaming.add(target.team),
+      ...(hooks ? { onOpened: (ts: string) => hooks.opened(ts) } : {}),
     });
+  }
+
+  /** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
+  async endStream(conversationKey: string, messageId: string, label: string): Promise<void> {
+    const target = targetOf(conversationKey);
+    try {
+      await this.#require(this.#app).client.chat.stopStream({
+        channel: target.channel,
+        ts: messageId,
+        markdown_text: `\n\n_(${label})_`,
+      });
+    } catch (error) {
+      if (platformErrorOf(error) === "message_not_in_streaming_state") return;
+      throw toChannelError(error, "chat.stopStream");
+    }
   }
 
   complete(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts> {

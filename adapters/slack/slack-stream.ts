@@ -32,6 +32,8 @@ interface StreamOptions {
   intervalMs: number;
   /** chat.startStream was refused: the workspace cannot stream; later turns use edited previews. */
   onRefused: () => void;
+  /** The stream's message exists (chat.startStream answered): the core stores its ts. */
+  onOpened?: (ts: string) => Promise<void>;
 }
 
 /**
@@ -116,6 +118,11 @@ export class SlackStream implements ChannelStream {
             : {}),
         });
         this.#ts = started.ts;
+        if (started.ts) {
+          await this.#o.onOpened?.(started.ts).catch((error: unknown) => {
+            this.#o.logger.warn({ err: error }, "could not record the stream; a crash now leaves it unstopped");
+          });
+        }
       } else {
         await client.chat.appendStream({ channel: target.channel, ts: this.#ts, markdown_text: chunk });
       }

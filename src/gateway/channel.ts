@@ -117,6 +117,12 @@ export interface ChannelStream {
   finish(outcome: "completed" | "cancelled" | "failed"): Promise<string | undefined>;
 }
 
+/** What the core learns from a native stream while it runs. */
+export interface StreamHooks {
+  /** The stream's message exists on the platform; stored, so a crash leaves no stream unstopped. */
+  opened(messageId: string): Promise<void>;
+}
+
 /** Platform failures, translated by adapters so the core decides what to retry. */
 export class ChannelError extends Error {
   readonly code: "RATE_LIMITED" | "TRANSIENT" | "PERMANENT";
@@ -178,7 +184,12 @@ export interface ChannelAdapter {
    * Streams a turn's answer natively. Undefined (or no method): this conversation cannot stream
    * natively, and the core shows edited previews instead when `limits.previews` is on.
    */
-  openStream?(conversationKey: string): ChannelStream | undefined;
+  openStream?(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined;
+  /**
+   * Stops a native stream a dead process left open, ending what it showed with `(label)`; a stream
+   * that is already stopped is fine.
+   */
+  endStream?(conversationKey: string, messageId: string, label: string): Promise<void>;
   /** The least time between two preview edits in this conversation, when it differs by conversation (groups). */
   editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status), and which Expert is, where it can. */

@@ -52,12 +52,20 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   await completeDeferred(adapter, store, inbound, signal, logger);
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
-  const stream = adapter.openStream?.(session.conversationKey);
+  let streamed: string | undefined;
+  const stream = adapter.openStream?.(session.conversationKey, {
+    opened: async (messageId) => {
+      streamed = messageId;
+      await store.leases.setStream(turn.id, messageId);
+    },
+  });
   let streamOpen = stream !== undefined;
   const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
     if (!stream || !streamOpen) return undefined;
     streamOpen = false;
-    return stream.finish(outcome);
+    const finished = await stream.finish(outcome);
+    if (streamed !== undefined) await store.leases.setStream(turn.id, null);
+    return finished;
   };
   const preview =
     !stream && adapter.limits.previews
@@ -159,6 +167,15 @@ async function resume(
 ): Promise<boolean> {
   const store = context.runner.store;
   const { turn } = claimed;
+  if (claimed.streamMessageId) {
+    // The stream the dead process left open is stopped and marked before the answer comes again.
+    await context.adapter
+      .endStream?.(route.conversationKey, claimed.streamMessageId, "interrupted")
+      .catch((error: unknown) =>
+        context.logger.warn({ err: error, turn: turn.id }, "could not stop a stream left open"),
+      );
+    await store.leases.setStream(turn.id, null);
+  }
   if (claimed.previewMessageId) {
     await store.outbox.enqueue({
       ...route,

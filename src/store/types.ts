@@ -237,6 +237,8 @@ export interface ClaimedTurn {
   resumed: boolean;
   previewMessageId: string | null;
   previewText: string | null;
+  /** The native stream a dead process left open (it was never stopped). */
+  streamMessageId: string | null;
 }
 
 /** What one process works on: its channels' rows, or only one conversation (a terminal chat). */

@@ -59,6 +59,7 @@ export interface TurnDbRow {
   finished_at: number | null;
   preview_message_id: string | null;
   preview_text: string | null;
+  stream_message_id: string | null;
 }
 
 export function toTurn(row: TurnDbRow): Turn {

@@ -93,6 +93,7 @@ export class SqliteQueueStore implements QueueRepository {
           resumed: false,
           previewMessageId: null,
           previewText: null,
+          streamMessageId: null,
         };
       })
       .immediate();
