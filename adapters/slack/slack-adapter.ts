@@ -16,6 +16,7 @@ import { AcceptError } from "../../src/gateway/channel.js";
 import { type Clock, systemClock } from "../../src/ids.js";
 import type { Logger } from "../../src/logger.js";
 import { boltLogger } from "./slack-bolt-logger.js";
+import { ACTION_PREFIX, pressedButton } from "./slack-buttons.js";
 import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
 import { deliveryOf, type SlackDelivery } from "./slack-delivery.js";
 import { platformErrorOf, toChannelError } from "./slack-errors.js";
@@ -151,6 +152,11 @@ export class SlackAdapter implements ChannelAdapter {
       const reply = await this.#onCommand(host, command, deliveryOf(context));
       await ack(reply === undefined ? undefined : { response_type: "ephemeral", text: renderMrkdwn(reply) });
     });
+    // Buttons: acknowledged as soon as the press is handled (a database write, well within 3 s).
+    app.action(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, context }) => {
+      await ack();
+      await this.#onPress(host, body as unknown as Record<string, unknown>, deliveryOf(context));
+    });
     app.error(async ({ error, context }: { error: Error; context: Record<string, unknown> }) => {
       logger.error({ err: error }, "Slack listener failed");
       // Not stored: Slack gets an error and delivers it again, rather than an ack for a lost message.
@@ -285,6 +291,25 @@ export class SlackAdapter implements ChannelAdapter {
     if (result?.status === "command") return result.reply ?? "Done.";
     if (result?.status === "refused") return "You are not admitted to this gateway yet; I sent the details here.";
     return undefined;
+  }
+
+  async #onPress(host: ChannelHost, body: Record<string, unknown>, delivery: SlackDelivery | undefined) {
+    const message = pressedButton(body);
+    if (!message) return;
+    const result = await this.#accept(host, message, delivery);
+    if (result?.status !== "forbidden") return;
+    // Told to the presser alone; not awaited, so Slack's acknowledgement does not wait for it.
+    const target = targetOf(message.conversationKey);
+    this.#require(this.#app)
+      .client.chat.postEphemeral({
+        channel: target.channel,
+        user: message.sender.id,
+        text: renderMrkdwn(result.reply),
+        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      })
+      .catch((error: unknown) =>
+        this.#logger?.warn({ err: error }, "could not tell a presser the button is not theirs"),
+      );
   }
 
   async #accept(

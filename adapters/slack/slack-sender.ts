@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import type { ChannelError, OutboundMessage } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
+import { buttonBlocks } from "./slack-buttons.js";
 import { isAmbiguous, platformErrorOf, toChannelError } from "./slack-errors.js";
 import { toMrkdwnMessages } from "./slack-format.js";
 import { type SlackTarget, targetOf } from "./slack-keys.js";
@@ -51,12 +52,19 @@ export class SlackSender {
       }
     }
     const ids: string[] = [];
-    for (const [piece, text] of toMrkdwnMessages(message.text).entries()) {
+    const pieces = toMrkdwnMessages(message.text);
+    for (const [piece, text] of pieces.entries()) {
+      // Buttons sit under the last part, as Block Kit (the text stays the notification's fallback).
+      const blocks = piece === pieces.length - 1 ? buttonBlocks(text, message.buttons ?? []) : undefined;
+      if (piece === pieces.length - 1 && message.buttons?.length && !blocks) {
+        this.#logger.warn({ outbox: outboxId }, "a reply too long for a section went without its buttons");
+      }
       try {
         const posted = await this.#client.chat.postMessage({
           channel: target.channel,
           ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
           text,
+          ...(blocks ? { blocks } : {}),
           mrkdwn: true,
           unfurl_links: false,
           unfurl_media: false,

@@ -39,6 +39,8 @@ export interface InboundMessage {
   command?: ParsedCommand;
   /** Return a command's reply to the adapter (ephemeral answers) instead of sending it as a message. */
   inlineReply?: boolean;
+  /** The message is a press of one of our buttons, made for the principal `for` (see {@link CommandButton}). */
+  pressed?: { for?: string };
   /**
    * What the channel fetches only after the message is stored and the platform acknowledged, inside
    * the turn that answers it (the channel's own JSON: file references, a name to look up); see
@@ -68,7 +70,9 @@ export type AcceptResult =
   /** Not admitted: the sender was told (once) how to get admitted. */
   | { status: "refused" }
   /** A chat command, handled at once; `reply` is set when the adapter asked for it inline. */
-  | { status: "command"; reply?: string };
+  | { status: "command"; reply?: string }
+  /** A button pressed by someone it was not made for: nothing ran; `reply`, for the presser alone, says why. */
+  | { status: "forbidden"; reply: string };
 
 /** Formatting an adapter renders model Markdown into. */
 export type FormatDialect = "markdown" | "telegram-html" | "slack-mrkdwn" | "plain";
@@ -105,6 +109,8 @@ export interface CommandButton {
   label: string;
   /** The command without its prefix: a name and its arguments. */
   command: string;
+  /** The principal who asked for the reply it sits under: only they (or an admin) may press it. */
+  for?: string;
 }
 
 /** A reply streamed natively (a terminal; later Slack's chat.startStream) instead of shown by edits. */

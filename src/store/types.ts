@@ -226,6 +226,8 @@ export interface NewOutbox {
 export interface OutboxButton {
   label: string;
   command: string;
+  /** The principal who asked for it: only they (or an admin) may press it, where the platform can tell. */
+  for?: string;
 }
 
 /** A turn claimed by this process, with the inbound messages it answers. */

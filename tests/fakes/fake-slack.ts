@@ -17,6 +17,8 @@ export interface FakeSlackMessage {
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   /** Streamed with chat.startStream and not stopped yet. */
   streaming?: boolean;
+  /** Block Kit the message was posted with. */
+  blocks?: Record<string, unknown>[];
 }
 
 export type SlackCall = { method: string; params: Record<string, unknown> };
@@ -42,6 +44,8 @@ export class FakeSlack {
   readonly files = new Map<string, Buffer>();
   readonly uploads = new Map<string, Buffer>();
   readonly acks: { envelope_id: string; payload: unknown }[] = [];
+  /** Messages shown to one person only (chat.postEphemeral). */
+  readonly ephemerals: { channel: string; user: string; text: string; thread_ts?: string }[] = [];
   /** Error `apps.connections.open` answers with (`invalid_auth`), or undefined for success. */
   connectionsOpenError: string | undefined;
   /** chat.startStream answers `ok: false` with this (e.g. `not_allowed`), or undefined for success. */
@@ -218,9 +222,18 @@ export class FakeSlack {
           user: BOT_USER,
           ...(p.thread_ts ? { thread_ts: String(p.thread_ts) } : {}),
           ...(p.metadata ? { metadata: parsed(p.metadata) as FakeSlackMessage["metadata"] } : {}),
+          ...(p.blocks ? { blocks: parsed(p.blocks) as Record<string, unknown>[] } : {}),
         });
         return { ok: true, channel, ts: message.ts, message };
       }
+      case "chat.postEphemeral":
+        this.ephemerals.push({
+          channel,
+          user: String(p.user ?? ""),
+          text: String(p.text ?? ""),
+          ...(p.thread_ts ? { thread_ts: String(p.thread_ts) } : {}),
+        });
+        return { ok: true, message_ts: this.nextTs() };
       case "chat.update":
       case "chat.delete":
       case "chat.appendStream":
