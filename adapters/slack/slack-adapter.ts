@@ -15,6 +15,7 @@ import type {
 import { AcceptError } from "../../src/gateway/channel.js";
 import { type Clock, systemClock } from "../../src/ids.js";
 import type { Logger } from "../../src/logger.js";
+import { SlackAssistant } from "./slack-assistant.js";
 import { boltLogger } from "./slack-bolt-logger.js";
 import { ACTION_PREFIX, pressedButton } from "./slack-buttons.js";
 import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
@@ -70,6 +71,7 @@ export class SlackAdapter implements ChannelAdapter {
   #sender: SlackSender | undefined;
   #inbound: SlackInbound | undefined;
   #files: SlackFiles | undefined;
+  #assistant: SlackAssistant | undefined;
   #logger: Logger | undefined;
   #teamId = "";
 
@@ -148,6 +150,15 @@ export class SlackAdapter implements ChannelAdapter {
       );
     app.event("message", onEvent);
     app.event("app_mention", onEvent);
+    const assistant = new SlackAssistant({ client: app.client, host, logger });
+    this.#assistant = assistant;
+    const teamOf = (body: Record<string, unknown>) => (typeof body.team_id === "string" ? body.team_id : bot.teamId);
+    app.event("assistant_thread_started", async ({ event, body }) => {
+      assistant.started(event.assistant_thread, teamOf(body as Record<string, unknown>));
+    });
+    app.event("assistant_thread_context_changed", async ({ event, body }) => {
+      assistant.contextChanged(event.assistant_thread, teamOf(body as Record<string, unknown>));
+    });
     app.command("/gateway", async ({ command, ack, context }) => {
       const reply = await this.#onCommand(host, command, deliveryOf(context));
       await ack(reply === undefined ? undefined : { response_type: "ephemeral", text: renderMrkdwn(reply) });
@@ -194,6 +205,14 @@ export class SlackAdapter implements ChannelAdapter {
 
   typing(conversationKey: string, expert: string): Promise<void> {
     return this.#require(this.#sender).typing(conversationKey, expert);
+  }
+
+  idle(conversationKey: string): Promise<void> {
+    return this.#require(this.#sender).idle(conversationKey);
+  }
+
+  showTitle(conversationKey: string, title: string): Promise<void> {
+    return this.#require(this.#assistant).showTitle(conversationKey, title);
   }
 
   editIntervalFor(conversationKey: string): number {
@@ -275,9 +294,13 @@ export class SlackAdapter implements ChannelAdapter {
       return;
     }
     const eventId = typeof body.event_id === "string" ? body.event_id : undefined;
-    const message = await this.#require(this.#inbound).toInbound(classified.message, eventId);
+    const assistant = this.#assistant;
+    const message = await this.#require(this.#inbound).toInbound(classified.message, eventId, (key) =>
+      assistant?.contextNote(key),
+    );
     if (!message) return;
-    await this.#accept(host, message, deliveryOf(context));
+    const result = await this.#accept(host, message, deliveryOf(context));
+    if (result?.status === "accepted") assistant?.told(message.conversationKey);
   }
 
   async #onCommand(

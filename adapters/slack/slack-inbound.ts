@@ -24,6 +24,8 @@ interface SlackDeferred {
   files?: SlackFile[];
   user?: string;
   thread?: { channel: string; threadTs: string; beforeTs: string };
+  /** Where the person is looking (an assistant thread's context), for the model. */
+  note?: string;
 }
 
 /**
@@ -61,7 +63,11 @@ export class SlackInbound {
   }
 
   /** The message for the core, or undefined when it is not for the bot (nothing to store). */
-  async toInbound(message: SlackMessage, eventId: string | undefined): Promise<InboundMessage | undefined> {
+  async toInbound(
+    message: SlackMessage,
+    eventId: string | undefined,
+    noteFor: (conversationKey: string) => string | undefined = () => undefined,
+  ): Promise<InboundMessage | undefined> {
     const conversationKey = conversationKeyOf(conversationOf(message));
     let addressed = message.dm || message.mentioned;
     let backfill = false;
@@ -73,7 +79,9 @@ export class SlackInbound {
     }
     if (!addressed) return undefined;
     const name = this.#names.get(message.user);
+    const note = noteFor(conversationKey);
     const deferred: SlackDeferred = {
+      ...(note ? { note } : {}),
       ...(message.files.length > 0 ? { files: message.files } : {}),
       ...(name === undefined ? { user: message.user } : {}),
       ...(backfill
@@ -112,7 +120,8 @@ export class SlackInbound {
       ]),
       aborted,
     ]);
-    const text = [parts.text, ...files.notices].filter((part) => part !== "").join("\n");
+    const said = [parts.text, ...files.notices].filter((part) => part !== "").join("\n");
+    const text = deferred.note ? `${said}\n\n${deferred.note}` : said;
     const earlier = thread && !thread.joined ? thread.earlier : [];
     return {
       text: earlier.length > 0 ? `${text}\n\nEarlier in this thread, for context:\n${earlier.join("\n")}` : text,

@@ -107,12 +107,15 @@ export class SlackSender {
     return posts.filter((post) => post.piece === 0).map((post) => post.ts);
   }
 
-  /** The thread's "is answering as <Expert>…" status; Slack clears it after 2 minutes or on our reply. */
+  /**
+   * The thread's "is answering as <Expert>…" status, set when a turn starts and renewed every 30 s
+   * while it runs (Slack clears it after 2 minutes, or on our reply).
+   */
   async typing(conversationKey: string, expert: string): Promise<void> {
     const target = targetOf(conversationKey);
     if (!target.threadTs) return;
-    const last = this.#statusAt.get(conversationKey) ?? 0;
-    if (Date.now() - last < STATUS_EVERY_MS) return;
+    const last = this.#statusAt.get(conversationKey);
+    if (last !== undefined && Date.now() - last < STATUS_EVERY_MS) return;
     this.#statusAt.set(conversationKey, Date.now());
     if (this.#statusAt.size > 1000) this.#statusAt.delete(this.#statusAt.keys().next().value ?? "");
     await this.#call("assistant.threads.setStatus", () =>
@@ -121,6 +124,19 @@ export class SlackSender {
         thread_ts: target.threadTs ?? "",
         // Slack shows it after the app's name ("Gateway is answering as analyst…"): the thread shows who answers.
         status: `is answering as ${expert}…`,
+      }),
+    );
+  }
+
+  /** The turn ended: its status is cleared, and the next turn sets it again at once. */
+  async idle(conversationKey: string): Promise<void> {
+    if (!this.#statusAt.delete(conversationKey)) return;
+    const target = targetOf(conversationKey);
+    await this.#call("assistant.threads.setStatus", () =>
+      this.#client.assistant.threads.setStatus({
+        channel_id: target.channel,
+        thread_ts: target.threadTs ?? "",
+        status: "",
       }),
     );
   }

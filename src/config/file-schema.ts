@@ -21,6 +21,13 @@ const expertSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   mode: z.enum(queueModes).optional(),
   memory: z.boolean().default(true),
+  /** What the Expert says when someone opens a Slack assistant thread. */
+  greeting: z.string().min(1).max(3000).optional(),
+  /** Prompts Slack offers in a new assistant thread (at most 4). */
+  suggested_prompts: z
+    .array(z.strictObject({ title: z.string().min(1).max(75), message: z.string().min(1).max(3000) }))
+    .max(4)
+    .optional(),
 });
 
 const allowListSchema = z.strictObject({

@@ -157,6 +157,13 @@ export class AcceptError extends GatewayError {
 /** The chat commands, as a platform's command menu lists them: usage (`name args`) and what it does. */
 export type CommandMenu = readonly (readonly [usage: string, description: string])[];
 
+/** How the Expert of a conversation greets someone opening it (Slack's assistant threads). */
+export interface Welcome {
+  expert: string;
+  greeting: string;
+  suggestedPrompts: { title: string; message: string }[];
+}
+
 /** What the core offers an adapter. */
 export interface ChannelHost {
   /** Commits the message (and its session on first contact); only then may the adapter acknowledge. */
@@ -168,6 +175,8 @@ export interface ChannelHost {
    * its sessions, queue and pending replies follow it.
    */
   moveConversation(from: string, to: string): Promise<void>;
+  /** Who answers a conversation and how it introduces itself (its session's Expert, else the chat's binding). */
+  welcome(conversationKey: string, chatId: string | undefined): Promise<Welcome>;
   /** Whether a conversation has a session (the bot takes part in it): read from the store, no platform call. */
   knows(conversationKey: string): Promise<boolean>;
   /** The chat commands, for platforms with a command menu (Telegram's `/` list). */
@@ -200,6 +209,10 @@ export interface ChannelAdapter {
   editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status), and which Expert is, where it can. */
   typing?(conversationKey: string, expert: string): Promise<void>;
+  /** The turn is over: whatever {@link typing} shows goes away (the next turn shows it again). */
+  idle?(conversationKey: string): Promise<void>;
+  /** The conversation's session is named this (after its first message, or renamed), where the platform shows titles. */
+  showTitle?(conversationKey: string, title: string): Promise<void>;
   /**
    * Fetches what a stored message deferred (downloads, the sender's name, a thread's earlier
    * messages), called by the turn that answers it, long after the platform was acknowledged. The

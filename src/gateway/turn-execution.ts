@@ -82,6 +82,11 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         })
       : undefined;
   const typing = keepTyping(adapter, session.conversationKey, expert.name);
+  if (session.title) {
+    adapter.showTitle?.(session.conversationKey, session.title).catch((error: unknown) => {
+      logger.debug({ err: error }, "the conversation's title was not shown");
+    });
+  }
   let partial = "";
   let usage: UsageEntry | undefined;
   try {
@@ -154,6 +159,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     }
   } finally {
     clearInterval(typing);
+    adapter.idle?.(session.conversationKey).catch(() => undefined);
     await preview?.close();
     await endStream("cancelled");
   }

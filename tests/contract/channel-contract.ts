@@ -60,6 +60,7 @@ function recordingHost(): { host: ChannelHost; accepted: InboundMessage[] } {
     },
     moveConversation: async () => undefined,
     knows: async () => false,
+    welcome: async () => ({ expert: "default", greeting: "Hi", suggestedPrompts: [] }),
     commands: [],
     logger: createLogger("silent"),
   };

@@ -255,6 +255,8 @@ export class FakeSlack {
       case "conversations.history":
         return this.#history(method, channel, p);
       case "assistant.threads.setStatus":
+      case "assistant.threads.setSuggestedPrompts":
+      case "assistant.threads.setTitle":
         return { ok: true };
       case "files.getUploadURLExternal":
         return {

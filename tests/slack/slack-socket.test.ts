@@ -94,6 +94,7 @@ describe("Slack Socket Mode", () => {
         route: () => undefined,
         moveConversation: async () => undefined,
         knows: async () => false,
+        welcome: async () => ({ expert: "default", greeting: "Hi", suggestedPrompts: [] }),
         commands: [],
         logger: createLogger("silent"),
       };
