@@ -156,6 +156,9 @@ export class SlackAdapter implements ChannelAdapter {
     app.event("assistant_thread_started", async ({ event, body }) => {
       assistant.started(event.assistant_thread, teamOf(body as Record<string, unknown>));
     });
+    app.event("app_home_opened", async ({ event, body }) => {
+      assistant.messagesOpened(event.channel, event.tab, teamOf(body as Record<string, unknown>));
+    });
     app.event("assistant_thread_context_changed", async ({ event, body }) => {
       assistant.contextChanged(event.assistant_thread, teamOf(body as Record<string, unknown>));
     });

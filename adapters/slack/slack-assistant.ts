@@ -65,6 +65,26 @@ export class SlackAssistant {
     })().catch((error: unknown) => this.#logger.warn({ err: error }, "could not greet in a Slack assistant thread"));
   }
 
+  /**
+   * `app_home_opened` on the Messages tab: in the agent messaging experience (`agent_view`) this
+   * replaces `assistant_thread_started`, and prompts are set for the DM, without a thread (Slack
+   * drops a call with `thread_ts` there). No greeting: opening the tab is not a new conversation.
+   */
+  messagesOpened(channel: string, tab: string | undefined, team: string): void {
+    if (tab !== "messages" || !isDirectChannel(channel)) return;
+    const key = conversationKeyOf({ team, channel });
+    void (async () => {
+      const welcome = await this.#host.welcome(key, channel);
+      if (welcome.suggestedPrompts.length === 0) return;
+      // Through apiCall: the SDK's typed method insists on the thread_ts that agent apps must leave out.
+      await this.#client.apiCall("assistant.threads.setSuggestedPrompts", {
+        channel_id: channel,
+        title: `Ask ${welcome.expert}`,
+        prompts: welcome.suggestedPrompts.slice(0, 4),
+      });
+    })().catch((error: unknown) => this.#logger.warn({ err: error }, "could not set the DM's suggested prompts"));
+  }
+
   /** `assistant_thread_context_changed`: the person looks at another channel now. */
   contextChanged(thread: AssistantThread, team: string): void {
     const key = this.#keyOf(thread, team);

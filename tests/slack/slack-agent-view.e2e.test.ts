@@ -72,6 +72,19 @@ describe("Slack's agent view (assistant threads)", () => {
     ]);
   });
 
+  it("sets the DM's prompts, without a thread, when the Messages tab opens (the agent messaging experience)", async () => {
+    const w = await start();
+    await w.deliver({ type: "app_home_opened", user: "U1", channel: "D1", tab: "home", event_ts: "1.1" });
+    await w.deliver({ type: "app_home_opened", user: "U1", channel: "D1", tab: "messages", event_ts: "1.2" });
+    await waitFor(() => w.slack.callsOf("assistant.threads.setSuggestedPrompts").length === 1, "the prompts");
+    const [call] = w.slack.callsOf("assistant.threads.setSuggestedPrompts");
+    expect(call).toMatchObject({ channel_id: "D1" });
+    expect(call?.thread_ts).toBeUndefined();
+    // Opening the tab is not a conversation: nothing is posted or stored.
+    expect(w.slack.botMessages("D1")).toEqual([]);
+    expect(await w.h.store.sessions.list({ states: ["active"] })).toEqual([]);
+  });
+
   it("offers general prompts when the Expert names none", async () => {
     const w = await start();
     await w.deliver(thread("assistant_thread_started", "C9"));
