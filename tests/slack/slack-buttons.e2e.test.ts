@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { BOT_ID } from "../fakes/fake-slack.js";
 import { userTexts } from "../gateway/gateway-harness.js";
 import { waitFor } from "../support/wait.js";
-import { messageEvent, postSigned, type SlackWorld, slackWorlds } from "./slack-world.js";
+import { eventCallback, messageEvent, postSigned, type SlackWorld, slackWorlds } from "./slack-world.js";
 
 const start = slackWorlds();
 
 type Button = { action_id: string; value: string; text: { text: string } };
 
 /** The buttons under the bot's latest message in a thread that has any. */
-function lastButtons(w: SlackWorld, channel: string, threadTs: string): { ts: string; buttons: Button[] } {
+function lastButtons(w: SlackWorld, channel: string, threadTs: string | undefined): { ts: string; buttons: Button[] } {
   const message = w.slack
     .botMessages(channel)
     .filter((m) => m.thread_ts === threadTs && m.blocks?.some((block) => block.type === "actions"))
@@ -18,20 +18,31 @@ function lastButtons(w: SlackWorld, channel: string, threadTs: string): { ts: st
   return { ts: message?.ts ?? "", buttons: actions?.elements ?? [] };
 }
 
-/** A `block_actions` request as Slack POSTs it (form-encoded `payload`), signed. */
-function press(w: SlackWorld, user: string, channel: string, threadTs: string, ts: string, button: Button) {
-  const payload = {
+/** A `block_actions` payload as Slack sends it for a press of `button` under message `ts`. */
+function blockActions(user: string, channel: string, threadTs: string | undefined, ts: string, button: Button) {
+  return {
     type: "block_actions",
     user: { id: user, username: user.toLowerCase(), team_id: "T1" },
     team: { id: "T1" },
     api_app_id: "A1",
-    container: { type: "message", message_ts: ts, channel_id: channel, is_ephemeral: false, thread_ts: threadTs },
+    container: {
+      type: "message",
+      message_ts: ts,
+      channel_id: channel,
+      is_ephemeral: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
     channel: { id: channel, name: "general" },
-    message: { type: "message", ts, thread_ts: threadTs, bot_id: BOT_ID, text: "…" },
+    message: { type: "message", ts, ...(threadTs ? { thread_ts: threadTs } : {}), bot_id: BOT_ID, text: "…" },
     trigger_id: `trig-${user}-${ts}`,
     response_url: "http://127.0.0.1:1/unused",
     actions: [{ ...button, type: "button", block_id: "b1", action_ts: "1700008000.1" }],
   };
+}
+
+/** A `block_actions` request as Slack POSTs it (form-encoded `payload`), signed. */
+function press(w: SlackWorld, user: string, channel: string, threadTs: string, ts: string, button: Button) {
+  const payload = blockActions(user, channel, threadTs, ts, button);
   return postSigned(w.h.port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
     contentType: "application/x-www-form-urlencoded",
   });
@@ -98,5 +109,30 @@ describe("Slack Block Kit buttons", () => {
     const key = `slack:T1:C1:${root}`;
     await waitFor(async () => (await w.h.store.sessions.current(key))?.expert === "writer", "the switch");
     expect(w.slack.ephemerals).toEqual([]);
+  });
+});
+
+describe("Slack Block Kit buttons over Socket Mode", () => {
+  it("acks an interactive envelope and refuses a press by someone else in a DM, ephemerally", async () => {
+    const w = await start(
+      { appToken: "xapp-test", signingSecret: undefined },
+      { experts: [{ name: "writer", instructions: "You write." }] },
+    );
+    await waitFor(() => w.slack.socketCount === 1, "the Socket Mode connection");
+    w.slack.sendEnvelope(
+      "events_api",
+      eventCallback(messageEvent({ channel: "D1", dm: true, text: "!expert", ts: "1700008200.000100" })),
+    );
+    await waitFor(() => lastButtons(w, "D1", undefined).buttons.length > 0, "the Switch buttons in the DM");
+    const { ts, buttons } = lastButtons(w, "D1", undefined);
+    const writer = buttons.find((button) => button.text.text === "writer") as Button;
+    const other = w.slack.sendEnvelope("interactive", blockActions("U2", "D1", undefined, ts, writer));
+    await waitFor(() => w.slack.acks.some((ack) => ack.envelope_id === other), "the ack");
+    await waitFor(() => w.slack.ephemerals.length === 1, "the refusal");
+    expect(w.slack.ephemerals[0]).toMatchObject({ channel: "D1", user: "U2" });
+    expect(w.slack.ephemerals[0]?.thread_ts).toBeUndefined();
+    const own = w.slack.sendEnvelope("interactive", blockActions("U1", "D1", undefined, ts, writer));
+    await waitFor(() => w.slack.acks.some((ack) => ack.envelope_id === own), "the ack");
+    await waitFor(async () => (await w.h.store.sessions.current("slack:T1:D1"))?.expert === "writer", "the switch");
   });
 });
