@@ -49,7 +49,6 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     replyToMessageId: lastInbound?.platformMessageId ?? null,
   };
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
-  await completeDeferred(adapter, store, inbound, signal, logger);
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
   let streamed: string | undefined;
@@ -90,6 +89,8 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   let partial = "";
   let usage: UsageEntry | undefined;
   try {
+    // Downloads and look-ups the channel left for after its acknowledgement, while the status shows.
+    await completeDeferred(adapter, store, inbound, signal, logger);
     for await (const event of runStoredTurn(runner, {
       session,
       expert,
