@@ -1,4 +1,4 @@
-import { App, type Receiver, webApi } from "@slack/bolt";
+import { App, webApi } from "@slack/bolt";
 import { ConfigError } from "../../src/errors.js";
 import type {
   AcceptResult,
@@ -13,23 +13,22 @@ import type {
   StreamHooks,
 } from "../../src/gateway/channel.js";
 import { AcceptError } from "../../src/gateway/channel.js";
-import { type Clock, systemClock } from "../../src/ids.js";
+import type { Clock } from "../../src/ids.js";
 import type { Logger } from "../../src/logger.js";
 import { SlackAssistant } from "./slack-assistant.js";
 import { boltLogger } from "./slack-bolt-logger.js";
-import { ACTION_PREFIX, pressedButton } from "./slack-buttons.js";
+import { ACTION_PREFIX, pressedButton, tellPresser } from "./slack-buttons.js";
 import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
 import { deliveryOf, type SlackDelivery } from "./slack-delivery.js";
-import { platformErrorOf, toChannelError } from "./slack-errors.js";
 import { type BotIdentity, classifyEvent } from "./slack-events.js";
 import { SlackFiles } from "./slack-files.js";
 import { renderMrkdwn } from "./slack-format.js";
-import { SlackHttpReceiver } from "./slack-http-receiver.js";
 import { type ReplyInThreads, SlackInbound } from "./slack-inbound.js";
 import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
+import { receiverFor } from "./slack-receiver.js";
 import { SlackSender } from "./slack-sender.js";
-import { SlackAuthError, SlackSocketReceiver } from "./slack-socket-receiver.js";
-import { SlackStream, type StreamRecipient } from "./slack-stream.js";
+import { SlackAuthError } from "./slack-socket-receiver.js";
+import { SlackStream, type StreamRecipient, stopLeftStream } from "./slack-stream.js";
 
 export interface SlackAdapterOptions {
   botToken: string;
@@ -96,22 +95,14 @@ export class SlackAdapter implements ChannelAdapter {
     this.#state = { state: "starting" };
     const bot = await this.#identify();
     this.#teamId = bot.teamId;
-    const receiver: Receiver = this.#options.appToken
-      ? new SlackSocketReceiver({
-          appToken: this.#options.appToken,
-          apiUrl: this.#options.apiUrl,
-          logger,
-          onStatus: (status) => {
-            if (this.#state.state !== "stopped") this.#state = status;
-          },
-          ...(this.#options.reconnectMs ? { reconnectMs: this.#options.reconnectMs } : {}),
-        })
-      : new SlackHttpReceiver({
-          signingSecret: this.#options.signingSecret ?? "",
-          route: host.route,
-          clock: this.#options.clock ?? systemClock,
-          logger,
-        });
+    const receiver = receiverFor({
+      ...this.#options,
+      route: host.route,
+      logger,
+      onStatus: (status) => {
+        if (this.#state.state !== "stopped") this.#state = status;
+      },
+    });
     const app = new App({
       token: this.#options.botToken,
       botId: bot.botId,
@@ -150,18 +141,8 @@ export class SlackAdapter implements ChannelAdapter {
       );
     app.event("message", onEvent);
     app.event("app_mention", onEvent);
-    const assistant = new SlackAssistant({ client: app.client, host, logger });
-    this.#assistant = assistant;
-    const teamOf = (body: Record<string, unknown>) => (typeof body.team_id === "string" ? body.team_id : bot.teamId);
-    app.event("assistant_thread_started", async ({ event, body }) => {
-      assistant.started(event.assistant_thread, teamOf(body as Record<string, unknown>));
-    });
-    app.event("app_home_opened", async ({ event, body }) => {
-      assistant.messagesOpened(event.channel, event.tab, teamOf(body as Record<string, unknown>));
-    });
-    app.event("assistant_thread_context_changed", async ({ event, body }) => {
-      assistant.contextChanged(event.assistant_thread, teamOf(body as Record<string, unknown>));
-    });
+    this.#assistant = new SlackAssistant({ client: app.client, host, logger });
+    this.#assistant.listen(app, bot.teamId);
     app.command("/gateway", async ({ command, ack, context }) => {
       const reply = await this.#onCommand(host, command, deliveryOf(context));
       await ack(reply === undefined ? undefined : { response_type: "ephemeral", text: renderMrkdwn(reply) });
@@ -249,18 +230,8 @@ export class SlackAdapter implements ChannelAdapter {
   }
 
   /** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
-  async endStream(conversationKey: string, messageId: string, label: string): Promise<void> {
-    const target = targetOf(conversationKey);
-    try {
-      await this.#require(this.#app).client.chat.stopStream({
-        channel: target.channel,
-        ts: messageId,
-        markdown_text: `\n\n_(${label})_`,
-      });
-    } catch (error) {
-      if (platformErrorOf(error) === "message_not_in_streaming_state") return;
-      throw toChannelError(error, "chat.stopStream");
-    }
+  endStream(conversationKey: string, messageId: string, label: string): Promise<void> {
+    return stopLeftStream(this.#require(this.#app).client, targetOf(conversationKey), messageId, label);
   }
 
   complete(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts> {
@@ -325,17 +296,9 @@ export class SlackAdapter implements ChannelAdapter {
     const result = await this.#accept(host, message, delivery);
     if (result?.status !== "forbidden") return;
     // Told to the presser alone; not awaited, so Slack's acknowledgement does not wait for it.
-    const target = targetOf(message.conversationKey);
-    this.#require(this.#app)
-      .client.chat.postEphemeral({
-        channel: target.channel,
-        user: message.sender.id,
-        text: renderMrkdwn(result.reply),
-        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-      })
-      .catch((error: unknown) =>
-        this.#logger?.warn({ err: error }, "could not tell a presser the button is not theirs"),
-      );
+    tellPresser(this.#require(this.#app).client, message, result.reply).catch((error: unknown) =>
+      this.#logger?.warn({ err: error }, "could not tell a presser the button is not theirs"),
+    );
   }
 
   async #accept(

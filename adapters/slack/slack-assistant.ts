@@ -1,4 +1,4 @@
-import type { webApi } from "@slack/bolt";
+import type { App, webApi } from "@slack/bolt";
 import type { ChannelHost } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
 import { renderMrkdwn } from "./slack-format.js";
@@ -35,6 +35,23 @@ export class SlackAssistant {
     this.#client = options.client;
     this.#host = options.host;
     this.#logger = options.logger;
+  }
+
+  /** Listens to the agent view's events (`team` stands in for an event without one). */
+  listen(app: App, team: string): void {
+    const teamOf = (body: unknown) => {
+      const id = (body as { team_id?: unknown }).team_id;
+      return typeof id === "string" ? id : team;
+    };
+    app.event("assistant_thread_started", async ({ event, body }) => {
+      this.started(event.assistant_thread, teamOf(body));
+    });
+    app.event("app_home_opened", async ({ event, body }) => {
+      this.messagesOpened(event.channel, event.tab, teamOf(body));
+    });
+    app.event("assistant_thread_context_changed", async ({ event, body }) => {
+      this.contextChanged(event.assistant_thread, teamOf(body));
+    });
   }
 
   /** `assistant_thread_started`: greet and offer the Expert's prompts (once per thread, also when Slack retries). */

@@ -1,6 +1,8 @@
+import type { webApi } from "@slack/bolt";
 import type { CommandButton, InboundMessage } from "../../src/gateway/channel.js";
 import { parseCommand } from "../../src/gateway/commands/command-parser.js";
-import { conversationKeyOf, conversationOf, isDirectChannel } from "./slack-keys.js";
+import { renderMrkdwn } from "./slack-format.js";
+import { conversationKeyOf, conversationOf, isDirectChannel, targetOf } from "./slack-keys.js";
 
 /** Every button of ours has an action id starting with this (Bolt routes them to one listener). */
 export const ACTION_PREFIX = "gateway_cmd_";
@@ -77,6 +79,17 @@ export function pressedButton(payload: Record<string, unknown>): InboundMessage 
     deliveryKeys: [`slack:action:${body.trigger_id ?? `${channel}:${ts}:${user}:${action.action_ts ?? ""}`}`],
     chat: { id: channel, teamId: team, group: !dm },
   };
+}
+
+/** Tells the person who pressed a button that it is not theirs, in a message only they see. */
+export async function tellPresser(client: webApi.WebClient, press: InboundMessage, reply: string): Promise<void> {
+  const target = targetOf(press.conversationKey);
+  await client.chat.postEphemeral({
+    channel: target.channel,
+    user: press.sender.id,
+    text: renderMrkdwn(reply),
+    ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+  });
 }
 
 function parseValue(value: string | undefined): ButtonValue | undefined {

@@ -1,7 +1,7 @@
 import type { webApi } from "@slack/bolt";
 import type { ChannelStream } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
-import { toChannelError } from "./slack-errors.js";
+import { platformErrorOf, toChannelError } from "./slack-errors.js";
 import { MAX_MRKDWN_LENGTH, toMrkdwnMessages } from "./slack-format.js";
 import { isDirectChannel, type SlackTarget } from "./slack-keys.js";
 
@@ -160,5 +160,20 @@ export class SlackStream implements ChannelStream {
     } catch (error) {
       this.#o.logger.debug({ err: error }, "preview update skipped");
     }
+  }
+}
+
+/** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
+export async function stopLeftStream(
+  client: webApi.WebClient,
+  target: SlackTarget,
+  ts: string,
+  label: string,
+): Promise<void> {
+  try {
+    await client.chat.stopStream({ channel: target.channel, ts, markdown_text: `\n\n_(${label})_` });
+  } catch (error) {
+    if (platformErrorOf(error) === "message_not_in_streaming_state") return;
+    throw toChannelError(error, "chat.stopStream");
   }
 }
