@@ -72,7 +72,7 @@ export class SlackStream implements ChannelStream {
     }, wait);
   }
 
-  async finish(outcome: "completed" | "cancelled" | "failed"): Promise<string | undefined> {
+  async finish(outcome: "completed" | "cancelled" | "failed" | "interrupted"): Promise<string | undefined> {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -80,7 +80,8 @@ export class SlackStream implements ChannelStream {
     await this.#flush();
     const { client, target } = this.#o;
     if (this.#ts) {
-      await client.chat.stopStream({ channel: target.channel, ts: this.#ts }).catch((error: unknown) => {
+      const mark = outcome === "interrupted" ? { markdown_text: marker("interrupted") } : {};
+      await client.chat.stopStream({ channel: target.channel, ts: this.#ts, ...mark }).catch((error: unknown) => {
         this.#o.logger.warn({ err: error }, "chat.stopStream failed");
       });
     }
@@ -163,6 +164,11 @@ export class SlackStream implements ChannelStream {
   }
 }
 
+/** What ends a stream that did not finish its answer: `(interrupted)` on a line of its own. */
+function marker(label: string): string {
+  return `\n\n_(${label})_`;
+}
+
 /** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
 export async function stopLeftStream(
   client: webApi.WebClient,
@@ -171,7 +177,7 @@ export async function stopLeftStream(
   label: string,
 ): Promise<void> {
   try {
-    await client.chat.stopStream({ channel: target.channel, ts, markdown_text: `\n\n_(${label})_` });
+    await client.chat.stopStream({ channel: target.channel, ts, markdown_text: marker(label) });
   } catch (error) {
     if (platformErrorOf(error) === "message_not_in_streaming_state") return;
     throw toChannelError(error, "chat.stopStream");

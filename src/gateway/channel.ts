@@ -119,8 +119,12 @@ export interface ChannelStream {
   readonly ephemeral?: boolean;
   /** Best effort: the adapter paces and may drop what the platform will not take. */
   append(delta: string): void;
-  /** The turn ended; returns the message id when the stream itself became the final answer. */
-  finish(outcome: "completed" | "cancelled" | "failed"): Promise<string | undefined>;
+  /**
+   * The turn ended; returns the message id when the stream itself became the final answer.
+   * `interrupted`: this process is shutting down and the turn is answered again later, so what the
+   * stream showed is marked "(interrupted)".
+   */
+  finish(outcome: "completed" | "cancelled" | "failed" | "interrupted"): Promise<string | undefined>;
 }
 
 /** What the core learns from a native stream while it runs. */

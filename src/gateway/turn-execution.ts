@@ -59,7 +59,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     },
   });
   let streamOpen = stream !== undefined;
-  const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
+  const endStream = async (outcome: "completed" | "cancelled" | "failed" | "interrupted") => {
     if (!stream || !streamOpen) return undefined;
     streamOpen = false;
     const finished = await stream.finish(outcome);
@@ -146,7 +146,8 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         };
       } else if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
         await preview?.close();
-        await endStream("cancelled");
+        const shutdown = !(signal.reason instanceof CancelRequest) || signal.reason.kind === "shutdown";
+        await endStream(shutdown ? "interrupted" : "cancelled");
         await endCancelled(store, claimed, route, signal.reason, {
           partial: partial.trim(),
           previewId: preview?.messageId,

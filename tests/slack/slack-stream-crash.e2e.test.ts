@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { describe, expect } from "vitest";
 import { freePort, cliTest as it, waitFor } from "../cli/run-cli.js";
 import { BOT_ID, FakeSlack } from "../fakes/fake-slack.js";
-import { eventCallback, messageEvent } from "./slack-world.js";
+import { eventCallback, messageEvent, slackWorlds } from "./slack-world.js";
 
 /** The stream a running turn recorded, read from the gateway's database the way another process would. */
 function recordedStream(db: string): string | undefined {
@@ -72,5 +72,33 @@ describe("a native Slack stream survives kill -9", () => {
     const lastStart = order.lastIndexOf("chat.startStream");
     expect(stopped).toBeGreaterThanOrEqual(0);
     expect(stopped).toBeLessThan(Math.max(lastPost, lastStart));
+  });
+});
+
+describe("a native Slack stream across a graceful restart", () => {
+  const start = slackWorlds();
+
+  it("marks the stream interrupted when the gateway stops mid-answer, and the next start answers once", async () => {
+    const w = await start();
+    w.h.fake.reply({
+      kind: "text",
+      text: "echo: the whole answer",
+      pieces: ["ec", "ho: the whole answer"],
+      pause: { afterPieces: 1, until: new Promise(() => {}) },
+    });
+    const root = "1700007100.000100";
+    await w.deliver(messageEvent({ channel: "C1", mention: true, text: "tell me", ts: root }));
+    const streaming = await waitFor(
+      () => w.slack.botMessages("C1").find((m) => m.streaming && m.text === "ec"),
+      "the stream showing the first piece",
+    );
+    await w.h.restart();
+    await waitFor(() => w.replies("C1", root).includes("echo: tell me"), "the answer after the restart");
+    expect(w.slack.messages.get(`C1/${streaming.ts}`)).toMatchObject({
+      streaming: false,
+      text: "ec\n\n_(interrupted)_",
+    });
+    expect(w.replies("C1", root).filter((text) => text.includes("echo: tell me"))).toHaveLength(1);
+    expect(w.slack.botMessages("C1").filter((m) => m.streaming)).toEqual([]);
   });
 });
