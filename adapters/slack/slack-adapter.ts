@@ -1,4 +1,4 @@
-import { App, type Receiver, webApi } from "@slack/bolt";
+import { App, webApi } from "@slack/bolt";
 import { ConfigError } from "../../src/errors.js";
 import type {
   AcceptResult,
@@ -7,25 +7,29 @@ import type {
   ChannelLimits,
   ChannelStatus,
   ChannelStream,
+  DeferredParts,
   InboundMessage,
   OutboundFile,
   OutboundMessage,
+  StreamHooks,
 } from "../../src/gateway/channel.js";
 import { AcceptError } from "../../src/gateway/channel.js";
-import { type Clock, systemClock } from "../../src/ids.js";
+import type { Clock } from "../../src/ids.js";
 import type { Logger } from "../../src/logger.js";
+import { SlackAssistant } from "./slack-assistant.js";
 import { boltLogger } from "./slack-bolt-logger.js";
+import { ACTION_PREFIX, pressedButton, tellPresser } from "./slack-buttons.js";
 import { COMMAND_USAGE, slashCommandMessage } from "./slack-command.js";
 import { deliveryOf, type SlackDelivery } from "./slack-delivery.js";
 import { type BotIdentity, classifyEvent } from "./slack-events.js";
 import { SlackFiles } from "./slack-files.js";
 import { renderMrkdwn } from "./slack-format.js";
-import { SlackHttpReceiver } from "./slack-http-receiver.js";
 import { type ReplyInThreads, SlackInbound } from "./slack-inbound.js";
 import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
+import { receiverFor } from "./slack-receiver.js";
 import { SlackSender } from "./slack-sender.js";
-import { SlackAuthError, SlackSocketReceiver } from "./slack-socket-receiver.js";
-import { SlackStream, type StreamRecipient } from "./slack-stream.js";
+import { SlackAuthError } from "./slack-socket-receiver.js";
+import { SlackStream, type StreamRecipient, stopLeftStream } from "./slack-stream.js";
 
 export interface SlackAdapterOptions {
   botToken: string;
@@ -69,6 +73,7 @@ export class SlackAdapter implements ChannelAdapter {
   #sender: SlackSender | undefined;
   #inbound: SlackInbound | undefined;
   #files: SlackFiles | undefined;
+  #assistant: SlackAssistant | undefined;
   #logger: Logger | undefined;
   #teamId = "";
 
@@ -93,22 +98,14 @@ export class SlackAdapter implements ChannelAdapter {
     this.#state = { state: "starting" };
     const bot = await this.#identify();
     this.#teamId = bot.teamId;
-    const receiver: Receiver = this.#options.appToken
-      ? new SlackSocketReceiver({
-          appToken: this.#options.appToken,
-          apiUrl: this.#options.apiUrl,
-          logger,
-          onStatus: (status) => {
-            if (this.#state.state !== "stopped") this.#state = status;
-          },
-          ...(this.#options.reconnectMs ? { reconnectMs: this.#options.reconnectMs } : {}),
-        })
-      : new SlackHttpReceiver({
-          signingSecret: this.#options.signingSecret ?? "",
-          route: host.route,
-          clock: this.#options.clock ?? systemClock,
-          logger,
-        });
+    const receiver = receiverFor({
+      ...this.#options,
+      route: host.route,
+      logger,
+      onStatus: (status) => {
+        if (this.#state.state !== "stopped") this.#state = status;
+      },
+    });
     const app = new App({
       token: this.#options.botToken,
       botId: bot.botId,
@@ -135,6 +132,7 @@ export class SlackAdapter implements ChannelAdapter {
       files: this.#files,
       replyInThreads: this.#options.replyInThreads,
       logger,
+      knows: host.knows,
     });
     const onEvent = async (args: { event: object; body: object; context: Record<string, unknown> }) =>
       this.#onEvent(
@@ -146,9 +144,16 @@ export class SlackAdapter implements ChannelAdapter {
       );
     app.event("message", onEvent);
     app.event("app_mention", onEvent);
+    this.#assistant = new SlackAssistant({ client: app.client, host, logger });
+    this.#assistant.listen(app, bot.teamId);
     app.command("/gateway", async ({ command, ack, context }) => {
       const reply = await this.#onCommand(host, command, deliveryOf(context));
       await ack(reply === undefined ? undefined : { response_type: "ephemeral", text: renderMrkdwn(reply) });
+    });
+    // Buttons: acknowledged as soon as the press is handled (a database write, well within 3 s).
+    app.action(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, context }) => {
+      await ack();
+      await this.#onPress(host, body as unknown as Record<string, unknown>, deliveryOf(context));
     });
     app.error(async ({ error, context }: { error: Error; context: Record<string, unknown> }) => {
       logger.error({ err: error }, "Slack listener failed");
@@ -190,6 +195,14 @@ export class SlackAdapter implements ChannelAdapter {
     return this.#require(this.#sender).typing(conversationKey, expert);
   }
 
+  idle(conversationKey: string): Promise<void> {
+    return this.#require(this.#sender).idle(conversationKey);
+  }
+
+  showTitle(conversationKey: string, title: string): Promise<void> {
+    return this.#require(this.#assistant).showTitle(conversationKey, title);
+  }
+
   editIntervalFor(conversationKey: string): number {
     return isDirectChannel(targetOf(conversationKey).channel) ? 1000 : this.limits.editIntervalMs;
   }
@@ -204,7 +217,7 @@ export class SlackAdapter implements ChannelAdapter {
     return conversationKeyOf({ team: target.team || this.#teamId, channel: target.channel, threadTs: messageId });
   }
 
-  openStream(conversationKey: string): ChannelStream | undefined {
+  openStream(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined {
     const target = targetOf(conversationKey);
     const recipient = this.#recipients.get(conversationKey);
     if (!this.#app || !this.#logger || !target.threadTs || this.#noStreaming.has(target.team)) return undefined;
@@ -216,7 +229,17 @@ export class SlackAdapter implements ChannelAdapter {
       recipient,
       intervalMs: this.editIntervalFor(conversationKey),
       onRefused: () => this.#noStreaming.add(target.team),
+      ...(hooks ? { onOpened: (ts: string) => hooks.opened(ts) } : {}),
     });
+  }
+
+  /** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
+  endStream(conversationKey: string, messageId: string, label: string): Promise<void> {
+    return stopLeftStream(this.#require(this.#app).client, targetOf(conversationKey), messageId, label);
+  }
+
+  complete(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts> {
+    return this.#require(this.#inbound).complete(deferred, message, signal);
   }
 
   /** Uploads a generated file into a conversation (thread); returns the Slack file id. */
@@ -255,9 +278,13 @@ export class SlackAdapter implements ChannelAdapter {
       return;
     }
     const eventId = typeof body.event_id === "string" ? body.event_id : undefined;
-    const message = await this.#require(this.#inbound).toInbound(classified.message, eventId);
+    const assistant = this.#assistant;
+    const message = await this.#require(this.#inbound).toInbound(classified.message, eventId, (key) =>
+      assistant?.contextNote(key),
+    );
     if (!message) return;
-    await this.#accept(host, message, deliveryOf(context));
+    const result = await this.#accept(host, message, deliveryOf(context));
+    if (result?.status === "accepted") assistant?.told(message.conversationKey);
   }
 
   async #onCommand(
@@ -273,6 +300,17 @@ export class SlackAdapter implements ChannelAdapter {
     return undefined;
   }
 
+  async #onPress(host: ChannelHost, body: Record<string, unknown>, delivery: SlackDelivery | undefined) {
+    const message = pressedButton(body);
+    if (!message) return;
+    const result = await this.#accept(host, message, delivery);
+    if (result?.status !== "forbidden") return;
+    // Told to the presser alone; not awaited, so Slack's acknowledgement does not wait for it.
+    tellPresser(this.#require(this.#app).client, message, result.reply).catch((error: unknown) =>
+      this.#logger?.warn({ err: error }, "could not tell a presser the button is not theirs"),
+    );
+  }
+
   async #accept(
     host: ChannelHost,
     message: InboundMessage,
@@ -281,7 +319,6 @@ export class SlackAdapter implements ChannelAdapter {
     try {
       const result = await host.accept(message);
       if (result.status === "accepted" || result.status === "duplicate") {
-        this.#inbound?.joined(message.conversationKey);
         this.#recipients.delete(message.conversationKey);
         this.#recipients.set(message.conversationKey, { user: message.sender.id, team: message.chat?.teamId ?? "" });
         if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value ?? "");

@@ -1,26 +1,40 @@
 import type { webApi } from "@slack/bolt";
-import type { InboundMessage } from "../../src/gateway/channel.js";
+import type { DeferredParts, InboundMessage } from "../../src/gateway/channel.js";
 import { parseCommand } from "../../src/gateway/commands/command-parser.js";
 import type { Logger } from "../../src/logger.js";
-import type { BotIdentity, SlackMessage } from "./slack-events.js";
+import type { BotIdentity, SlackFile, SlackMessage } from "./slack-events.js";
 import { plainText } from "./slack-events.js";
 import type { SlackFiles } from "./slack-files.js";
-import { conversationKeyOf } from "./slack-keys.js";
+import { conversationKeyOf, conversationOf } from "./slack-keys.js";
 
-/** How many threads' "has the bot joined?" answers are remembered. */
-const MAX_REMEMBERED = 10_000;
 const BACKFILL_MESSAGES = 50;
 const BACKFILL_CHARS = 8000;
-/** Lookups happen before Slack is acknowledged (3 s): they must not take long. */
-const LOOKUP_TIMEOUT_MS = 1500;
+/** Look-ups run inside the turn, but a slow Slack must not hold the answer for long. */
+const LOOKUP_TIMEOUT_MS = 5000;
+/** How many people's names are remembered. */
+const MAX_NAMES = 10_000;
 
 export type ReplyInThreads = "all" | "mentions";
 
 /**
- * Turns a person's Slack message into the core's InboundMessage. Threads are sessions: a mention
- * starts one (or joins a thread, bringing its earlier messages along as context); later messages in
- * a thread the bot joined reach it without a mention, unless `replyInThreads` is `mentions`. Whether
- * the bot is in a thread is remembered, and after a restart read back from the thread itself.
+ * What a Slack message leaves for the turn that answers it, fetched only after Slack was
+ * acknowledged: its files, its sender's name, and (first mention inside a thread) the thread so far.
+ */
+interface SlackDeferred {
+  files?: SlackFile[];
+  user?: string;
+  thread?: { channel: string; threadTs: string; beforeTs: string };
+  /** Where the person is looking (an assistant thread's context), for the model. */
+  note?: string;
+}
+
+/**
+ * Turns a person's Slack message into the core's InboundMessage, without calling Slack: the event
+ * is stored and acknowledged first. Threads are sessions: a mention starts one (or joins a thread,
+ * bringing its earlier messages along as context); later messages in a thread the bot is in (one
+ * with a session, as the store knows) reach it without a mention, unless `replyInThreads` is
+ * `mentions`. Files, names and a thread's earlier messages are fetched by {@link complete}, inside
+ * the turn.
  */
 export class SlackInbound {
   readonly #client: webApi.WebClient;
@@ -28,7 +42,7 @@ export class SlackInbound {
   readonly #files: SlackFiles;
   readonly #replyInThreads: ReplyInThreads;
   readonly #logger: Logger;
-  readonly #joined = new Map<string, boolean>();
+  readonly #knows: (conversationKey: string) => Promise<boolean>;
   readonly #names = new Map<string, string>();
 
   constructor(options: {
@@ -37,41 +51,48 @@ export class SlackInbound {
     files: SlackFiles;
     replyInThreads: ReplyInThreads;
     logger: Logger;
+    /** Whether a conversation has a session (the bot takes part in it), from the store. */
+    knows: (conversationKey: string) => Promise<boolean>;
   }) {
     this.#client = options.client;
     this.#bot = options.bot;
     this.#files = options.files;
     this.#replyInThreads = options.replyInThreads;
     this.#logger = options.logger;
+    this.#knows = options.knows;
   }
 
   /** The message for the core, or undefined when it is not for the bot (nothing to store). */
-  async toInbound(message: SlackMessage, eventId: string | undefined): Promise<InboundMessage | undefined> {
-    const threadTs = message.threadTs ?? message.ts;
-    const conversationKey = conversationKeyOf({ team: message.team, channel: message.channel, threadTs });
+  async toInbound(
+    message: SlackMessage,
+    eventId: string | undefined,
+    noteFor: (conversationKey: string) => string | undefined = () => undefined,
+  ): Promise<InboundMessage | undefined> {
+    const conversationKey = conversationKeyOf(conversationOf(message));
     let addressed = message.dm || message.mentioned;
-    let earlier: string[] = [];
-    const inThread = message.threadTs !== undefined && message.threadTs !== message.ts && !message.dm;
-    if (inThread) {
-      const known = this.#joined.get(conversationKey);
-      if (message.mentioned && known !== true) {
-        const thread = await this.#thread(message.channel, threadTs, message.ts);
-        if (!thread.joined) earlier = thread.earlier;
-      } else if (!message.mentioned && (this.#replyInThreads === "all" || isCommand(message.text))) {
-        addressed = known ?? (await this.#thread(message.channel, threadTs, message.ts)).joined;
-        this.#remember(conversationKey, addressed);
-      }
+    let backfill = false;
+    const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
+    if (inThread && !message.dm) {
+      if (message.mentioned) backfill = !(await this.#knows(conversationKey));
+      else if (this.#replyInThreads === "all" || isCommand(message.text))
+        addressed = await this.#knows(conversationKey);
     }
     if (!addressed) return undefined;
-    const { attachments, notices } = await this.#files.download(message.files);
-    const name = await this.#nameOf(message.user);
-    const text = [message.text, ...notices].filter((part) => part !== "").join("\n");
+    const name = this.#names.get(message.user);
+    const note = noteFor(conversationKey);
+    const deferred: SlackDeferred = {
+      ...(note ? { note } : {}),
+      ...(message.files.length > 0 ? { files: message.files } : {}),
+      ...(name === undefined ? { user: message.user } : {}),
+      ...(backfill
+        ? { thread: { channel: message.channel, threadTs: message.threadTs ?? message.ts, beforeTs: message.ts } }
+        : {}),
+    };
     return {
       channel: "slack",
       conversationKey,
       sender: { id: message.user, ...(name ? { name } : {}) },
-      text: earlier.length > 0 ? `${text}\n\nEarlier in this thread, for context:\n${earlier.join("\n")}` : text,
-      ...(attachments.length > 0 ? { attachments } : {}),
+      text: message.text,
       addressed: true,
       platformMessageId: message.ts,
       deliveryKeys: [
@@ -79,22 +100,44 @@ export class SlackInbound {
         `slack:message:${message.team}:${message.channel}:${message.ts}`,
       ],
       chat: { id: message.channel, teamId: message.team, group: !message.dm },
+      ...(Object.keys(deferred).length > 0 ? { deferred: JSON.stringify(deferred) } : {}),
     };
   }
 
-  /** The bot is in this conversation now (its message was stored): later thread messages reach it. */
-  joined(conversationKey: string): void {
-    this.#remember(conversationKey, true);
+  /** Fetches what {@link toInbound} deferred: downloads the files, looks up the name and the thread. */
+  async complete(json: string, parts: DeferredParts, signal: AbortSignal): Promise<DeferredParts> {
+    const deferred = parseDeferred(json);
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
+    const [files, senderName, thread] = await Promise.race([
+      Promise.all([
+        deferred.files ? this.#files.download(deferred.files) : { attachments: [], notices: [] },
+        deferred.user ? this.#nameOf(deferred.user) : undefined,
+        deferred.thread ? this.#thread(deferred.thread) : undefined,
+      ]),
+      aborted,
+    ]);
+    const said = [parts.text, ...files.notices].filter((part) => part !== "").join("\n");
+    const text = deferred.note ? `${said}\n\n${deferred.note}` : said;
+    const earlier = thread && !thread.joined ? thread.earlier : [];
+    return {
+      text: earlier.length > 0 ? `${text}\n\nEarlier in this thread, for context:\n${earlier.join("\n")}` : text,
+      senderName: senderName ?? parts.senderName,
+      attachments: [...parts.attachments, ...files.attachments],
+    };
   }
 
-  async #thread(channel: string, threadTs: string, beforeTs: string): Promise<{ joined: boolean; earlier: string[] }> {
+  async #thread(thread: NonNullable<SlackDeferred["thread"]>): Promise<{ joined: boolean; earlier: string[] }> {
+    const { channel, threadTs, beforeTs } = thread;
     try {
       const replies = await withTimeout(this.#client.conversations.replies({ channel, ts: threadTs, limit: 200 }));
       const before = (replies.messages ?? []).filter((m) => (m.ts ?? "") < beforeTs);
       const ours = (m: (typeof before)[number]) => m.user === this.#bot.userId || m.bot_id === this.#bot.botId;
       const joined = before.some((m) => ours(m) || (m.text ?? "").includes(`<@${this.#bot.userId}>`));
       const people = before.filter((m) => !ours(m)).slice(-BACKFILL_MESSAGES);
-      // Names are looked up together: this runs before Slack is acknowledged.
       const users = [...new Set(people.flatMap((m) => (m.user ? [m.user] : [])))];
       const names = new Map(await Promise.all(users.map(async (user) => [user, await this.#nameOf(user)] as const)));
       const earlier: string[] = [];
@@ -116,33 +159,34 @@ export class SlackInbound {
   async #nameOf(user: string): Promise<string | undefined> {
     const cached = this.#names.get(user);
     if (cached !== undefined) return cached || undefined;
+    let name = "";
     try {
       const info = await withTimeout(this.#client.users.info({ user }));
       const profile = info.user?.profile;
-      const name = profile?.display_name || profile?.real_name || info.user?.real_name || info.user?.name || "";
-      this.#names.set(user, name);
-      return name || undefined;
+      name = profile?.display_name || profile?.real_name || info.user?.real_name || info.user?.name || "";
     } catch (error) {
       // Remembered as unknown, so a failing lookup does not delay every message of this person.
-      this.#names.set(user, "");
       this.#logger.debug({ err: error, user }, "could not look up a Slack user's name");
-      return undefined;
     }
-  }
-
-  #remember(conversationKey: string, joined: boolean): void {
-    this.#joined.delete(conversationKey);
-    this.#joined.set(conversationKey, joined);
-    if (this.#joined.size > MAX_REMEMBERED) {
-      const oldest = this.#joined.keys().next().value;
-      if (oldest !== undefined) this.#joined.delete(oldest);
-    }
+    this.#names.set(user, name);
+    if (this.#names.size > MAX_NAMES) this.#names.delete(this.#names.keys().next().value ?? "");
+    return name || undefined;
   }
 }
 
 /** `!stop`, `!new`, …: commands reach a thread the bot is in even when only mentions do. */
 function isCommand(text: string): boolean {
   return parseCommand(text, "!") !== undefined;
+}
+
+/** Our own JSON from the database; anything unreadable defers nothing. */
+function parseDeferred(json: string): SlackDeferred {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return typeof value === "object" && value !== null ? (value as SlackDeferred) : {};
+  } catch {
+    return {};
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {

@@ -44,3 +44,21 @@ export function placeOf(conversationKey: string): Place {
   const { channel } = targetOf(conversationKey);
   return { audience: isDirectChannel(channel) ? "private" : "shared", room: `slack:${channel}` };
 }
+
+/**
+ * Where a person's message belongs. A DM is one running conversation (`slack:T:D`), answered in the
+ * DM itself; a thread someone opens inside it (an agent-view thread too) is its own session. In a
+ * channel, a message starts or continues its thread.
+ */
+export function conversationOf(message: {
+  team: string;
+  channel: string;
+  ts: string;
+  threadTs: string | undefined;
+  dm: boolean;
+}): SlackTarget {
+  const { team, channel } = message;
+  const threaded = message.threadTs !== undefined && message.threadTs !== message.ts;
+  if (message.dm && !threaded) return { team, channel };
+  return { team, channel, threadTs: message.threadTs ?? message.ts };
+}

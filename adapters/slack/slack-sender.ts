@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import type { ChannelError, OutboundMessage } from "../../src/gateway/channel.js";
 import type { Logger } from "../../src/logger.js";
+import { buttonBlocks } from "./slack-buttons.js";
 import { isAmbiguous, platformErrorOf, toChannelError } from "./slack-errors.js";
 import { toMrkdwnMessages } from "./slack-format.js";
 import { type SlackTarget, targetOf } from "./slack-keys.js";
@@ -51,12 +52,19 @@ export class SlackSender {
       }
     }
     const ids: string[] = [];
-    for (const [piece, text] of toMrkdwnMessages(message.text).entries()) {
+    const pieces = toMrkdwnMessages(message.text);
+    for (const [piece, text] of pieces.entries()) {
+      // Buttons sit under the last part, as Block Kit (the text stays the notification's fallback).
+      const blocks = piece === pieces.length - 1 ? buttonBlocks(text, message.buttons ?? []) : undefined;
+      if (piece === pieces.length - 1 && message.buttons?.length && !blocks) {
+        this.#logger.warn({ outbox: outboxId }, "a reply too long for a section went without its buttons");
+      }
       try {
         const posted = await this.#client.chat.postMessage({
           channel: target.channel,
           ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
           text,
+          ...(blocks ? { blocks } : {}),
           mrkdwn: true,
           unfurl_links: false,
           unfurl_media: false,
@@ -99,12 +107,15 @@ export class SlackSender {
     return posts.filter((post) => post.piece === 0).map((post) => post.ts);
   }
 
-  /** The thread's "is answering as <Expert>…" status; Slack clears it after 2 minutes or on our reply. */
+  /**
+   * The thread's "is answering as <Expert>…" status, set when a turn starts and renewed every 30 s
+   * while it runs (Slack clears it after 2 minutes, or on our reply).
+   */
   async typing(conversationKey: string, expert: string): Promise<void> {
     const target = targetOf(conversationKey);
     if (!target.threadTs) return;
-    const last = this.#statusAt.get(conversationKey) ?? 0;
-    if (Date.now() - last < STATUS_EVERY_MS) return;
+    const last = this.#statusAt.get(conversationKey);
+    if (last !== undefined && Date.now() - last < STATUS_EVERY_MS) return;
     this.#statusAt.set(conversationKey, Date.now());
     if (this.#statusAt.size > 1000) this.#statusAt.delete(this.#statusAt.keys().next().value ?? "");
     await this.#call("assistant.threads.setStatus", () =>
@@ -113,6 +124,19 @@ export class SlackSender {
         thread_ts: target.threadTs ?? "",
         // Slack shows it after the app's name ("Gateway is answering as analyst…"): the thread shows who answers.
         status: `is answering as ${expert}…`,
+      }),
+    );
+  }
+
+  /** The turn ended: its status is cleared, and the next turn sets it again at once. */
+  async idle(conversationKey: string): Promise<void> {
+    if (!this.#statusAt.delete(conversationKey)) return;
+    const target = targetOf(conversationKey);
+    await this.#call("assistant.threads.setStatus", () =>
+      this.#client.assistant.threads.setStatus({
+        channel_id: target.channel,
+        thread_ts: target.threadTs ?? "",
+        status: "",
       }),
     );
   }

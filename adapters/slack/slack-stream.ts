@@ -2,7 +2,7 @@ import type { webApi } from "@slack/bolt";
 import type { ChannelStream } from "../../src/gateway/channel.js";
 import { holdLastGrapheme } from "../../src/gateway/graphemes.js";
 import type { Logger } from "../../src/logger.js";
-import { toChannelError } from "./slack-errors.js";
+import { platformErrorOf, toChannelError } from "./slack-errors.js";
 import { MAX_MRKDWN_LENGTH, toMrkdwnMessages } from "./slack-format.js";
 import { isDirectChannel, type SlackTarget } from "./slack-keys.js";
 
@@ -33,6 +33,8 @@ interface StreamOptions {
   intervalMs: number;
   /** chat.startStream was refused: the workspace cannot stream; later turns use edited previews. */
   onRefused: () => void;
+  /** The stream's message exists (chat.startStream answered): the core stores its ts. */
+  onOpened?: (ts: string) => Promise<void>;
 }
 
 /**
@@ -71,7 +73,7 @@ export class SlackStream implements ChannelStream {
     }, wait);
   }
 
-  async finish(outcome: "completed" | "cancelled" | "failed"): Promise<string | undefined> {
+  async finish(outcome: "completed" | "cancelled" | "failed" | "interrupted"): Promise<string | undefined> {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -79,7 +81,8 @@ export class SlackStream implements ChannelStream {
     await this.#flush();
     const { client, target } = this.#o;
     if (this.#ts) {
-      await client.chat.stopStream({ channel: target.channel, ts: this.#ts }).catch((error: unknown) => {
+      const mark = outcome === "interrupted" ? { markdown_text: marker("interrupted") } : {};
+      await client.chat.stopStream({ channel: target.channel, ts: this.#ts, ...mark }).catch((error: unknown) => {
         this.#o.logger.warn({ err: error }, "chat.stopStream failed");
       });
     }
@@ -118,6 +121,11 @@ export class SlackStream implements ChannelStream {
             : {}),
         });
         this.#ts = started.ts;
+        if (started.ts) {
+          await this.#o.onOpened?.(started.ts).catch((error: unknown) => {
+            this.#o.logger.warn({ err: error }, "could not record the stream; a crash now leaves it unstopped");
+          });
+        }
       } else {
         await client.chat.appendStream({ channel: target.channel, ts: this.#ts, markdown_text: chunk });
       }
@@ -155,5 +163,25 @@ export class SlackStream implements ChannelStream {
     } catch (error) {
       this.#o.logger.debug({ err: error }, "preview update skipped");
     }
+  }
+}
+
+/** What ends a stream that did not finish its answer: `(interrupted)` on a line of its own. */
+function marker(label: string): string {
+  return `\n\n_(${label})_`;
+}
+
+/** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
+export async function stopLeftStream(
+  client: webApi.WebClient,
+  target: SlackTarget,
+  ts: string,
+  label: string,
+): Promise<void> {
+  try {
+    await client.chat.stopStream({ channel: target.channel, ts, markdown_text: marker(label) });
+  } catch (error) {
+    if (platformErrorOf(error) === "message_not_in_streaming_state") return;
+    throw toChannelError(error, "chat.stopStream");
   }
 }

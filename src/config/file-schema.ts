@@ -27,6 +27,13 @@ const expertSchema = z.strictObject({
   memory: z.boolean().default(true),
   /** Tool name patterns (`files.*`) → `auto` (run), `ask` (for now: run, with a doctor warning), `deny` (hidden). */
   tool_policies: z.record(z.string().min(1), z.enum(toolPolicies)).optional(),
+  /** What the Expert says when someone opens a Slack assistant thread. */
+  greeting: z.string().min(1).max(3000).optional(),
+  /** Prompts Slack offers in a new assistant thread (at most 4). */
+  suggested_prompts: z
+    .array(z.strictObject({ title: z.string().min(1).max(75), message: z.string().min(1).max(3000) }))
+    .max(4)
+    .optional(),
 });
 
 const allowListSchema = z.strictObject({

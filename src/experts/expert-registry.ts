@@ -18,7 +18,23 @@ export interface Expert {
   memory: boolean;
   /** The model takes images (`models.<name>.vision` in the YAML). */
   vision: boolean;
+  /** What it says when someone opens an assistant thread (Slack's agent view). */
+  greeting: string;
+  /** Prompts offered in a new assistant thread: the YAML's `suggested_prompts`, or general ones. */
+  suggestedPrompts: SuggestedPrompt[];
 }
+
+/** A prompt a person can pick instead of typing: `title` is shown, `message` is sent. */
+export interface SuggestedPrompt {
+  title: string;
+  message: string;
+}
+
+/** Offered when an Expert names none: what anyone may want to ask first. */
+export const DEFAULT_SUGGESTED_PROMPTS: readonly SuggestedPrompt[] = [
+  { title: "What can you do?", message: "What can you help me with, and which Experts are available?" },
+  { title: "Summarize something", message: "Summarize the text I paste next in three bullet points." },
+];
 
 export const DEFAULT_EXPERT = "default";
 
@@ -87,6 +103,10 @@ export class ExpertRegistry {
         mode: expert.mode,
         memory: expert.memory,
         vision: config.models?.[model]?.vision ?? false,
+        greeting:
+          expert.greeting ??
+          `Hi, I'm ${expert.name}${expert.description ? ` (${expert.description.replace(/\.$/, "")})` : ""}. What can I do for you?`,
+        suggestedPrompts: expert.suggested_prompts ?? [...DEFAULT_SUGGESTED_PROMPTS],
       });
     }
   }

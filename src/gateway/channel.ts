@@ -39,6 +39,21 @@ export interface InboundMessage {
   command?: ParsedCommand;
   /** Return a command's reply to the adapter (ephemeral answers) instead of sending it as a message. */
   inlineReply?: boolean;
+  /** The message is a press of one of our buttons, made for the principal `for` (see {@link CommandButton}). */
+  pressed?: { for?: string };
+  /**
+   * What the channel fetches only after the message is stored and the platform acknowledged, inside
+   * the turn that answers it (the channel's own JSON: file references, a name to look up); see
+   * {@link ChannelAdapter.complete}.
+   */
+  deferred?: string;
+}
+
+/** A stored message as its turn will carry it, before or after its channel fetched what it deferred. */
+export interface DeferredParts {
+  text: string;
+  senderName: string | null;
+  attachments: Attachment[];
 }
 
 /** A chat command, whatever the channel's syntax (`/new`, `!new`, `/gateway new`). */
@@ -55,7 +70,9 @@ export type AcceptResult =
   /** Not admitted: the sender was told (once) how to get admitted. */
   | { status: "refused" }
   /** A chat command, handled at once; `reply` is set when the adapter asked for it inline. */
-  | { status: "command"; reply?: string };
+  | { status: "command"; reply?: string }
+  /** A button pressed by someone it was not made for: nothing ran; `reply`, for the presser alone, says why. */
+  | { status: "forbidden"; reply: string };
 
 /** Formatting an adapter renders model Markdown into. */
 export type FormatDialect = "markdown" | "telegram-html" | "slack-mrkdwn" | "plain";
@@ -105,6 +122,8 @@ export interface CommandButton {
   label: string;
   /** The command without its prefix: a name and its arguments. */
   command: string;
+  /** The principal who asked for the reply it sits under: only they (or an admin) may press it. */
+  for?: string;
 }
 
 /** A reply streamed natively (a terminal; later Slack's chat.startStream) instead of shown by edits. */
@@ -113,8 +132,18 @@ export interface ChannelStream {
   readonly ephemeral?: boolean;
   /** Best effort: the adapter paces and may drop what the platform will not take. */
   append(delta: string): void;
-  /** The turn ended; returns the message id when the stream itself became the final answer. */
-  finish(outcome: "completed" | "cancelled" | "failed"): Promise<string | undefined>;
+  /**
+   * The turn ended; returns the message id when the stream itself became the final answer.
+   * `interrupted`: this process is shutting down and the turn is answered again later, so what the
+   * stream showed is marked "(interrupted)".
+   */
+  finish(outcome: "completed" | "cancelled" | "failed" | "interrupted"): Promise<string | undefined>;
+}
+
+/** What the core learns from a native stream while it runs. */
+export interface StreamHooks {
+  /** The stream's message exists on the platform; stored, so a crash leaves no stream unstopped. */
+  opened(messageId: string): Promise<void>;
 }
 
 /** Platform failures, translated by adapters so the core decides what to retry. */
@@ -145,6 +174,13 @@ export class AcceptError extends GatewayError {
 /** The chat commands, as a platform's command menu lists them: usage (`name args`) and what it does. */
 export type CommandMenu = readonly (readonly [usage: string, description: string])[];
 
+/** How the Expert of a conversation greets someone opening it (Slack's assistant threads). */
+export interface Welcome {
+  expert: string;
+  greeting: string;
+  suggestedPrompts: { title: string; message: string }[];
+}
+
 /** What the core offers an adapter. */
 export interface ChannelHost {
   /** Commits the message (and its session on first contact); only then may the adapter acknowledge. */
@@ -156,6 +192,10 @@ export interface ChannelHost {
    * its sessions, queue and pending replies follow it.
    */
   moveConversation(from: string, to: string): Promise<void>;
+  /** Who answers a conversation and how it introduces itself (its session's Expert, else the chat's binding). */
+  welcome(conversationKey: string, chatId: string | undefined): Promise<Welcome>;
+  /** Whether a conversation has a session (the bot takes part in it): read from the store, no platform call. */
+  knows(conversationKey: string): Promise<boolean>;
   /** The chat commands, for platforms with a command menu (Telegram's `/` list). */
   commands: CommandMenu;
   logger: Logger;
@@ -178,11 +218,27 @@ export interface ChannelAdapter {
    * Streams a turn's answer natively. Undefined (or no method): this conversation cannot stream
    * natively, and the core shows edited previews instead when `limits.previews` is on.
    */
-  openStream?(conversationKey: string): ChannelStream | undefined;
+  openStream?(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined;
+  /**
+   * Stops a native stream a dead process left open, ending what it showed with `(label)`; a stream
+   * that is already stopped is fine.
+   */
+  endStream?(conversationKey: string, messageId: string, label: string): Promise<void>;
   /** The least time between two preview edits in this conversation, when it differs by conversation (groups). */
   editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status), and which Expert is, where it can. */
   typing?(conversationKey: string, expert: string): Promise<void>;
+  /** The turn is over: whatever {@link typing} shows goes away (the next turn shows it again). */
+  idle?(conversationKey: string): Promise<void>;
+  /** The conversation's session is named this (after its first message, or renamed), where the platform shows titles. */
+  showTitle?(conversationKey: string, title: string): Promise<void>;
+  /**
+   * Fetches what a stored message deferred (downloads, the sender's name, a thread's earlier
+   * messages), called by the turn that answers it, long after the platform was acknowledged. The
+   * adapter keeps it within its size and time bounds and ends early on `signal`; a file it cannot
+   * fetch becomes a note in the text rather than an error.
+   */
+  complete?(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts>;
   /**
    * Finds what an outbox row already posted before a crash (Slack: message
    * metadata). Without it, a row found `sending` at restart is sent again.

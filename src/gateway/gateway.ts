@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import { AccessControl } from "./access-control.js";
 import type { ChannelSections } from "./bindings.js";
+import { bindingFor } from "./bindings.js";
 import {
   AcceptError,
   type AcceptResult,
@@ -157,6 +158,13 @@ export class Gateway {
         await store.sessions.moveConversation(from, to);
         logger.info({ from, to }, "conversation moved");
       },
+      welcome: async (conversationKey, chatId) => {
+        const session = await store.sessions.current(conversationKey);
+        const bound = bindingFor(this.#options.config, conversationKey.split(":")[0] ?? "", chatId).expert;
+        const expert = this.#options.experts.forSession(session?.expert ?? bound ?? "default");
+        return { expert: expert.name, greeting: expert.greeting, suggestedPrompts: expert.suggestedPrompts };
+      },
+      knows: async (conversationKey) => (await store.sessions.current(conversationKey)) !== undefined,
       commands: commandHelp,
       logger,
     };

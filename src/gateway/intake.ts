@@ -69,6 +69,11 @@ export class Intake {
     const adapter = this.#options.adapters.get(message.channel);
     const principal = principalOf(message);
     if (adapter?.limits.access !== "open" && !(await access.admits(message))) return this.#refuse(message, principal);
+    const owner = message.pressed?.for;
+    if (owner !== undefined && owner !== principal && !access.isAdmin(principal)) {
+      this.#options.logger.info({ principal, owner }, "a button pressed by someone it was not made for");
+      return { status: "forbidden", reply: "Only the person who asked for these buttons (or an admin) can use them." };
+    }
     const prefix = adapter?.limits.commandPrefix ?? "/";
     const plus = parseExpertPrefix(message.text);
     const plusKnown = plus && experts.get(plus.expert) ? plus.expert : undefined;
@@ -98,6 +103,7 @@ export class Intake {
         replyToMessageId: message.replyToMessageId ?? null,
         addressed: message.addressed,
         deliveryKeys: message.deliveryKeys,
+        ...(message.deferred ? { deferred: message.deferred } : {}),
       },
       acceptPolicy({
         channel: message.channel,
@@ -206,7 +212,9 @@ export class Intake {
       kind: "notice",
       text: reply.text,
       replyToMessageId: message.platformMessageId ?? null,
-      ...(reply.buttons && reply.buttons.length > 0 ? { buttons: reply.buttons } : {}),
+      ...(reply.buttons && reply.buttons.length > 0
+        ? { buttons: reply.buttons.map((button) => ({ ...button, for: principal })) }
+        : {}),
     });
     this.#options.onOutbox();
     return { status: "command" };

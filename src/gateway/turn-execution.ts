@@ -4,8 +4,9 @@ import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
-import type { ChannelAdapter, ChannelStream } from "./channel.js";
+import type { ChannelAdapter, ChannelStream, StreamHooks } from "./channel.js";
 import type { ChatPacer } from "./chat-pacer.js";
+import { completeDeferred } from "./deferred-inbound.js";
 import { faultPoint } from "./fault-points.js";
 import { graphemePrefix } from "./graphemes.js";
 import { outboxFileSink } from "./outbox-file-sink.js";
@@ -58,12 +59,20 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   if (claimed.resumed && !(await resume(context, claimed, route))) return;
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
-  const stream = openStream(adapter, session.conversationKey, logger);
+  let streamed: string | undefined;
+  const stream = openStream(adapter, session.conversationKey, logger, {
+    opened: async (messageId) => {
+      streamed = messageId;
+      await store.leases.setStream(turn.id, messageId);
+    },
+  });
   let streamOpen = stream !== undefined;
-  const endStream = async (outcome: "completed" | "cancelled" | "failed") => {
+  const endStream = async (outcome: "completed" | "cancelled" | "failed" | "interrupted") => {
     if (!stream || !streamOpen) return undefined;
     streamOpen = false;
-    return stream.finish(outcome);
+    const finished = await stream.finish(outcome);
+    if (streamed !== undefined) await store.leases.setStream(turn.id, null);
+    return finished;
   };
   const preview =
     !stream && adapter.limits.previews
@@ -81,9 +90,16 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         })
       : undefined;
   const typing = keepTyping(adapter, session.conversationKey, expert.name);
+  if (session.title) {
+    adapter.showTitle?.(session.conversationKey, session.title).catch((error: unknown) => {
+      logger.debug({ err: error }, "the conversation's title was not shown");
+    });
+  }
   let partial = "";
   let usage: UsageEntry | undefined;
   try {
+    // Downloads and look-ups the channel left for after its acknowledgement, while the status shows.
+    await completeDeferred(adapter, store, inbound, signal, logger);
     for await (const event of runStoredTurn(runner, {
       session,
       expert,
@@ -99,7 +115,15 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       ...(context.mode === "steer"
         ? {
             takeSteering: async () =>
-              (await store.queue.joinTurn(session.id, turn.id, expert.name)).map((row) => ({
+              (
+                await completeDeferred(
+                  adapter,
+                  store,
+                  await store.queue.joinTurn(session.id, turn.id, expert.name),
+                  signal,
+                  logger,
+                )
+              ).map((row) => ({
                 role: "user" as const,
                 content: row.text,
               })),
@@ -139,7 +163,8 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         };
       } else if (event.type === "error" && event.error.code === "MODEL_ABORTED") {
         await preview?.close();
-        await endStream("cancelled");
+        const shutdown = !(signal.reason instanceof CancelRequest) || signal.reason.kind === "shutdown";
+        await endStream(shutdown ? "interrupted" : "cancelled");
         await endCancelled(store, claimed, route, signal.reason, {
           partial: partial.trim(),
           previewId: preview?.messageId,
@@ -153,6 +178,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     }
   } finally {
     clearInterval(typing);
+    adapter.idle?.(session.conversationKey).catch(() => undefined);
     await preview?.close();
     await endStream("cancelled");
   }
@@ -166,6 +192,15 @@ async function resume(
 ): Promise<boolean> {
   const store = context.runner.store;
   const { turn } = claimed;
+  if (claimed.streamMessageId) {
+    // The stream the dead process left open is stopped and marked before the answer comes again.
+    await context.adapter
+      .endStream?.(route.conversationKey, claimed.streamMessageId, "interrupted")
+      .catch((error: unknown) =>
+        context.logger.warn({ err: error, turn: turn.id }, "could not stop a stream left open"),
+      );
+    await store.leases.setStream(turn.id, null);
+  }
   if (claimed.previewMessageId) {
     await store.outbox.enqueue({
       ...route,
@@ -241,9 +276,14 @@ async function endCancelled(
  * The channel's native stream, if it has one here. A failure to open it (a conversation the platform
  * can never reach) is the outbox's to record: the turn still runs and its answer fails there once.
  */
-function openStream(adapter: ChannelAdapter, conversationKey: string, logger: Logger): ChannelStream | undefined {
+function openStream(
+  adapter: ChannelAdapter,
+  conversationKey: string,
+  logger: Logger,
+  hooks: StreamHooks,
+): ChannelStream | undefined {
   try {
-    return adapter.openStream?.(conversationKey);
+    return adapter.openStream?.(conversationKey, hooks);
   } catch (error) {
     logger.warn({ err: error, conversation: conversationKey }, "could not open a stream; answering without one");
     return undefined;

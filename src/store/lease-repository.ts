@@ -22,6 +22,11 @@ export interface LeaseRepository {
    * turn itself did nothing wrong).
    */
   release(turnId: number, options?: { afterMs?: number; refund?: boolean }): Promise<void>;
+  /**
+   * The message a turn streams natively, stored when the stream opens (null once it is stopped), so
+   * that a process taking the turn over stops it and marks it interrupted.
+   */
+  setStream(turnId: number, messageId: string | null): Promise<void>;
   /** The message a turn's streamed preview shows, so a resumed turn edits it instead of posting again. */
   setPreview(turnId: number, messageId: string | null, text: string | null): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type {
   AcceptOutcome,
   ClaimedTurn,
+  InboundCompletion,
   InboundRow,
   NewInbound,
   NewOutbox,
@@ -84,6 +85,12 @@ export interface QueueRepository {
     sessionId: string,
     options: { owner: string; leaseMs: number; take: "all" | "one"; expert: string; model: string },
   ): Promise<ClaimedTurn | undefined>;
+  /**
+   * Stores what the channel fetched for a message it deferred (files, the sender's name): the
+   * inbound row and, once copied, its transcript message get the completed text, name and
+   * attachments, and the row is no longer deferred. One transaction.
+   */
+  complete(inboundId: number, completion: InboundCompletion): Promise<void>;
   /** Messages queued while a running turn runs join it (steer mode); empty when none wait or it has ended. */
   joinTurn(sessionId: string, turnId: number, expert: string): Promise<InboundRow[]>;
   /** Asks whichever process runs the session's turn to stop or interrupt it; a stop stays a stop. */

@@ -140,6 +140,8 @@ export interface InboundRow {
   receivedAt: number;
   /** Its transcript row once copied into a turn. */
   transcriptId: number | null;
+  /** What the channel still fetches before the turn answers it (see {@link NewInbound.deferred}). */
+  deferred: string | null;
 }
 
 /** What an accept stored: `notice` is set when the sender is told they are queued or over the cap. */
@@ -165,6 +167,19 @@ export interface NewInbound {
   replyToMessageId: string | null;
   addressed: boolean;
   deliveryKeys: string[];
+  /**
+   * Look-ups and downloads the channel does after the platform was acknowledged, inside the turn
+   * that answers the message (the channel's own JSON, e.g. Slack file references); absent: none.
+   */
+  deferred?: string | null;
+}
+
+/** A stored message once its channel fetched what it deferred: what the turn (and the transcript) carries. */
+export interface InboundCompletion {
+  text: string;
+  senderName: string | null;
+  /** JSON array of attachments, as in {@link NewInbound.attachments}. */
+  attachments: string | null;
 }
 
 export type OutboxKind = "answer" | "notice" | "error" | "edit";
@@ -224,6 +239,8 @@ export interface NewOutbox {
 export interface OutboxButton {
   label: string;
   command: string;
+  /** The principal who asked for it: only they (or an admin) may press it, where the platform can tell. */
+  for?: string;
 }
 
 /** A turn claimed by this process, with the inbound messages it answers. */
@@ -235,6 +252,8 @@ export interface ClaimedTurn {
   resumed: boolean;
   previewMessageId: string | null;
   previewText: string | null;
+  /** The native stream a dead process left open (it was never stopped). */
+  streamMessageId: string | null;
 }
 
 /** What one process works on: its channels' rows, or only one conversation (a terminal chat). */

@@ -59,6 +59,8 @@ function recordingHost(): { host: ChannelHost; accepted: InboundMessage[] } {
       throw new Error("this harness serves no HTTP routes");
     },
     moveConversation: async () => undefined,
+    knows: async () => false,
+    welcome: async () => ({ expert: "default", greeting: "Hi", suggestedPrompts: [] }),
     commands: [],
     logger: createLogger("silent"),
   };

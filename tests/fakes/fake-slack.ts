@@ -17,6 +17,8 @@ export interface FakeSlackMessage {
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   /** Streamed with chat.startStream and not stopped yet. */
   streaming?: boolean;
+  /** Block Kit the message was posted with. */
+  blocks?: Record<string, unknown>[];
 }
 
 export type SlackCall = { method: string; params: Record<string, unknown> };
@@ -44,11 +46,17 @@ export class FakeSlack {
   /** Answers `url_private` downloads in place of the registered bytes when set (a file larger than it claims, a redirect). */
   serveFile: ((id: string, res: ServerResponse) => void) | undefined;
   readonly acks: { envelope_id: string; payload: unknown }[] = [];
+  /** Messages shown to one person only (chat.postEphemeral). */
+  readonly ephemerals: { channel: string; user: string; text: string; thread_ts?: string }[] = [];
   /** Error `apps.connections.open` answers with (`invalid_auth`), or undefined for success. */
   connectionsOpenError: string | undefined;
   /** chat.startStream answers `ok: false` with this (e.g. `not_allowed`), or undefined for success. */
   streamRefusal: string | undefined;
   connectionsOpened = 0;
+  /** File downloads asked for, and answered (a held file host answers only once released). */
+  fileRequests = 0;
+  filesServed = 0;
+  #fileHold: Promise<void> | undefined;
   readonly #failures: { failure: SlackFailure; method?: string }[] = [];
   readonly #sockets = new Set<FakeWebSocket>();
   #server: Server | undefined;
@@ -120,6 +128,18 @@ export class FakeSlack {
     return `${this.url}/files/${id}`;
   }
 
+  /** Makes the file host hold every download until the returned function is called. */
+  holdFiles(): () => void {
+    let release = () => {};
+    this.#fileHold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.#fileHold = undefined;
+      release();
+    };
+  }
+
   get socketCount(): number {
     return [...this.#sockets].filter((ws) => ws.open).length;
   }
@@ -145,6 +165,9 @@ export class FakeSlack {
       return;
     }
     if (req.method === "GET" && url.pathname.startsWith("/files/")) {
+      this.fileRequests++;
+      await this.#fileHold;
+      this.filesServed++;
       const file = this.files.get(url.pathname.slice("/files/".length));
       const authorized = req.headers.authorization === "Bearer xoxb-test";
       res.writeHead(file && authorized ? 200 : authorized ? 404 : 403);
@@ -205,9 +228,18 @@ export class FakeSlack {
           user: BOT_USER,
           ...(p.thread_ts ? { thread_ts: String(p.thread_ts) } : {}),
           ...(p.metadata ? { metadata: parsed(p.metadata) as FakeSlackMessage["metadata"] } : {}),
+          ...(p.blocks ? { blocks: parsed(p.blocks) as Record<string, unknown>[] } : {}),
         });
         return { ok: true, channel, ts: message.ts, message };
       }
+      case "chat.postEphemeral":
+        this.ephemerals.push({
+          channel,
+          user: String(p.user ?? ""),
+          text: String(p.text ?? ""),
+          ...(p.thread_ts ? { thread_ts: String(p.thread_ts) } : {}),
+        });
+        return { ok: true, message_ts: this.nextTs() };
       case "chat.update":
       case "chat.delete":
       case "chat.appendStream":
@@ -229,6 +261,8 @@ export class FakeSlack {
       case "conversations.history":
         return this.#history(method, channel, p);
       case "assistant.threads.setStatus":
+      case "assistant.threads.setSuggestedPrompts":
+      case "assistant.threads.setTitle":
         return { ok: true };
       case "files.getUploadURLExternal":
         return {

@@ -28,6 +28,8 @@ describe("Slack files", () => {
     await w.deliver(
       messageEvent({ channel: "D1", dm: true, text: "look", ts, extra: { subtype: "file_share", files } }),
     );
+    // The files are downloaded by the turn, before it asks the model.
+    await waitUntil(() => w.h.fake.requests.length > 0);
     const [session] = await w.h.store.sessions.list({ states: ["active"] });
     const [row] = await w.h.store.queue.inboundOfSession(session?.id ?? "");
     const attachments = JSON.parse(row?.attachments ?? "[]") as Attachment[];
@@ -40,7 +42,6 @@ describe("Slack files", () => {
       "look\n[file huge.log skipped: larger than 4 MB]\n[file elsewhere.txt could not be downloaded]",
     );
     // The model gets the text file inlined and a note for what it cannot read (this model has no vision).
-    await waitUntil(() => w.h.fake.requests.length > 0);
     const sent = JSON.stringify(w.h.fake.requests[0]?.messages);
     expect(sent).toContain("File notes.md:");
     expect(sent).toContain("ship it");

@@ -26,8 +26,8 @@ describe("Slack Socket Mode", () => {
     const envelope = w.slack.sendEnvelope("events_api", dm("1700003000.000100", "over the socket"));
     await waitUntil(() => w.slack.acks.some((ack) => ack.envelope_id === envelope));
     expect(await w.h.store.sessions.list({ states: ["active"] })).toHaveLength(1);
-    await waitUntil(() => w.replies("D1", "1700003000.000100").length === 1);
-    expect(w.replies("D1", "1700003000.000100")).toEqual(["echo: over the socket"]);
+    await waitUntil(() => w.inChannel("D1").length === 1);
+    expect(w.inChannel("D1")).toEqual(["echo: over the socket"]);
   });
 
   it("acks a redelivered envelope without a second answer", async () => {
@@ -36,7 +36,7 @@ describe("Slack Socket Mode", () => {
     const first = w.slack.sendEnvelope("events_api", payload);
     const again = w.slack.sendEnvelope("events_api", payload, { retry_attempt: 1, retry_reason: "timeout" });
     await waitUntil(() => [first, again].every((id) => w.slack.acks.some((ack) => ack.envelope_id === id)));
-    await waitUntil(() => w.replies("D1", "1700003100.000100").length === 1);
+    await waitUntil(() => w.inChannel("D1").length === 1);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(w.h.fake.requests).toHaveLength(1);
   });
@@ -70,7 +70,7 @@ describe("Slack Socket Mode", () => {
     w.slack.sendDisconnect("refresh_requested");
     await waitUntil(() => w.slack.connectionsOpened === 2 && w.slack.socketCount === 1);
     w.slack.sendEnvelope("events_api", dm("1700003300.000100", "after the reconnect"));
-    await waitUntil(() => w.replies("D1", "1700003300.000100").length === 1);
+    await waitUntil(() => w.inChannel("D1").length === 1);
     // A late close of the old socket may start one more reconnect; health says "starting" until it is done.
     await waitUntil(() => w.adapter.status().state === "running");
   });
@@ -94,6 +94,8 @@ describe("Slack Socket Mode", () => {
         accept: async () => ({ status: "ignored" as const, reason: "test" }),
         route: () => undefined,
         moveConversation: async () => undefined,
+        knows: async () => false,
+        welcome: async () => ({ expert: "default", greeting: "Hi", suggestedPrompts: [] }),
         commands: [],
         logger: createLogger("silent"),
       };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { waitUntil } from "../fakes/fake-channel.js";
-import { BOT_USER } from "../fakes/fake-slack.js";
 import { Gate, userTexts } from "../gateway/gateway-harness.js";
 import { messageEvent, slackWorlds } from "./slack-world.js";
 
@@ -44,22 +43,19 @@ describe("Slack threads are sessions", () => {
     expect(w.h.fake.requests).toHaveLength(2);
   });
 
-  it("after a restart, still knows the threads it is in (from the thread itself)", async () => {
+  it("after a restart, still knows the threads it is in (from the store, without asking Slack)", async () => {
     const w = await start();
     const root = "1700000400.000100";
-    w.slack.addMessage({ channel: "C1", ts: root, text: `<@${BOT_USER}> start`, user: "U1" });
-    w.slack.addMessage({
-      channel: "C1",
-      ts: "1700000400.000200",
-      thread_ts: root,
-      text: "answer",
-      bot_id: "BBOT",
-      user: BOT_USER,
-    });
+    await w.deliver(messageEvent({ channel: "C1", mention: true, text: "start", ts: root }));
+    await waitUntil(() => w.replies("C1", root).length === 1);
+    await w.h.restart();
+    const before = w.slack.callsOf("conversations.replies").length;
     await w.deliver(messageEvent({ channel: "C1", text: "more please", ts: "1700000400.000300", threadTs: root }));
     await w.deliver(messageEvent({ channel: "C2", text: "not our thread", ts: "1700000400.000400", threadTs: "1.0" }));
-    await waitUntil(() => w.h.fake.requests.length === 1);
-    expect(userTexts(w.h.fake.requests[0])).toEqual(["more please"]);
+    await waitUntil(() => w.replies("C1", root).length === 2);
+    expect(userTexts(w.h.fake.requests.at(-1))).toEqual(["start", "more please"]);
+    expect(w.slack.callsOf("conversations.replies")).toHaveLength(before);
+    expect(await w.h.store.sessions.list({ states: ["active", "inactive"] })).toHaveLength(1);
   });
 
   it("gives the model the earlier thread messages when first mentioned inside a thread", async () => {
@@ -109,19 +105,6 @@ describe("Slack threads are sessions", () => {
     const inA = w.replies("C1", a);
     expect(inA).toContain("echo: [a] one");
     expect(inA.filter((text) => text.startsWith("Got it."))).toHaveLength(1);
-  });
-
-  it("treats each top-level DM message as its own conversation, answered in its thread", async () => {
-    const w = await start();
-    await w.deliver(messageEvent({ channel: "D1", dm: true, text: "hi there", ts: "1700000700.000100" }));
-    await waitUntil(() => w.replies("D1", "1700000700.000100").length === 1);
-    expect(w.replies("D1", "1700000700.000100")).toEqual(["echo: hi there"]);
-    // In the agent view, a DM thread is one conversation.
-    await w.deliver(
-      messageEvent({ channel: "D1", dm: true, text: "again", ts: "1700000700.000200", threadTs: "1700000700.000100" }),
-    );
-    await waitUntil(() => w.replies("D1", "1700000700.000100").length === 2);
-    expect(await w.h.store.sessions.list({ states: ["active"] })).toHaveLength(1);
   });
 
   it("takes the Expert from +name and answers !commands in threads", async () => {

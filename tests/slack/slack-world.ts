@@ -124,6 +124,15 @@ export class SlackWorld {
       .map((message) => message.text);
   }
 
+  /** The bot's messages at a DM's (or channel's) top level, outside any thread, oldest first. */
+  inChannel(channel: string): string[] {
+    return this.slack
+      .botMessages(channel)
+      .filter((message) => message.thread_ts === undefined)
+      .sort((a, b) => a.ts.localeCompare(b.ts))
+      .map((message) => message.text);
+  }
+
   async close(): Promise<void> {
     await this.h.close();
     await this.slack.stop();

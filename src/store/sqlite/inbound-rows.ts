@@ -25,6 +25,7 @@ export interface InboundDbRow {
   turn_id: number | null;
   received_at: number;
   transcript_id: number | null;
+  deferred: string | null;
 }
 
 export function toInbound(row: InboundDbRow): InboundRow {
@@ -43,6 +44,7 @@ export function toInbound(row: InboundDbRow): InboundRow {
     turnId: row.turn_id,
     receivedAt: row.received_at,
     transcriptId: row.transcript_id,
+    deferred: row.deferred,
   };
 }
 
@@ -58,6 +60,7 @@ export interface TurnDbRow {
   finished_at: number | null;
   preview_message_id: string | null;
   preview_text: string | null;
+  stream_message_id: string | null;
 }
 
 export function toTurn(row: TurnDbRow): Turn {

@@ -88,8 +88,8 @@ export class SqliteIntakeStore {
     const now = this.#now();
     const result = this.#sql(
       `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
-           platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at, deferred)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       session.id,
       message.channel,
@@ -104,6 +104,7 @@ export class SqliteIntakeStore {
       state,
       now,
       state === "dropped" ? now : null,
+      message.deferred ?? null,
     );
     return Number(result.lastInsertRowid);
   }

@@ -57,6 +57,7 @@ export class SqliteLeaseStore implements LeaseRepository {
           resumed: true,
           previewMessageId: row.preview_message_id,
           previewText: row.preview_text,
+          streamMessageId: row.stream_message_id,
         };
       })
       .immediate();
@@ -105,6 +106,10 @@ export class SqliteLeaseStore implements LeaseRepository {
     this.#sql(
       "UPDATE turns SET lease_until = ?, attempts = MAX(attempts - ?, 0) WHERE id = ? AND state = 'running'",
     ).run(until, options.refund ? 1 : 0, turnId);
+  }
+
+  async setStream(turnId: number, messageId: string | null): Promise<void> {
+    this.#sql("UPDATE turns SET stream_message_id = ? WHERE id = ?").run(messageId, turnId);
   }
 
   async setPreview(turnId: number, messageId: string | null, text: string | null): Promise<void> {

@@ -1,6 +1,14 @@
 import type { Clock } from "../../ids.js";
 import type { AcceptPolicy, QueueRepository, RefusalNotice } from "../queue-repository.js";
-import type { AcceptOutcome, ClaimedTurn, InboundRow, NewInbound, NewOutbox, WorkScope } from "../types.js";
+import type {
+  AcceptOutcome,
+  ClaimedTurn,
+  InboundCompletion,
+  InboundRow,
+  NewInbound,
+  NewOutbox,
+  WorkScope,
+} from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
 import type { SqliteIntakeStore } from "./intake-store.js";
@@ -85,6 +93,7 @@ export class SqliteQueueStore implements QueueRepository {
           resumed: false,
           previewMessageId: null,
           previewText: null,
+          streamMessageId: null,
         };
       })
       .immediate();
@@ -111,6 +120,24 @@ export class SqliteQueueStore implements QueueRepository {
       ]);
       if (entry) copied.run(entry.id, row.id);
     }
+  }
+
+  async complete(inboundId: number, completion: InboundCompletion): Promise<void> {
+    this.#db
+      .transaction(() => {
+        const row = this.#sql<[string, string | null, string | null, number], { transcript_id: number | null }>(
+          `UPDATE inbound SET text = ?, sender_name = ?, attachments = ?, deferred = NULL WHERE id = ?
+           RETURNING transcript_id`,
+        ).get(completion.text, completion.senderName, completion.attachments, inboundId);
+        if (row === undefined || row.transcript_id === null) return;
+        this.#sql("UPDATE messages SET content = ?, sender_name = ?, attachments = ? WHERE id = ?").run(
+          completion.text,
+          completion.senderName,
+          completion.attachments,
+          row.transcript_id,
+        );
+      })
+      .immediate();
   }
 
   /**

@@ -44,11 +44,24 @@ export function leaseContract(c: ContractContext): void {
         turn: { id: turn.id, attempts: turn.attempts + 1 },
         previewMessageId: "m-7",
         previewText: "partial answer",
+        streamMessageId: null,
       });
       expect(taken?.inbound.map((row) => row.text)).toEqual(["hello"]);
       expect(await c.store.leases.reclaim(turn.id, "proc-c", 60_000)).toBeUndefined();
       expect(await c.store.leases.leaseOwners()).toEqual(["proc-b"]);
       expect(await c.store.queue.cancelRequests("proc-b")).toEqual([]);
+    });
+
+    it("hands the native stream a dead process left open to the process that takes the turn over", async () => {
+      const { turn } = await runningTurn("proc-a", 1_000);
+      await c.store.leases.setStream(turn.id, "1700000000.000900");
+      c.clock.advance(2_000);
+      const taken = await c.store.leases.reclaim(turn.id, "proc-b", 1_000);
+      expect(taken?.streamMessageId).toBe("1700000000.000900");
+      // Once stopped, it is forgotten: the next takeover finds none.
+      await c.store.leases.setStream(turn.id, null);
+      c.clock.advance(2_000);
+      expect((await c.store.leases.reclaim(turn.id, "proc-c", 1_000))?.streamMessageId).toBeNull();
     });
 
     it("expires the leases of owners known to be gone, at once", async () => {

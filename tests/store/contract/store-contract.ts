@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../../../src/store/store.js";
+import { deferredContract } from "./deferred-contract.js";
 import { leaseContract } from "./lease-contract.js";
 import { memoryContract } from "./memory-contract.js";
 import { migrationContract } from "./migration-contract.js";
@@ -63,6 +64,7 @@ export function describeStoreContract(name: string, makeHarness: () => StoreBack
     });
     sessionContract(context);
     queueContract(context);
+    deferredContract(context);
     leaseContract(context);
     outboxContract(context);
     usageContract(context);
