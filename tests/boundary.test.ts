@@ -31,14 +31,15 @@ const sqliteBackend = "src/store/sqlite/";
 
 /**
  * What an adapter may import from src/: the channel port, the types its members name (HTTP
- * routes, the logger), the shared error family and clock, and the two pure helpers that work on
+ * routes, the logger), the shared error family and clock, and the pure helpers that work on
  * the port's own values (parsing a `/command` into a ParsedCommand, splitting text to a
- * platform's limits). Never the gateway, the agent, the store or the chat commands.
+ * platform's limits in whole characters). Never the gateway, the agent, the store or the chat commands.
  */
 const channelPort: readonly string[] = [
   "src/gateway/channel.ts",
   "src/gateway/commands/command-parser.ts",
   "src/gateway/message-splitter.ts",
+  "src/gateway/graphemes.ts",
   "src/http/http-server.ts",
   "src/logger.ts",
   "src/errors.ts",

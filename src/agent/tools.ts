@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { describeError } from "../errors.js";
+import type { FileSink, ToolImageLookup } from "./file-sink.js";
 import type { ToolCall, ToolSpec } from "./messages.js";
-import type { FileSink, ToolImageLookup } from "./send-file-tool.js";
 
 /** An image a tool returned, shown to models that can see (base64 `data`). */
 export interface ToolImage {

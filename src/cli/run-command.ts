@@ -1,5 +1,5 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
-import type { FileSink } from "../agent/send-file-tool.js";
+import type { FileSink } from "../agent/file-sink.js";
 import { selectTools } from "../agent/tool-selection.js";
 import { describeError, UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";

@@ -1,4 +1,4 @@
-import type { FileSink } from "../agent/send-file-tool.js";
+import type { FileSink } from "../agent/file-sink.js";
 import { type FileFolder, megabytes } from "../files/file-folder.js";
 import type { Store } from "../store/store.js";
 import type { NewOutbox } from "../store/types.js";

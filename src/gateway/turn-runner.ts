@@ -1,8 +1,8 @@
 import { runTurn, type TurnEvent, toolMessageContent } from "../agent/agent-loop.js";
 import type { RetryPolicy } from "../agent/backoff.js";
+import type { FileSink } from "../agent/file-sink.js";
 import { imagesOf, toChatMessages } from "../agent/history.js";
 import type { ChatMessage, ModelClient } from "../agent/messages.js";
-import type { FileSink } from "../agent/send-file-tool.js";
 import { selectTools } from "../agent/tool-selection.js";
 import type { ToolSource } from "../agent/tool-source.js";
 import type { Tool, ToolResult } from "../agent/tools.js";
