@@ -93,7 +93,11 @@ describe("a native Slack stream across a graceful restart", () => {
       "the stream showing the first piece",
     );
     await w.h.restart();
-    await waitFor(() => w.replies("C1", root).includes("echo: tell me"), "the answer after the restart");
+    // The answer streams too: it is done once its own stream has been stopped.
+    await waitFor(
+      () => w.replies("C1", root).includes("echo: tell me") && !w.slack.botMessages("C1").some((m) => m.streaming),
+      "the answer after the restart, its stream stopped",
+    );
     expect(w.slack.messages.get(`C1/${streaming.ts}`)).toMatchObject({
       streaming: false,
       text: "ec\n\n_(interrupted)_",
