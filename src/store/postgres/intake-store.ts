@@ -27,8 +27,8 @@ export async function insertInbound(
 ): Promise<number> {
   const row = await sql.one<{ id: number }>(
     `INSERT INTO inbound (session_id, channel, conversation_key, sender_id, sender_name, text, attachments,
-       platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+       platform_message_id, reply_to_message_id, addressed, state, received_at, answered_at, deferred)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
     [
       session.id,
       message.channel,
@@ -43,6 +43,7 @@ export async function insertInbound(
       state,
       at(now),
       state === "dropped" ? at(now) : null,
+      message.deferred ?? null,
     ],
   );
   if (!row) throw new Error("no inbound row was written");

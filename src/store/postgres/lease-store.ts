@@ -54,6 +54,7 @@ export class PgLeaseStore implements LeaseRepository {
         resumed: true,
         previewMessageId: row.preview_message_id,
         previewText: row.preview_text,
+        streamMessageId: row.stream_message_id,
       };
     });
   }
@@ -95,6 +96,10 @@ export class PgLeaseStore implements LeaseRepository {
       "UPDATE turns SET lease_until = $1, attempts = GREATEST(attempts - $2, 0) WHERE id = $3 AND state = 'running'",
       [at(until), options.refund ? 1 : 0, turnId],
     );
+  }
+
+  async setStream(turnId: number, messageId: string | null): Promise<void> {
+    await this.#db.run("UPDATE turns SET stream_message_id = $1 WHERE id = $2", [messageId, turnId]);
   }
 
   async setPreview(turnId: number, messageId: string | null, text: string | null): Promise<void> {

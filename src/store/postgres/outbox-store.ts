@@ -9,8 +9,8 @@ import { scopeFilter } from "./work-scope.js";
 export async function insertOutbox(sql: Sql, now: number, row: NewOutbox): Promise<number> {
   const inserted = await sql.one<{ id: number }>(
     `INSERT INTO outbox (session_id, turn_id, channel, conversation_key, kind, text, reply_to_message_id,
-       edit_message_id, next_attempt_at, created_at, state, platform_message_ids, delivered_at, buttons)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13) RETURNING id`,
+       edit_message_id, next_attempt_at, created_at, state, platform_message_ids, delivered_at, buttons, file)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14) RETURNING id`,
     [
       row.sessionId,
       row.turnId ?? null,
@@ -25,6 +25,7 @@ export async function insertOutbox(sql: Sql, now: number, row: NewOutbox): Promi
       JSON.stringify(row.deliveredAs ? [row.deliveredAs] : []),
       row.deliveredAs ? at(now) : null,
       row.buttons && row.buttons.length > 0 ? JSON.stringify(row.buttons) : null,
+      row.file ? JSON.stringify(row.file) : null,
     ],
   );
   if (!inserted) throw new Error("no outbox row was written");
@@ -123,6 +124,14 @@ export class PgOutboxStore implements OutboxRepository {
       [filter.conversationKey ?? null, filter.sessionId ?? null],
     );
     return rows.map((row) => toOutbox(row));
+  }
+
+  /** Replies not yet delivered (waiting or being sent) and when the oldest was stored, for /healthz. */
+  async backlog(): Promise<{ pending: number; oldestCreatedAt: number | null }> {
+    const row = await this.#db.one<{ pending: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox WHERE state IN ('pending', 'sending')",
+    );
+    return { pending: row?.pending ?? 0, oldestCreatedAt: row?.oldest ?? null };
   }
 
   async sessionOfMessage(channel: string, messageId: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@ import type {
   InboundRow,
   InboundState,
   OutboxButton,
+  OutboxFile,
   OutboxKind,
   OutboxRow,
   OutboxState,
@@ -117,6 +118,7 @@ export interface InboundDbRow {
   turn_id: number | null;
   received_at: number;
   transcript_id: number | null;
+  deferred: string | null;
 }
 
 export function toInbound(row: InboundDbRow): InboundRow {
@@ -135,6 +137,7 @@ export function toInbound(row: InboundDbRow): InboundRow {
     turnId: row.turn_id,
     receivedAt: row.received_at,
     transcriptId: row.transcript_id,
+    deferred: row.deferred,
   };
 }
 
@@ -150,6 +153,7 @@ export interface TurnDbRow {
   finished_at: number | null;
   preview_message_id: string | null;
   preview_text: string | null;
+  stream_message_id: string | null;
 }
 
 export function toTurn(row: TurnDbRow): Turn {
@@ -183,6 +187,8 @@ export interface OutboxDbRow {
   buttons: OutboxButton[] | null;
   error: string | null;
   created_at: number;
+  /** jsonb, parsed by the driver. */
+  file: OutboxFile | null;
 }
 
 export function toOutbox(row: OutboxDbRow, recovered = false): OutboxRow {
@@ -204,5 +210,6 @@ export function toOutbox(row: OutboxDbRow, recovered = false): OutboxRow {
     error: row.error,
     createdAt: row.created_at,
     recovered,
+    file: row.file,
   };
 }

@@ -1,6 +1,14 @@
 import type { Clock } from "../../ids.js";
 import type { AcceptPolicy, QueueRepository, RefusalNotice } from "../queue-repository.js";
-import type { AcceptOutcome, ClaimedTurn, InboundRow, NewInbound, NewOutbox, WorkScope } from "../types.js";
+import type {
+  AcceptOutcome,
+  ClaimedTurn,
+  InboundCompletion,
+  InboundRow,
+  NewInbound,
+  NewOutbox,
+  WorkScope,
+} from "../types.js";
 import type { PgIntakeStore } from "./intake-store.js";
 import { at, type PgDatabase, type Sql } from "./pg-database.js";
 import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./pg-rows.js";
@@ -71,7 +79,26 @@ export class PgQueueStore implements QueueRepository {
         resumed: false,
         previewMessageId: null,
         previewText: null,
+        streamMessageId: null,
       };
+    });
+  }
+
+  complete(inboundId: number, completion: InboundCompletion): Promise<void> {
+    return this.#db.transaction(async (sql) => {
+      const row = await sql.one<{ transcript_id: number | null }>(
+        `UPDATE inbound SET text = $1, sender_name = $2, attachments = $3, deferred = NULL WHERE id = $4
+         RETURNING transcript_id`,
+        [completion.text, completion.senderName, completion.attachments, inboundId],
+      );
+      // Not yet copied into a turn: the copy, when it comes, takes the completed row.
+      if (!row || row.transcript_id === null) return;
+      await sql.run("UPDATE messages SET content = $1, sender_name = $2, attachments = $3 WHERE id = $4", [
+        completion.text,
+        completion.senderName,
+        completion.attachments,
+        row.transcript_id,
+      ]);
     });
   }
 
@@ -107,6 +134,17 @@ export class PgQueueStore implements QueueRepository {
       [owner],
     );
     return rows.map((row) => ({ turnId: row.id, kind: row.cancel }));
+  }
+
+  /** Who has written where, as far as the stored messages tell: what makes them a known member there. */
+  async conversationsOf(principal: string): Promise<string[]> {
+    const colon = principal.indexOf(":");
+    if (colon < 0) return [];
+    const rows = await this.#db.rows<{ key: string }>(
+      "SELECT DISTINCT conversation_key AS key FROM inbound WHERE channel = $1 AND sender_id = $2",
+      [principal.slice(0, colon), principal.slice(colon + 1)],
+    );
+    return rows.map((row) => row.key);
   }
 
   async isRunning(sessionId: string): Promise<boolean> {

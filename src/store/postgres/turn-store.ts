@@ -1,6 +1,6 @@
 import type { Clock } from "../../ids.js";
 import type { TurnRepository } from "../store.js";
-import type { NewTranscriptEntry, Turn, TurnEnding, TurnState } from "../types.js";
+import type { NewTranscriptEntry, RunningTurn, Turn, TurnEnding, TurnState } from "../types.js";
 import type { Pricing } from "../usage-repository.js";
 import { insertOutbox } from "./outbox-store.js";
 import { at, type PgDatabase } from "./pg-database.js";
@@ -36,6 +36,53 @@ export class PgTurnStore implements TurnRepository {
         input.entries.map((entry) => ({ ...entry, turnId: turn.id })),
       );
       return turn;
+    });
+  }
+
+  /**
+   * Opens a turn only when the session has none running, leased to `owner` (renewed like the
+   * gateway's, see {@link PgLeaseStore.renewLeases}); otherwise says which turn runs and who holds
+   * it. A running turn without messages to answer whose lease ran out or was never taken (a CLI
+   * turn whose process died) is ended as interrupted first: nobody else would ever end it. The
+   * session's row is locked first, as claims lock it, so a claim and a CLI turn never both start.
+   */
+  startLeased(input: {
+    sessionId: string;
+    expert: string;
+    model: string;
+    entries: NewTranscriptEntry[];
+    owner: string;
+    leaseMs: number;
+  }): Promise<{ turn: Turn } | { busy: RunningTurn }> {
+    const now = this.#now();
+    return this.#db.transaction(async (sql): Promise<{ turn: Turn } | { busy: RunningTurn }> => {
+      await lockSession(sql, input.sessionId);
+      await sql.run(
+        `UPDATE turns SET state = 'interrupted', error = 'its process ended before the turn did',
+           finished_at = $1, lease_owner = NULL, lease_until = NULL
+         WHERE session_id = $2 AND state = 'running' AND (lease_until IS NULL OR lease_until < $1)
+           AND NOT EXISTS (SELECT 1 FROM inbound i WHERE i.turn_id = turns.id)`,
+        [at(now), input.sessionId],
+      );
+      const running = await sql.one<{ id: number; lease_owner: string | null }>(
+        "SELECT id, lease_owner FROM turns WHERE session_id = $1 AND state = 'running' ORDER BY id LIMIT 1",
+        [input.sessionId],
+      );
+      if (running) return { busy: { turnId: running.id, owner: running.lease_owner } };
+      const row = await sql.one<TurnDbRow>(
+        `INSERT INTO turns (session_id, expert, model, lease_owner, lease_until, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [input.sessionId, input.expert, input.model, input.owner, at(now + input.leaseMs), at(now)],
+      );
+      if (!row) throw new Error("no turn row was written");
+      const turn = toTurn(row);
+      await appendEntries(
+        sql,
+        now,
+        input.sessionId,
+        input.entries.map((entry) => ({ ...entry, turnId: turn.id })),
+      );
+      return { turn };
     });
   }
 
