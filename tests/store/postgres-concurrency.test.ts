@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { PgDatabase } from "../../src/store/postgres/pg-database.js";
-import { migratePg } from "../../src/store/postgres/pg-migrator.js";
+import { loadPgMigrations, migratePg } from "../../src/store/postgres/pg-migrator.js";
 import { openPgStore, type PgStore } from "../../src/store/postgres/pg-store.js";
 import { accept, claimOptions, inbound, plainPolicy, scope } from "./contract/contract-helpers.js";
 import { createTestDatabase, type TestDatabase } from "./pg-test-database.js";
@@ -32,10 +32,13 @@ describe("PostgreSQL shared by two processes", () => {
     const url = await (await testDatabase()).schemaUrl("migrate_race");
     const dbs = [new PgDatabase({ url }), new PgDatabase({ url }), new PgDatabase({ url })];
     try {
-      const reports = await Promise.all(dbs.map((db) => migratePg(db)));
-      expect(reports.flatMap((report) => report.applied.map((migration) => migration.name))).toEqual(["001-init"]);
-      const rows = await dbs[0]?.rows<{ version: number }>("SELECT version FROM schema_migrations");
-      expect(rows).toEqual([{ version: 1 }]);
+      const migrations = loadPgMigrations();
+      const reports = await Promise.all(dbs.map((db) => migratePg(db, migrations)));
+      // Each migration applied by exactly one of the three, whichever got the lock first.
+      const applied = reports.flatMap((report) => report.applied.map((migration) => migration.name));
+      expect(applied.sort()).toEqual(migrations.map((migration) => migration.name));
+      const rows = await dbs[0]?.rows<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+      expect(rows).toEqual(migrations.map((migration) => ({ version: migration.version })));
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
     }
