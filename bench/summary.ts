@@ -21,6 +21,8 @@ export interface Raw {
   peakRss: number;
   errorLines: number;
   sdk: SdkShare | undefined;
+  /** The same accept and turns phases with the gateway on PostgreSQL. */
+  postgres: { telegram: LoadResult[]; slack: LoadResult[]; turns: TurnsResult[] };
 }
 
 const load = (runs: LoadResult[]) => ({
@@ -64,6 +66,15 @@ export function summarize(raw: Raw, settings: Settings, seconds: number): void {
     unanswered: raw.streaming.reduce((sum, s) => sum + s.unanswered, 0),
     incomplete: raw.streaming.reduce((sum, s) => sum + s.incomplete, 0),
   };
+  const postgres = {
+    telegram: load(raw.postgres.telegram),
+    slack: load(raw.postgres.slack),
+    turns_per_second: stat(
+      raw.postgres.turns.map((t) => t.perSecond),
+      0,
+    ),
+    unanswered: raw.postgres.turns.reduce((s, t) => s + t.unanswered, 0),
+  };
   const cpu = stat(raw.cpuPerTurn);
   const share = raw.sdk?.share ?? Number.NaN;
   const sdkMs = Math.round(cpu.median * share * 100) / 100;
@@ -88,6 +99,7 @@ export function summarize(raw: Raw, settings: Settings, seconds: number): void {
     accept_at_1000_per_second: paced,
     turns_per_second_instant_model: { ...turns, unanswered: raw.turns.reduce((s, t) => s + t.unanswered, 0) },
     streaming,
+    postgres,
     overhead: { inbound_to_model_request: inbound, last_token_to_platform_reply: outbound },
     cpu_ms_per_turn: {
       total: cpu,
@@ -121,6 +133,15 @@ export function summarize(raw: Raw, settings: Settings, seconds: number): void {
     ],
     ["accept at 1,000 msgs/s (Telegram)", `p50 ${show(paced.p50_ms, " ms")}, p99 ${show(paced.p99_ms, " ms")}`],
     [`turns/s, instant model, ${settings.turns} conversations`, show(turns)],
+    [
+      "accept/s on SQLite | on PostgreSQL (Telegram)",
+      `${show(telegram.per_second, "")} | ${show(postgres.telegram.per_second, "")}`,
+    ],
+    [
+      "accept/s on SQLite | on PostgreSQL (Slack)",
+      `${show(slack.per_second, "")} | ${show(postgres.slack.per_second, "")}`,
+    ],
+    ["turns/s on SQLite | on PostgreSQL", `${show(turns)} | ${show(postgres.turns_per_second)}`],
     [
       `${settings.streaming} streaming conversations (200 tokens / 2 s)`,
       `${show(streaming.seconds, " s")} to all answers, ${streamErrors} errors`,

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
 import { ignoreClosedPipe } from "./cli/closed-pipe.js";
+import { dbCopyCommand } from "./cli/db-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
 import { type InitOptions, initCommand } from "./cli/init-command.js";
 import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
@@ -277,6 +278,13 @@ tools
   .action(action((options: { expert?: string; json?: boolean }) => listToolsCommand(options)));
 
 program.command("migrate").description("apply database migrations").action(action(migrateCommand));
+const db = program.command("db").description("the database itself: copy it to another (SQLite ⇄ PostgreSQL)");
+db.command("copy")
+  .description("copy everything to another database, verifying the counts; the target must be empty")
+  .requiredOption("--from <database>", "a SQLite file path or a postgres:// URL")
+  .requiredOption("--to <database>", "a SQLite file path or a postgres:// URL")
+  .option("--force", "replace what the target holds")
+  .action(action(dbCopyCommand));
 program
   .command("doctor")
   .description("check everything start checks, plus the model list, channel tokens, webhooks and MCP servers, live")

@@ -17,6 +17,7 @@ const compositionRoot = "src/cli/composition-root.ts";
 const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["openai", ["src/agent/llm-client.ts"]],
   ["better-sqlite3", ["src/store/sqlite/database.ts"]],
+  ["pg", ["src/store/postgres/pg-database.ts"]],
   ["gpt-tokenizer", ["src/memory/token-counter.ts"]],
   ["grammy", ["adapters/telegram/"]],
   ["@slack/bolt", ["adapters/slack/"]],
@@ -26,8 +27,9 @@ const confined: ReadonlyMap<string, readonly string[]> = new Map([
   ["@modelcontextprotocol/sdk", ["src/mcp/"]],
 ]);
 
-/** The SQLite backend: only itself and the composition root may import from it. */
-const sqliteBackend = "src/store/sqlite/";
+/** The backends: only themselves, the composition root and the copy tool (which reads and writes both) import them. */
+const backends: readonly string[] = ["src/store/sqlite/", "src/store/postgres/"];
+const copyTool = "src/store/copy/";
 
 /**
  * What an adapter may import from src/: the channel port, the types its members name (HTTP
@@ -101,8 +103,12 @@ function checkBoundaries(refs: readonly ImportRef[]): string[] {
     const pkg = packageOf(ref.specifier);
     const places = pkg ? confined.get(pkg) : undefined;
     if (pkg && places && !allowedAt(ref.file, places)) report(`${pkg} is only allowed in ${places.join(", ")}`);
-    if (target?.startsWith(sqliteBackend) && !ref.file.startsWith(sqliteBackend) && ref.file.startsWith("src/")) {
-      if (ref.file !== compositionRoot) report(`only ${compositionRoot} may import the SQLite backend`);
+    for (const backend of backends) {
+      if (target?.startsWith(backend) && !ref.file.startsWith(backend) && ref.file.startsWith("src/")) {
+        if (ref.file !== compositionRoot && !ref.file.startsWith(copyTool)) {
+          report(`only ${compositionRoot} and ${copyTool} may import the backend in ${backend}`);
+        }
+      }
     }
     const source = target?.replace(/\.js$/, ".ts");
     if (ref.file.startsWith("adapters/") && source?.startsWith("src/") && !channelPort.includes(source)) {
@@ -173,6 +179,7 @@ describe("module boundaries", () => {
     const refs = collectImports();
     // The scan must actually see the imports it polices, or the test would pass vacuously.
     expect(refs).toContainEqual({ file: "src/store/sqlite/database.ts", specifier: "better-sqlite3" });
+    expect(refs).toContainEqual({ file: "src/store/postgres/pg-database.ts", specifier: "pg" });
     expect(refs).toContainEqual({ file: "src/agent/llm-client.ts", specifier: "openai" });
     const violations = checkBoundaries(refs);
     expect(violations, `boundary violations:\n${violations.join("\n")}`).toEqual([]);

@@ -52,7 +52,11 @@ export function toChatMessages(
   for (const entry of entries) {
     if (entry.kind === "assistant" || entry.kind === "tool_call") {
       const key = `${entry.turnId}:${entry.step}`;
-      if (open?.key !== key) {
+      // A step stores its text before its tool calls, so text after a tool call of the same turn
+      // and step comes from another attempt of the turn (resumed after a crash that lost the
+      // call's result), which numbers its steps afresh: a message of its own.
+      const retried = entry.kind === "assistant" && open?.message.toolCalls !== undefined;
+      if (open?.key !== key || retried) {
         closeOpen();
         answerRest();
         open = { key, message: { role: "assistant", content: "" } };

@@ -8,7 +8,7 @@ import { OpenAiModelClient } from "../agent/llm-client.js";
 import type { ModelClient } from "../agent/messages.js";
 import type { Tool } from "../agent/tools.js";
 import type { Config } from "../config/config.js";
-import { loadConfig } from "../config/load-config.js";
+import { isPostgresUrl, loadConfig } from "../config/load-config.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
 import { FileFolder } from "../files/file-folder.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
@@ -21,6 +21,7 @@ import { createLogger, type Logger } from "../logger.js";
 import { McpServers } from "../mcp/mcp-servers.js";
 import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
+import { postgresBackend } from "../store/postgres/pg-backend.js";
 import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
 import type { StoreBackend, StoreWatch } from "../store/store-backend.js";
@@ -133,12 +134,26 @@ export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
   };
 }
 
-/** The configured database (a SQLite file). */
+/** The configured database: PostgreSQL for a `postgres://` URL, else a SQLite file. */
 export function storeBackend(config: Config): StoreBackend {
+  if (isPostgresUrl(config.db)) return configuredPostgres(config);
   return sqliteBackend(config.db, {
     pricing: pricingFrom(config.models),
     ...(config.testMaxPages !== undefined ? { maxPageCount: config.testMaxPages } : {}),
   });
+}
+
+/** The PostgreSQL backend of a `postgres://` setting, with the password, pool and timeout configured. */
+export function configuredPostgres(config: Config): ReturnType<typeof postgresBackend> {
+  return postgresBackend(
+    {
+      url: config.db,
+      ...(config.postgres.password !== undefined ? { password: config.postgres.password } : {}),
+      poolMax: config.postgres.poolMax,
+      statementTimeoutMs: config.postgres.statementTimeoutMs,
+    },
+    { pricing: pricingFrom(config.models) },
+  );
 }
 
 /** Opens the configured store, migrating it. */
@@ -204,7 +219,7 @@ export interface ServedGateway {
   gateway: Gateway;
   triggers: Triggers;
   /** Started once the gateway runs; a lost database ends the process through `onDatabaseLost`. */
-  database: StoreWatch;
+  database: StoreWatch | undefined;
 }
 
 /** Wires `gateway start` from the configuration; nothing is listening or running yet. */
@@ -217,7 +232,7 @@ export async function createServedGateway(
   assertChannelExperts(config, runtime.experts);
   const backend = storeBackend(config);
   const store = await backend.open();
-  const database = backend.watch({ logger, onLost: options.onDatabaseLost });
+  const database = backend.watch?.({ logger, onLost: options.onDatabaseLost });
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
@@ -230,7 +245,7 @@ export async function createServedGateway(
     async () => {
       const health = await gateway.health();
       const problems = [
-        ...(database.problem ? [database.problem] : []),
+        ...(database?.problem ? [database.problem] : []),
         ...(http.isReady ? [] : ["starting: routes do not accept requests yet"]),
         ...health.problems,
       ];

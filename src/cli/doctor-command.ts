@@ -23,6 +23,7 @@ const labels = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;
 export async function doctorCommand(): Promise<number> {
   const checks: CheckLine[] = [];
   let config: Config | undefined;
+  let backend: StoreBackend | undefined;
   try {
     config = loadConfig();
     checks.push({ level: "ok", name: "config", detail: config.configPath ?? "environment only (no GATEWAY_CONFIG)" });
@@ -39,7 +40,8 @@ export async function doctorCommand(): Promise<number> {
       checks.push({ level: "fail", name: "experts", detail: describeError(error), fix: "see experts: in the YAML" });
     }
     if (experts) checks.push(...channelChecks(config, experts), ...triggerChecks(config, experts));
-    checks.push(await databaseCheck(storeBackend(config)));
+    backend = storeBackend(config);
+    checks.push(await databaseCheck(backend));
     const [model, telegram, slack, port] = await Promise.all([
       modelChecks(config, experts),
       telegramChecks(config),
@@ -57,7 +59,7 @@ export async function doctorCommand(): Promise<number> {
       `OPENAI_BASE_URL=${shownUrl(config.model.baseUrl)}`,
       `OPENAI_API_KEY ${setOrUnset(config.model.apiKey)}`,
       `GATEWAY_MODEL=${config.model.defaultModel ?? "(unset)"}`,
-      `GATEWAY_DB=${config.db}`,
+      `GATEWAY_DB=${backend?.location ?? "(unset)"}`,
       `HOST=${config.host} PORT=${config.port}`,
       `TELEGRAM_BOT_TOKEN ${setOrUnset(config.telegram.token)}, TELEGRAM_API_ROOT=${shownUrl(config.telegram.apiRoot)}`,
       `SLACK_BOT_TOKEN ${setOrUnset(config.slack.botToken)}, SLACK_SIGNING_SECRET ${setOrUnset(config.slack.signingSecret)}, SLACK_APP_TOKEN ${setOrUnset(config.slack.appToken)}`,
@@ -83,15 +85,16 @@ async function databaseCheck(backend: StoreBackend): Promise<CheckLine> {
         fix: "run the newer gateway that wrote it, or point GATEWAY_DB elsewhere",
       };
     }
+    const server = backend.describe ? `; ${await backend.describe()}` : "";
     if (version < latest) {
       return {
         level: "warn",
         name: "database",
-        detail: `${path}, schema version ${version} (this gateway has ${latest})`,
+        detail: `${path}, schema version ${version} (this gateway has ${latest})${server}`,
         fix: 'run "gateway migrate", or start the gateway (it migrates first)',
       };
     }
-    return { level: "ok", name: "database", detail: `${path}, schema version ${version}` };
+    return { level: "ok", name: "database", detail: `${path}, schema version ${version}${server}` };
   } catch (error) {
     return { level: "fail", name: "database", detail: describeError(error), fix: "check GATEWAY_DB and its folder" };
   }

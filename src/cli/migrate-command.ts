@@ -4,9 +4,13 @@ import { storeBackend } from "./composition-root.js";
 /** `gateway migrate`: applies pending migrations and says what it did. */
 export async function migrateCommand(): Promise<number> {
   const config = loadConfig();
-  const report = await storeBackend(config).migrate();
+  const backend = storeBackend(config);
+  const report = await backend.migrate();
   if (report.applied.length === 0)
-    process.stdout.write(`${config.db} is up to date (schema version ${report.version})\n`);
-  else process.stdout.write(`${config.db}: applied ${report.applied.join(", ")}; schema version ${report.version}\n`);
+    process.stdout.write(`${backend.location} is up to date (schema version ${report.version})\n`);
+  else
+    process.stdout.write(
+      `${backend.location}: applied ${report.applied.join(", ")}; schema version ${report.version}\n`,
+    );
   return 0;
 }

@@ -41,11 +41,11 @@ export async function startCommand(): Promise<number> {
     { host: address.address, port: address.port, experts: runtime.experts.list().map((e) => e.name) },
     "gateway started",
   );
-  database.start();
+  database?.start();
   process.once("SIGTERM", () => stopFor?.("signal"));
   process.once("SIGINT", () => stopFor?.("signal"));
   const reason = await stopped;
-  database.stop();
+  database?.stop();
   logger.info("shutting down: finishing running turns");
   // With its database gone, whatever a turn would still write is lost anyway: stop at once.
   await gateway.stop(reason === "database-lost" ? 0 : SHUTDOWN_GRACE_MS);

@@ -13,7 +13,10 @@ export interface Config {
     maxReplyChars: number;
   };
   models: Record<string, ModelInfo>;
+  /** A SQLite file path (resolved), or a `postgres://` URL as given (it may hold a password: print it masked). */
   db: string;
+  /** PostgreSQL only: the password when the URL has none (PGPASSWORD, also from `.env`), the pool and statement limits. */
+  postgres: { password: string | undefined; poolMax: number; statementTimeoutMs: number };
   host: string;
   port: number;
   logLevel: string;

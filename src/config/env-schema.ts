@@ -13,6 +13,10 @@ export const envSchema = z.object({
   OPENAI_API_KEY: optionalText,
   GATEWAY_MODEL: optionalText,
   GATEWAY_DB: optionalText,
+  DATABASE_URL: optionalText,
+  PGPASSWORD: optionalText,
+  GATEWAY_DB_POOL: positiveInt(1000).optional(),
+  GATEWAY_DB_STATEMENT_TIMEOUT: z.coerce.number().positive().max(3600).optional(),
   GATEWAY_CONFIG: optionalText,
   HOST: optionalText,
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -44,6 +48,9 @@ export type EnvSettings = z.infer<typeof envSchema>;
 /** Variables whose values are never printed, not even in error messages. */
 export const secretVariables: ReadonlySet<string> = new Set([
   "OPENAI_API_KEY",
+  "PGPASSWORD",
+  "GATEWAY_DB",
+  "DATABASE_URL",
   "TELEGRAM_BOT_TOKEN",
   "TELEGRAM_WEBHOOK_SECRET",
   "SLACK_BOT_TOKEN",

@@ -43,7 +43,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       maxReplyChars: env.GATEWAY_MAX_REPLY_CHARS ?? file.model.max_reply_chars ?? DEFAULT_MAX_REPLY_CHARS,
     },
     models: file.models,
-    db: resolve(cwd, env.GATEWAY_DB ?? file.gateway.db ?? "./data/gateway.db"),
+    db: databaseSetting(cwd, env.GATEWAY_DB ?? file.gateway.db ?? env.DATABASE_URL ?? "./data/gateway.db"),
+    postgres: {
+      password: env.PGPASSWORD,
+      poolMax: env.GATEWAY_DB_POOL ?? 10,
+      statementTimeoutMs: Math.round((env.GATEWAY_DB_STATEMENT_TIMEOUT ?? 30) * 1000),
+    },
     host: env.HOST ?? file.gateway.host ?? "127.0.0.1",
     port: env.PORT ?? file.gateway.port ?? 8787,
     logLevel: env.LOG_LEVEL ?? file.gateway.log_level ?? "info",
@@ -101,6 +106,16 @@ function registerSecrets(config: Config): void {
   for (const value of Object.values(config.webhookSecrets)) secrets.add(value);
   // MCP header and env values (tokens for a tracker, a GitHub token for a child server).
   for (const value of config.mcp.secrets()) secrets.add(value);
+}
+
+/** A `postgres://` (or `postgresql://`) URL stays as it is; anything else is a SQLite path, resolved. */
+function databaseSetting(cwd: string, value: string): string {
+  return isPostgresUrl(value) ? value : resolve(cwd, value);
+}
+
+/** True for a PostgreSQL connection URL (the setting that chooses the PostgreSQL backend). */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
 }
 
 function readDotEnv(cwd: string): Record<string, string> {

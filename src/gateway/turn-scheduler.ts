@@ -48,6 +48,12 @@ export class TurnScheduler {
   readonly #loop: PollLoop;
   /** Turns whose writes the database refused, with how many times in a row (for the backoff). */
   readonly #refused = new Map<number, number>();
+  /**
+   * Turns given back whose release the database refused too (it was unreachable): until a release
+   * succeeds this process would keep renewing their leases without running them, so every tick
+   * tries again.
+   */
+  readonly #unreleased = new Map<number, { afterMs?: number; refund?: boolean }>();
 
   constructor(options: TurnSchedulerOptions) {
     this.#options = options;
@@ -96,6 +102,7 @@ export class TurnScheduler {
 
   async #tick(): Promise<void> {
     const { owner, leaseMs, maxTurns } = this.#options;
+    for (const [turnId, options] of [...this.#unreleased]) await this.#release(turnId, options);
     for (const request of await this.store.queue.cancelRequests(owner)) {
       const run = this.#running.get(request.turnId);
       if (run && !run.abort.signal.aborted) run.abort.abort(new CancelRequest(request.kind));
@@ -137,7 +144,7 @@ export class TurnScheduler {
           if (error instanceof TurnLeftRunning)
             this.#options.logger.info({ turn: turnId }, "turn left for the next start");
           else this.#options.logger.error({ err: error, turn: turnId }, "turn crashed; it will be tried again");
-          await this.store.leases.release(turnId).catch(() => undefined);
+          await this.#release(turnId, {});
         } else await this.#refusedWrite(turnId, error);
       } finally {
         this.#running.delete(turnId);
@@ -159,7 +166,17 @@ export class TurnScheduler {
       { err: error, turn: turnId, retryInMs: afterMs },
       "the database refused a write (full or read-only?); the turn runs again when it can",
     );
-    await this.store.leases.release(turnId, { afterMs, refund: true }).catch(() => undefined);
+    await this.#release(turnId, { afterMs, refund: true });
+  }
+
+  /** Gives a turn back to the queue; when the database refuses that too, the next ticks try again. */
+  async #release(turnId: number, options: { afterMs?: number; refund?: boolean }): Promise<void> {
+    try {
+      await this.store.leases.release(turnId, options);
+      this.#unreleased.delete(turnId);
+    } catch {
+      this.#unreleased.set(turnId, options);
+    }
   }
 
   async #run(claimed: ClaimedTurn, signal: AbortSignal): Promise<void> {

@@ -113,6 +113,12 @@ export class HttpServer {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = (req.method ?? "GET").toUpperCase();
     const route = this.#routes.get(`${method} ${url.pathname}`);
+    if (!route && !this.#ready) {
+      // A channel mounts its routes while the gateway starts: its path is not unknown, only not there yet.
+      req.resume();
+      send(res, { status: 503, headers: { "retry-after": "1" }, body: { error: "starting; try again" } });
+      return;
+    }
     if (!route) {
       const allowed = [...this.#routes.keys()].some((key) => key.endsWith(` ${url.pathname}`));
       this.#answerUnread(

@@ -22,11 +22,11 @@ export interface StoreWatch {
 }
 
 /**
- * One configured database of one backend (a SQLite file today, a PostgreSQL database later):
+ * One configured database of one backend (a SQLite file or a PostgreSQL database):
  * opening it as a {@link Store} and the operator's chores that come before a store exists.
  */
 export interface StoreBackend {
-  /** Where the data lives, for messages (a file path; never a password). */
+  /** Where the data lives, for messages (a file path, or a URL with its password masked). */
   readonly location: string;
   /** Opens the store, applying pending migrations first. */
   open(): Promise<Store>;
@@ -36,7 +36,10 @@ export interface StoreBackend {
   inspect(): Promise<SchemaStatus | undefined>;
   /**
    * Watches the opened database (a SQLite file deleted or replaced under the running process);
-   * `onLost` is called once when it is gone for good, and the process should end.
+   * `onLost` is called once when it is gone for good, and the process should end. A backend
+   * whose database cannot vanish under the process (a server) has nothing to watch.
    */
-  watch(options: { logger: Logger; onLost: (problem: string) => void }): StoreWatch;
+  watch?(options: { logger: Logger; onLost: (problem: string) => void }): StoreWatch;
+  /** What `gateway doctor` adds about a database server (its version, the migrations applied, the pool). */
+  describe?(): Promise<string>;
 }

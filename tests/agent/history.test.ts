@@ -99,6 +99,16 @@ describe("toChatMessages", () => {
     ]);
   });
 
+  it("keeps a resumed attempt's answer apart from a call of the same step whose result was lost", () => {
+    const messages = chat([user("run it"), toolCall(1, 1, "c1", "slow", "{}"), assistant(1, 1, "Done.")]);
+    expect(messages).toEqual<ChatMessage[]>([
+      { role: "user", content: "run it" },
+      { role: "assistant", content: "", toolCalls: [{ id: "c1", name: "slow", arguments: "{}" }] },
+      { role: "tool", toolCallId: "c1", content: INTERRUPTED },
+      { role: "assistant", content: "Done." },
+    ]);
+  });
+
   it("answers a tool call left without result at the end of the transcript", () => {
     const messages = chat([user("run it"), assistant(1, 1, "Running."), toolCall(1, 1, "c1", "slow", "{}")]);
     expect(messages.at(-1)).toEqual<ChatMessage>({ role: "tool", toolCallId: "c1", content: INTERRUPTED });

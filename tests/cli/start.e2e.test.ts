@@ -30,7 +30,12 @@ describe.concurrent("gateway start", () => {
     expect(health.contentType).toContain("application/json");
     expect(health.body).toMatchObject({ ok: true, channels: {} });
 
-    const missing = await get(`${base}/no/such/path`);
+    // /healthz answers while the gateway starts; other paths answer 503 until it is ready, then 404.
+    const missing = await waitFor(async () => {
+      const answer = await get(`${base}/no/such/path`);
+      if (answer.status === 503) return undefined;
+      return answer;
+    }, "an answer for an unknown path once started");
     expect(missing.status).toBe(404);
     expect(missing.contentType).toContain("application/json");
     expect(missing.body).toEqual({ error: "not found" });

@@ -56,6 +56,15 @@ describe("environment", () => {
     expect(config.queue).toEqual({ mode: "collect", cap: 20 });
   });
 
+  it("keeps a postgres:// GATEWAY_DB as a URL; DATABASE_URL counts only when GATEWAY_DB and gateway.db are unset", () => {
+    const url = "postgres://gw:pw@db.internal:5432/gateway";
+    expect(load({ GATEWAY_DB: url }).db).toBe(url);
+    expect(load({ DATABASE_URL: url }).db).toBe(url);
+    expect(load({ DATABASE_URL: url, GATEWAY_DB: "x.db" }).db).toBe(join(dir, "x.db"));
+    const pg = load({ GATEWAY_DB: url, PGPASSWORD: "secret", GATEWAY_DB_POOL: "4", GATEWAY_DB_STATEMENT_TIMEOUT: "5" });
+    expect(pg.postgres).toEqual({ password: "secret", poolMax: 4, statementTimeoutMs: 5000 });
+  });
+
   it("reads the variables it is given, trimmed, and resolves GATEWAY_DB against cwd", () => {
     const config = load({
       PORT: " 9000 ",

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import type { FaultPoint } from "../../src/gateway/fault-points.js";
 import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { FakeLoopbackPlatform, type PlatformMessage } from "../fakes/fake-loopback-platform.js";
 import { type ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
+import { createTestDatabase, type TestDatabase } from "../store/pg-test-database.js";
 import { ChildGateway, type LoopbackMessage, Sandbox, sleep } from "./child-gateway.js";
 
 /** How the fake model behaves for these tests. */
@@ -43,6 +45,9 @@ export class CrashWorld {
   readonly platform = new FakeLoopbackPlatform();
   readonly lives: ChildGateway[] = [];
   readonly tag = randomBytes(3).toString("hex");
+  /** The database every life uses: the sandbox's SQLite file, or a PostgreSQL URL after {@link usePostgres}. */
+  db: string = this.sandbox.db;
+  #postgres: TestDatabase | undefined;
 
   static async create(behaviour: ModelBehaviour = {}): Promise<CrashWorld> {
     const world = new CrashWorld();
@@ -50,6 +55,12 @@ export class CrashWorld {
     await world.platform.start();
     world.behave(behaviour);
     return world;
+  }
+
+  /** Runs the lives on a PostgreSQL database made for this world (dropped by {@link close}). */
+  async usePostgres(): Promise<void> {
+    this.#postgres = await createTestDatabase();
+    this.db = this.#postgres.url;
   }
 
   behave(behaviour: ModelBehaviour): void {
@@ -70,7 +81,7 @@ export class CrashWorld {
   async start(options: { crashAt?: FaultPoint; mayDie?: boolean; extra?: Record<string, string> } = {}) {
     this.platform.generation = this.lives.length;
     const life = await ChildGateway.start({
-      db: this.sandbox.db,
+      db: this.db,
       home: this.sandbox.dir,
       modelUrl: this.model.url,
       platformUrl: this.platform.url,
@@ -97,6 +108,7 @@ export class CrashWorld {
     await this.model.stop();
     await this.platform.stop();
     this.sandbox.cleanup();
+    await this.#postgres?.drop();
   }
 }
 
@@ -126,8 +138,9 @@ export interface DbFacts {
   toolRows: { turnId: number; calls: number; results: number }[];
 }
 
-/** Reads the database a stopped gateway left (opening it migrates nothing new). */
+/** Reads the database a stopped gateway left: a SQLite file (opening it migrates nothing new) or a PostgreSQL URL. */
 export async function readDb(path: string): Promise<DbFacts> {
+  if (/^postgres(ql)?:\/\//.test(path)) return readPostgres(path);
   const store = openStore(path);
   try {
     const { db } = store;
@@ -154,5 +167,38 @@ export async function readDb(path: string): Promise<DbFacts> {
     };
   } finally {
     await store.close();
+  }
+}
+
+async function readPostgres(url: string): Promise<DbFacts> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const rows = async <R extends object>(sql: string) => (await client.query<R>(sql)).rows;
+  try {
+    return {
+      inbound: await rows<{ text: string; state: string }>("SELECT text, state FROM inbound ORDER BY id"),
+      unfinishedOutbox: (
+        await rows<{ id: string; kind: string; state: string }>(
+          "SELECT id, kind, state FROM outbox WHERE state IN ('pending', 'sending') ORDER BY id",
+        )
+      ).map((row) => ({ ...row, id: Number(row.id) })),
+      runningTurns: Number(
+        (await rows<{ n: string }>("SELECT COUNT(*) AS n FROM turns WHERE state = 'running'"))[0]?.n ?? 0,
+      ),
+      turns: (
+        await rows<{ id: string; state: string; attempts: number; error: string | null }>(
+          "SELECT id, state, attempts, error FROM turns ORDER BY id",
+        )
+      ).map((row) => ({ ...row, id: Number(row.id) })),
+      toolRows: (
+        await rows<{ turnId: string; calls: string; results: string }>(
+          `SELECT turn_id AS "turnId", COUNT(*) FILTER (WHERE kind = 'tool_call') AS calls,
+             COUNT(*) FILTER (WHERE kind = 'tool_result') AS results
+           FROM messages WHERE turn_id IS NOT NULL GROUP BY turn_id ORDER BY turn_id`,
+        )
+      ).map((row) => ({ turnId: Number(row.turnId), calls: Number(row.calls), results: Number(row.results) })),
+    };
+  } finally {
+    await client.end();
   }
 }

@@ -46,7 +46,7 @@ export async function crashAndRecover(
   const first = new Map<string, PostOutcome>();
   for (const message of messages) first.set(message.message_id, await doomed.post(message));
   const crash = await doomed.waitForExit();
-  const left = await readDb(world.sandbox.db);
+  const left = await readDb(world.db);
   const orphaned = left.runningTurns + left.unfinishedOutbox.filter((row) => row.state === "sending").length;
 
   // At info level the restarted life says when it takes over a stopped process's work.
@@ -79,7 +79,7 @@ export async function crashAndRecover(
     tookOver,
     stop,
     answers: answersOf(world.platform, messages),
-    db: await readDb(world.sandbox.db),
+    db: await readDb(world.db),
   };
 }
 

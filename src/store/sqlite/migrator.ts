@@ -1,25 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../errors.js";
 import { packageRoot } from "../../paths.js";
+import { type Migration, readMigrations } from "../migration-files.js";
 import type { Db } from "./database.js";
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
-/** The forward-only migrations shipped in `migrations/NNN-name.sql`, in order. */
+/** The forward-only SQLite migrations shipped in `migrations/NNN-name.sql`, in order. */
 export function loadMigrations(dir = join(packageRoot(), "migrations")): Migration[] {
-  return readdirSync(dir)
-    .filter((file) => /^\d{3}-[a-z0-9-]+\.sql$/.test(file))
-    .sort()
-    .map((file) => ({
-      version: Number.parseInt(file.slice(0, 3), 10),
-      name: file.replace(/\.sql$/, ""),
-      sql: readFileSync(join(dir, file), "utf8"),
-    }));
+  return readMigrations(dir);
 }
 
 export interface MigrationReport {

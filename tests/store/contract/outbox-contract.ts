@@ -40,6 +40,20 @@ export function outboxContract(c: ContractContext): void {
       expect(await c.store.outbox.get(987_654)).toBeUndefined();
     });
 
+    it("stores a file to upload with its caption", async () => {
+      const file = {
+        path: "/var/lib/gateway/files/f-1.pdf",
+        name: "report.pdf",
+        mimeType: "application/pdf",
+        size: 1234,
+      };
+      const id = await c.store.outbox.enqueue(reply("telegram:1", "the report", { file }));
+      expect(await c.store.outbox.get(id)).toMatchObject({ text: "the report", file });
+      const plain = await c.store.outbox.enqueue(reply("telegram:1", "plain"));
+      expect((await c.store.outbox.get(plain))?.file).toBeNull();
+      expect((await c.store.outbox.claim("proc-a", scope, 60_000, 1))[0]?.file).toEqual(file);
+    });
+
     it("counts the backlog: replies waiting or being sent, and when the oldest was stored", async () => {
       expect(await c.store.outbox.backlog()).toEqual({ pending: 0, oldestCreatedAt: null });
       const first = await c.store.outbox.enqueue(reply("telegram:1", "a"));

@@ -227,6 +227,16 @@ export function queueContract(c: ContractContext): void {
       expect(await c.store.queue.cancelRequests("proc-b")).toEqual([]);
     });
 
+    it("knows the conversations a person has written in, by channel and sender", async () => {
+      await accept(c.store, "telegram:1", "one");
+      await accept(c.store, "telegram:2", "two");
+      await accept(c.store, "telegram:2", "again");
+      await accept(c.store, "telegram:3", "bob's", { senderId: "bob" });
+      expect((await c.store.queue.conversationsOf("telegram:ann")).sort()).toEqual(["telegram:1", "telegram:2"]);
+      expect(await c.store.queue.conversationsOf("slack:ann")).toEqual([]);
+      expect(await c.store.queue.conversationsOf("ann")).toEqual([]);
+    });
+
     it("drops a waiting message only while it waits, and counts the queue", async () => {
       expect(await c.store.queue.stats()).toEqual({ depth: 0, oldestReceivedAt: null });
       const first = accepted(await accept(c.store, "telegram:1", "one"));

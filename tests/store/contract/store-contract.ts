@@ -8,6 +8,7 @@ import { outboxContract } from "./outbox-contract.js";
 import { queueContract } from "./queue-contract.js";
 import { sessionContract } from "./session-contract.js";
 import { triggerContract } from "./trigger-contract.js";
+import { turnLeaseContract } from "./turn-lease-contract.js";
 import { usageContract } from "./usage-contract.js";
 
 /** What the contract needs from a backend: fresh stores on a clock it controls, and old schemas. */
@@ -66,6 +67,7 @@ export function describeStoreContract(name: string, makeHarness: () => StoreBack
     queueContract(context);
     deferredContract(context);
     leaseContract(context);
+    turnLeaseContract(context);
     outboxContract(context);
     usageContract(context);
     triggerContract(context);
