@@ -106,6 +106,19 @@ function registerSecrets(config: Config): void {
   for (const value of Object.values(config.webhookSecrets)) secrets.add(value);
   // MCP header and env values (tokens for a tracker, a GitHub token for a child server).
   for (const value of config.mcp.secrets()) secrets.add(value);
+  // The PostgreSQL password, from PGPASSWORD or from the URL itself.
+  secrets.add(config.postgres.password).add(urlPassword(config.db));
+}
+
+/** The password a database URL carries, decoded; undefined for a file path or a URL without one. */
+function urlPassword(db: string): string | undefined {
+  if (!isPostgresUrl(db)) return undefined;
+  try {
+    const password = new URL(db).password;
+    return password === "" ? undefined : decodeURIComponent(password);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A `postgres://` (or `postgresql://`) URL stays as it is; anything else is a SQLite path, resolved. */
