@@ -11,6 +11,11 @@ describe("Slack threads are sessions", () => {
     const root = "1700000200.000100";
     await w.deliver(messageEvent({ channel: "C1", mention: true, text: "first question", ts: root }));
     await waitUntil(() => w.replies("C1", root).length === 1);
+    // The answer may show before its turn has ended; a follow-up then would rightly be queued.
+    await waitUntil(async () => {
+      const [session] = await w.h.store.sessions.list({ states: ["active"] });
+      return session !== undefined && !(await w.h.store.queue.isRunning(session.id));
+    });
     await w.deliver(
       messageEvent({ channel: "C1", user: "U2", text: "a follow-up", ts: "1700000200.000300", threadTs: root }),
     );
