@@ -62,6 +62,8 @@ export class FakeSlack {
   #server: Server | undefined;
   #ts = 1_700_000_000_000_000;
   #envelopes = 0;
+  /** Envelopes not acked yet, by id: Slack delivers them again on the next connection, and so does the fake. */
+  readonly #unacked = new Map<string, string>();
 
   get url(): string {
     const address = this.#server?.address() as AddressInfo | undefined;
@@ -82,8 +84,23 @@ export class FakeSlack {
       if (!ws) return;
       this.#sockets.add(ws);
       ws.onClose = () => this.#sockets.delete(ws);
-      ws.onText = (text) => this.acks.push(JSON.parse(text) as { envelope_id: string; payload: unknown });
+      ws.onText = (text) => {
+        const ack = JSON.parse(text) as { envelope_id: string; payload: unknown };
+        this.#unacked.delete(ack.envelope_id);
+        this.acks.push(ack);
+      };
       ws.sendText(JSON.stringify({ type: "hello", num_connections: 1 }));
+      // A connection that replaced one which closed with envelopes unacked gets them again, as from Slack.
+      for (const [envelopeId, text] of this.#unacked) {
+        const envelope = JSON.parse(text) as { retry_attempt?: number };
+        const again = JSON.stringify({
+          ...envelope,
+          retry_attempt: (envelope.retry_attempt ?? 0) + 1,
+          retry_reason: "timeout",
+        });
+        this.#unacked.set(envelopeId, again);
+        ws.sendText(again);
+      }
     });
     await new Promise<void>((resolve) => this.#server?.listen(0, "127.0.0.1", resolve));
     return this;
@@ -144,10 +161,11 @@ export class FakeSlack {
     return [...this.#sockets].filter((ws) => ws.open).length;
   }
 
-  /** Sends a Socket Mode envelope to every open connection; returns its envelope id. */
+  /** Sends a Socket Mode envelope to every open connection (again on a new one until acked); returns its id. */
   sendEnvelope(type: string, payload: unknown, extra: Record<string, unknown> = {}): string {
     const envelopeId = `env-${++this.#envelopes}`;
     const text = JSON.stringify({ type, envelope_id: envelopeId, payload, accepts_response_payload: false, ...extra });
+    this.#unacked.set(envelopeId, text);
     for (const ws of this.#sockets) ws.sendText(text);
     return envelopeId;
   }
