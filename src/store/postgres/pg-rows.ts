@@ -1,4 +1,3 @@
-import type { QueueMode } from "../../config/file-schema.js";
 import type {
   InboundRow,
   InboundState,
@@ -7,9 +6,6 @@ import type {
   OutboxKind,
   OutboxRow,
   OutboxState,
-  Session,
-  SessionOrigin,
-  SessionState,
   TranscriptEntry,
   TranscriptKind,
   Turn,
@@ -21,37 +17,7 @@ import type {
  * numbers, booleans, jsonb parsed, json as text), and their domain values.
  */
 
-export interface SessionRow {
-  id: string;
-  channel: string;
-  conversation_key: string;
-  expert: string;
-  title: string | null;
-  owner: string | null;
-  state: string;
-  origin: string;
-  mode: string | null;
-  created_at: number;
-  updated_at: number;
-  archived_at: number | null;
-}
-
-export function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    channel: row.channel,
-    conversationKey: row.conversation_key,
-    expert: row.expert,
-    title: row.title,
-    owner: row.owner,
-    state: row.state as SessionState,
-    origin: row.origin as SessionOrigin,
-    mode: row.mode as QueueMode | null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    archivedAt: row.archived_at,
-  };
-}
+export { type SessionRow, toSession } from "../session-row.js";
 
 /** The session columns, without the internal insertion order. */
 export const sessionColumns = (alias: string) =>

@@ -1,37 +1,6 @@
-import type { QueueMode } from "../../config/file-schema.js";
-import type { Session, SessionOrigin, SessionState, TranscriptEntry, TranscriptKind } from "../types.js";
+import type { TranscriptEntry, TranscriptKind } from "../types.js";
 
-export interface SessionRow {
-  id: string;
-  channel: string;
-  conversation_key: string;
-  expert: string;
-  title: string | null;
-  owner: string | null;
-  state: string;
-  origin: string;
-  mode: string | null;
-  created_at: number;
-  updated_at: number;
-  archived_at: number | null;
-}
-
-export function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    channel: row.channel,
-    conversationKey: row.conversation_key,
-    expert: row.expert,
-    title: row.title,
-    owner: row.owner,
-    state: row.state as SessionState,
-    origin: row.origin as SessionOrigin,
-    mode: row.mode as QueueMode | null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    archivedAt: row.archived_at,
-  };
-}
+export { type SessionRow, toSession } from "../session-row.js";
 
 export interface MessageRow {
   id: number;
