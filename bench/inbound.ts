@@ -50,12 +50,12 @@ export function telegramUpdate(n: number, conversation = n): BenchRequest {
 }
 
 /**
- * A direct message as Slack's Events API posts it, signed with the signing secret. Each top-level DM
- * starts its own conversation (its thread); a message with `conversation` set is a reply in that one's thread.
+ * A direct message as Slack's Events API posts it, signed with the signing secret, top-level in DM
+ * `D<conversation>` (default: its own). A DM is one running conversation, so every message of a
+ * conversation reaches its session; a reply in a thread would open another session (the thread's).
  */
 export function slackEvent(n: number, conversation = n): BenchRequest {
   const now = Math.floor(Date.now() / 1000);
-  const thread = conversation === n ? {} : { thread_ts: slackTs(conversation) };
   const event = { type: "message", channel: `D${conversation}`, channel_type: "im", user: "U1", team: "T1" };
   const body = JSON.stringify({
     token: "legacy",
@@ -64,7 +64,7 @@ export function slackEvent(n: number, conversation = n): BenchRequest {
     type: "event_callback",
     event_id: `EvBench${n}`,
     event_time: now,
-    event: { ...event, text: messageText(n), ts: slackTs(n), ...thread },
+    event: { ...event, text: messageText(n), ts: slackTs(n) },
   });
   return { path: "/slack/events", body, headers: { "content-type": "application/json", ...slackHeaders(body, now) } };
 }
