@@ -2,7 +2,7 @@ import type { Clock } from "../../ids.js";
 import type { LeaseRepository } from "../lease-repository.js";
 import type { ClaimedTurn, WorkScope } from "../types.js";
 import { type Db, statementCache } from "./database.js";
-import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
+import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
 import { scopeParams, scopeSql } from "./work-scope.js";
 

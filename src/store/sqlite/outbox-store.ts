@@ -2,7 +2,7 @@ import type { Clock } from "../../ids.js";
 import type { OutboxRepository } from "../outbox-repository.js";
 import type { NewOutbox, OutboxRow, WorkScope } from "../types.js";
 import { type Db, statementCache } from "./database.js";
-import { type OutboxDbRow, toOutbox } from "./inbound-rows.js";
+import { type OutboxDbRow, toOutbox } from "./rows.js";
 import { scopeParams, scopeSql } from "./work-scope.js";
 
 /** Replies waiting to go out: claimed with a lease, delivered part by part, in order per conversation. */

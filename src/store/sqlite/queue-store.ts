@@ -10,8 +10,8 @@ import type {
   WorkScope,
 } from "../types.js";
 import { type Db, statementCache } from "./database.js";
-import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./inbound-rows.js";
 import type { SqliteIntakeStore } from "./intake-store.js";
+import { type InboundDbRow, type TurnDbRow, toInbound, toTurn } from "./rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
 import { scopeParams, scopeSql } from "./work-scope.js";

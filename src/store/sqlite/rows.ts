@@ -1,41 +1,28 @@
-import type { TranscriptEntry, TranscriptKind } from "../types.js";
+import { type OutboxColumns, toOutbox as outboxOf } from "../outbox-row.js";
+import type { OutboxButton, OutboxFile, OutboxRow } from "../types.js";
 
+/* Rows as better-sqlite3 returns them: the backend-neutral mappings, and the outbox's JSON as text. */
+
+export { type InboundDbRow, toInbound } from "../inbound-row.js";
+export { type MessageRow, toEntry } from "../message-row.js";
 export { type SessionRow, toSession } from "../session-row.js";
+export { type TurnDbRow, toTurn } from "../turn-row.js";
 
-export interface MessageRow {
-  id: number;
-  session_id: string;
-  turn_id: number | null;
-  kind: string;
-  content: string;
-  step: number | null;
-  tool_call_id: string | null;
-  tool_name: string | null;
-  tool_ok: number | null;
-  sender_id: string | null;
-  sender_name: string | null;
-  platform_message_id: string | null;
-  expert: string | null;
-  created_at: number;
-  attachments: string | null;
+export interface OutboxDbRow extends OutboxColumns {
+  platform_message_ids: string;
+  buttons: string | null;
+  lease_until: number | null;
+  file: string | null;
 }
 
-export function toEntry(row: MessageRow): TranscriptEntry {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    turnId: row.turn_id,
-    kind: row.kind as TranscriptKind,
-    content: row.content,
-    step: row.step,
-    toolCallId: row.tool_call_id,
-    toolName: row.tool_name,
-    toolOk: row.tool_ok === null ? null : row.tool_ok === 1,
-    senderId: row.sender_id,
-    senderName: row.sender_name,
-    platformMessageId: row.platform_message_id,
-    expert: row.expert,
-    createdAt: row.created_at,
-    attachments: row.attachments,
-  };
+export function toOutbox(row: OutboxDbRow, recovered = false): OutboxRow {
+  return outboxOf(
+    row,
+    {
+      sentParts: JSON.parse(row.platform_message_ids) as string[],
+      buttons: row.buttons ? (JSON.parse(row.buttons) as OutboxButton[]) : [],
+      file: row.file ? (JSON.parse(row.file) as OutboxFile) : null,
+    },
+    recovered,
+  );
 }

@@ -12,8 +12,8 @@ import type {
   TriggerState,
 } from "../trigger-repository.js";
 import { type Db, statementCache } from "./database.js";
-import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./inbound-rows.js";
 import type { SqliteIntakeStore } from "./intake-store.js";
+import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
 
 interface RunRow {

@@ -2,8 +2,8 @@ import type { Clock } from "../../ids.js";
 import type { TurnRepository } from "../store.js";
 import type { NewTranscriptEntry, RunningTurn, Turn, TurnEnding, TurnState } from "../types.js";
 import type { Db } from "./database.js";
-import { type TurnDbRow, toTurn } from "./inbound-rows.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
+import { type TurnDbRow, toTurn } from "./rows.js";
 import type { SqliteTranscriptStore } from "./transcript-store.js";
 import type { SqliteUsageStore } from "./usage-store.js";
 

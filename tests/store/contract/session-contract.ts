@@ -128,13 +128,15 @@ export function sessionContract(c: ContractContext): void {
       const written = await c.store.transcript.append(session.id, [
         { kind: "user", content: "hi", senderId: "ann", senderName: "Ann", attachments: '[{"name":"a.txt"}]' },
         { kind: "tool_result", content: "42", toolCallId: "call_1", toolName: "calc", toolOk: false, step: 1 },
+        { kind: "tool_result", content: "7", toolCallId: "call_2", toolName: "calc", toolOk: true, step: 2 },
       ]);
-      expect(written.map((entry) => entry.kind)).toEqual(["user", "tool_result"]);
+      expect(written.map((entry) => entry.kind)).toEqual(["user", "tool_result", "tool_result"]);
       expect(written[1]?.id).toBeGreaterThan(written[0]?.id ?? Number.POSITIVE_INFINITY);
       const listed = await c.store.transcript.list(session.id);
       expect(listed).toEqual(written);
       expect(listed[0]).toMatchObject({ senderName: "Ann", attachments: '[{"name":"a.txt"}]', toolOk: null });
       expect(listed[1]).toMatchObject({ toolOk: false, toolName: "calc", toolCallId: "call_1", step: 1 });
+      expect(listed[2]).toMatchObject({ toolOk: true, toolCallId: "call_2", step: 2 });
     });
 
     it("keeps the newest compaction summary and what it covers", async () => {
