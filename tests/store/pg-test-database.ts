@@ -51,6 +51,67 @@ async function dropStale(client: pg.Client): Promise<void> {
   }
 }
 
+/** Drops `cg_role_<epoch seconds>_…` roles that a killed run left behind (with what they own). */
+async function dropStaleRoles(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ rolname: string }>(
+    "SELECT rolname FROM pg_roles WHERE rolname ~ '^cg_role_[0-9]+_[0-9a-f]+$'",
+  );
+  const now = Math.floor(Date.now() / 1000);
+  for (const { rolname } of rows) {
+    const born = Number(rolname.split("_")[2]);
+    if (now - born > STALE_SECONDS) await client.query(`DROP ROLE IF EXISTS ${rolname}`).catch(() => undefined);
+  }
+}
+
+/**
+ * A login role of its own that owns everything it creates in `database` (a gateway run as it
+ * migrates the schema), so that a test can take its right to write away and give it back while
+ * the gateway runs, as an operator revoking privileges or a read-only replica would.
+ */
+export interface TestRole {
+  /** The database's URL, connecting as this role. */
+  url: string;
+  name: string;
+  /**
+   * `false` revokes INSERT, UPDATE, DELETE and TRUNCATE on every table of the database's
+   * `public` schema (effective on open connections at their next statement: writes and
+   * `FOR UPDATE` claims fail with 42501); `true` grants them again.
+   */
+  writable(yes: boolean): Promise<void>;
+  /** Drops the role; call after the database is dropped (it owns objects in it). */
+  drop(): Promise<void>;
+}
+
+/** Creates `cg_role_<epoch seconds>_<random>`, allowed to create tables in `database`'s `public` schema. */
+export async function createTestRole(database: TestDatabase): Promise<TestRole> {
+  const name = `cg_role_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString("hex")}`;
+  await maintenance(async (client) => {
+    await dropStaleRoles(client);
+    await client.query(`CREATE ROLE ${name} LOGIN`);
+  });
+  const inDatabase = async (statement: string) => {
+    const client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 20_000 });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await inDatabase(`GRANT ALL ON SCHEMA public TO ${name}`);
+  const url = new URL(database.url);
+  url.username = name;
+  const rights = "INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public";
+  return {
+    name,
+    url: url.toString(),
+    writable: (yes) => inDatabase(yes ? `GRANT ${rights} TO ${name}` : `REVOKE ${rights} FROM ${name}`),
+    drop: async () => {
+      await maintenance((client) => client.query(`DROP ROLE IF EXISTS ${name}`));
+    },
+  };
+}
+
 /** Creates `cg_test_<epoch seconds>_<random>` on the server. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `cg_test_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString("hex")}`;

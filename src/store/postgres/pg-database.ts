@@ -109,6 +109,13 @@ export class PgDatabase {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no listener of the pool's: a connection that breaks between two
+      // statements (the server restarting) would emit an unhandled 'error' and end the process.
+      // Kept here instead, the next statement fails (a refused write) and the client is discarded.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await work(runner(client));
@@ -121,6 +128,7 @@ export class PgDatabase {
         if (attempt < 5 && retryable.has(sqlState(error) ?? "")) continue;
         throw error;
       } finally {
+        client.removeListener("error", onError);
         client.release(broken);
       }
     }
