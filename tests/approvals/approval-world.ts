@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
+import type { GatewayHarness } from "../gateway/gateway-harness.js";
+import { type DocsFolder, mcpSettings } from "../mcp/mcp-world.js";
+
+/** What the model asks to write, and the file it lands in. */
+export const NOTE = { path: "note.txt", content: "approved words" };
+
+/** The reference filesystem server as `files`, and an Expert that may use all of it (writes ask by default). */
+export function approvalSetup(docs: DocsFolder) {
+  return {
+    experts: [{ name: "default", tools: ["files.*"] }],
+    mcp: mcpSettings([docs.server()]),
+  };
+}
+
+/** The tool message the model read for its write call, once it has read one. */
+export function toolAnswer(body: ChatRequestBody | undefined): string | undefined {
+  const message = body?.messages.find((m) => m.role === "tool");
+  return typeof message?.content === "string" ? message.content : undefined;
+}
+
+/**
+ * A model that asks to write the note when the user speaks, and otherwise answers with what the
+ * tool told it: "Done: …" or "Not done: …".
+ */
+export function scriptWriter(fake: FakeOpenAi, dir: string): void {
+  fake.fallback = (body) => {
+    if (body.messages.at(-1)?.role === "user") {
+      return {
+        kind: "tools",
+        calls: [
+          {
+            id: `call_${fake.requests.length}`,
+            name: "files__write_file",
+            arguments: JSON.stringify({ path: join(dir, NOTE.path), content: NOTE.content }),
+          },
+        ],
+      };
+    }
+    const answer = toolAnswer(body) ?? "";
+    return { kind: "text", text: answer.startsWith("error:") ? `Not done: ${answer}` : "Done: the note is written." };
+  };
+}
+
+/** The note's text, or undefined while it is not written. */
+export function noteText(docs: DocsFolder): string | undefined {
+  const path = join(docs.dir, NOTE.path);
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+/** Every tool result the transcript holds for the write tool (one per run of the call). */
+export async function writeResults(harness: GatewayHarness, sessionId: string) {
+  return (await harness.store.transcript.list(sessionId)).filter(
+    (entry) => entry.kind === "tool_result" && entry.toolName === "files__write_file",
+  );
+}
