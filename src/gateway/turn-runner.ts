@@ -225,6 +225,8 @@ export interface SessionTurnInput extends Omit<StoredTurnInput, "turnId"> {
    * runs there, and the lease is renewed while it runs (the CLI's path).
    */
   lease?: TurnLease;
+  /** The gate of the turn once it is open (it records its decisions with the turn). */
+  gateFor?: (turnId: number) => ToolGate;
 }
 
 /** Opens a turn with its user messages and runs it (the CLI's path; channels go through the queue). */
@@ -259,7 +261,8 @@ async function* runOpenedTurn(
   let ended = false;
   let usage: UsageEntry | undefined;
   try {
-    for await (const event of runStoredTurn(deps, { ...input, turnId: turnId })) {
+    const gate = input.gateFor?.(turnId) ?? input.gate;
+    for await (const event of runStoredTurn(deps, { ...input, turnId, ...(gate ? { gate } : {}) })) {
       if (event.type === "done" || event.type === "error") ended = true;
       if (event.type === "usage") {
         usage = {

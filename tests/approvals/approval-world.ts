@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freePort, type Sandbox } from "../crash/child-gateway.js";
 import type { ChatRequestBody, FakeOpenAi } from "../fakes/fake-openai.js";
 import type { GatewayHarness } from "../gateway/gateway-harness.js";
-import { type DocsFolder, mcpSettings } from "../mcp/mcp-world.js";
+import { type DocsFolder, FILESYSTEM_SERVER, mcpSettings } from "../mcp/mcp-world.js";
 
 /** What the model asks to write, and the file it lands in. */
 export const NOTE = { path: "note.txt", content: "approved words" };
@@ -55,4 +56,41 @@ export async function writeResults(harness: GatewayHarness, sessionId: string) {
   return (await harness.store.transcript.list(sessionId)).filter(
     (entry) => entry.kind === "tool_result" && entry.toolName === "files__write_file",
   );
+}
+
+/**
+ * The environment of a CLI child (`run`, `triggers`, `start`): the fake model, a YAML with the
+ * filesystem server as `files` and an Expert using it (plus `more` YAML lines), the sandbox's database.
+ */
+export async function cliEnv(
+  sandbox: Sandbox,
+  docs: DocsFolder,
+  model: FakeOpenAi,
+  more: string[] = [],
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const yaml = join(sandbox.dir, "gateway.yml");
+  writeFileSync(
+    yaml,
+    [
+      "mcp_servers:",
+      `  - { name: files, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FILESYSTEM_SERVER)}, ${JSON.stringify(docs.dir)}] }`,
+      "experts:",
+      "  - { name: default, tools: [files.*] }",
+      ...more,
+      "",
+    ].join("\n"),
+  );
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: sandbox.dir,
+    OPENAI_BASE_URL: model.url,
+    GATEWAY_MODEL: "fake-model",
+    GATEWAY_DB: sandbox.db,
+    GATEWAY_CONFIG: yaml,
+    // A port of its own: a CLI command never hands its work to some other gateway on 8787.
+    PORT: String(await freePort()),
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
 }

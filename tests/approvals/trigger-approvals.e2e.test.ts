@@ -1,10 +1,8 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, runCli, Sandbox } from "../crash/child-gateway.js";
+import { runCli, Sandbox } from "../crash/child-gateway.js";
 import { FakeOpenAi } from "../fakes/fake-openai.js";
-import { DocsFolder, FILESYSTEM_SERVER } from "../mcp/mcp-world.js";
-import { noteText, scriptWriter, toolAnswer } from "./approval-world.js";
+import { DocsFolder } from "../mcp/mcp-world.js";
+import { cliEnv, noteText, scriptWriter, toolAnswer } from "./approval-world.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,30 +20,10 @@ describe("tool approvals in unattended runs", () => {
       () => model.stop(),
     );
     scriptWriter(model, docs.dir);
-    const yaml = join(sandbox.dir, "gateway.yml");
-    writeFileSync(
-      yaml,
-      [
-        "mcp_servers:",
-        `  - { name: files, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FILESYSTEM_SERVER)}, ${JSON.stringify(docs.dir)}] }`,
-        "experts:",
-        "  - { name: default, tools: [files.*] }",
-        "triggers:",
-        '  - { name: nightly, prompt: "write the note", schedule: { cron: "0 3 * * *" } }',
-        "",
-      ].join("\n"),
-    );
-    const env = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: sandbox.dir,
-      OPENAI_BASE_URL: model.url,
-      GATEWAY_MODEL: "fake-model",
-      GATEWAY_DB: sandbox.db,
-      GATEWAY_CONFIG: yaml,
-      // A port nothing listens on: the run is done here, not handed to some other gateway.
-      PORT: String(await freePort()),
-      LOG_LEVEL: "warn",
-    };
+    const env = await cliEnv(sandbox, docs, model, [
+      "triggers:",
+      '  - { name: nightly, prompt: "write the note", schedule: { cron: "0 3 * * *" } }',
+    ]);
     const run = await runCli(["triggers", "run", "nightly"], env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Not done: ");
