@@ -58,18 +58,9 @@ export async function writeResults(harness: GatewayHarness, sessionId: string) {
   );
 }
 
-/**
- * The environment of a CLI child (`run`, `triggers`, `start`): the fake model, a YAML with the
- * filesystem server as `files` and an Expert using it (plus `more` YAML lines), the sandbox's database.
- */
-export async function cliEnv(
-  sandbox: Sandbox,
-  docs: DocsFolder,
-  model: FakeOpenAi,
-  more: string[] = [],
-  extra: Record<string, string> = {},
-): Promise<Record<string, string>> {
-  const yaml = join(sandbox.dir, "gateway.yml");
+/** A YAML in `dir` with the filesystem server as `files` and an Expert using it, plus `more` lines; returns its path. */
+export function approvalYaml(dir: string, docs: DocsFolder, more: string[] = []): string {
+  const yaml = join(dir, "gateway.yml");
   writeFileSync(
     yaml,
     [
@@ -81,13 +72,24 @@ export async function cliEnv(
       "",
     ].join("\n"),
   );
+  return yaml;
+}
+
+/** The environment of a CLI child (`run`, `triggers`, `start`): the fake model, {@link approvalYaml}, the sandbox's database. */
+export async function cliEnv(
+  sandbox: Sandbox,
+  docs: DocsFolder,
+  model: FakeOpenAi,
+  more: string[] = [],
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
   return {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: sandbox.dir,
     OPENAI_BASE_URL: model.url,
     GATEWAY_MODEL: "fake-model",
     GATEWAY_DB: sandbox.db,
-    GATEWAY_CONFIG: yaml,
+    GATEWAY_CONFIG: approvalYaml(sandbox.dir, docs, more),
     // A port of its own: a CLI command never hands its work to some other gateway on 8787.
     PORT: String(await freePort()),
     LOG_LEVEL: "warn",

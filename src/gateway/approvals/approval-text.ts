@@ -44,9 +44,9 @@ export function requestText(approval: Pick<ToolApproval, "toolName" | "summary">
 export function requestButtons(approvalId: number, decider: string | null): OutboxButton[] {
   const owner = decider ? { for: decider } : {};
   return [
-    { label: "Approve", command: `approve ${approvalId}`, ...owner },
-    { label: "Deny", command: `deny ${approvalId}`, ...owner },
-    { label: "Always allow in this session", command: `always ${approvalId}`, ...owner },
+    { label: "Approve", command: `approve ${approvalId}`, key: "y", ...owner },
+    { label: "Deny", command: `deny ${approvalId}`, key: "n", ...owner },
+    { label: "Always allow in this session", command: `always ${approvalId}`, key: "a", ...owner },
   ];
 }
 
