@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
 import { chatCommand } from "./cli/chat-command.js";
+import { approvalFlags } from "./cli/cli-approvals.js";
 import { ignoreClosedPipe } from "./cli/closed-pipe.js";
 import { dbCopyCommand } from "./cli/db-command.js";
 import { doctorCommand } from "./cli/doctor-command.js";
@@ -90,6 +91,8 @@ program
   .option("--no-session", "store nothing")
   .option("--no-wait", "fail at once when the session is answering another turn, instead of waiting")
   .option("--json", "print one JSON event per line")
+  .option("--approve", "run tool calls that need approval (policy ask) without asking")
+  .option("--deny-all", "deny tool calls that need approval, saying so on stderr (the default)")
   .action(
     action(
       async (options: {
@@ -99,8 +102,11 @@ program
         session?: string | boolean;
         json?: boolean;
         wait?: boolean;
+        approve?: boolean;
+        denyAll?: boolean;
       }) =>
         runCommand({
+          ...approvalFlags(options),
           prompt: options.prompt,
           ...(options.expert !== undefined ? { expert: options.expert } : {}),
           ...(options.continue ? { continue: true } : {}),

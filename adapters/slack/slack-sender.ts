@@ -87,7 +87,8 @@ export class SlackSender {
     const [first = " ", ...rest] = toMrkdwnMessages(text);
     if (rest.length > 0) this.#logger.warn({ messageId }, "an edit longer than one Slack message was cut");
     await this.#call("chat.update", () =>
-      this.#client.chat.update({ channel: target.channel, ts: messageId, text: first }),
+      // An edit replaces the whole message: buttons it had (an approval request's) go with `blocks: []`.
+      this.#client.chat.update({ channel: target.channel, ts: messageId, text: first, blocks: [] }),
     );
   }
 

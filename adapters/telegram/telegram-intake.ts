@@ -64,17 +64,26 @@ export class TelegramIntake {
       case "moved":
         sender.moved(action.from, action.to);
         return this.#inOrder(action.from, () => host.moveConversation(action.from, action.to));
-      case "callback":
-        await api.answerCallbackQuery(action.callbackQueryId).catch((error: unknown) => {
-          host.logger.warn({ err: error }, "telegram callback query not answered");
-        });
-        if (action.command) {
-          const command = action.command;
-          await this.#inOrder(command.conversationKey, async () => {
-            await this.#accept(command);
-          });
+      case "callback": {
+        // The press is stored first, so that a refusal (a button that is not theirs) can be the
+        // answer's toast, seen by the presser alone; the query is answered whatever happens.
+        let refusal: string | undefined;
+        const command = action.command;
+        try {
+          if (command) {
+            await this.#inOrder(command.conversationKey, async () => {
+              refusal = await this.#press(command);
+            });
+          }
+        } finally {
+          await api
+            .answerCallbackQuery(action.callbackQueryId, refusal ? { text: refusal.slice(0, 200) } : undefined)
+            .catch((error: unknown) => {
+              host.logger.warn({ err: error }, "telegram callback query not answered");
+            });
         }
         return;
+      }
       case "message":
         sender.unblock(Number(action.message.chat?.id));
         if (action.mediaGroupId) return this.#album(action.mediaGroupId, action.message, action.files);
@@ -138,6 +147,18 @@ export class TelegramIntake {
           ...(message.platformMessageId ? { replyToMessageId: message.platformMessageId } : {}),
         })
         .catch((error: unknown) => this.#options.host.logger.warn({ err: error }, "file notice not sent"));
+    }
+  }
+
+  /** A button press: the refusal to show the presser when it was not theirs to press. */
+  async #press(message: InboundMessage): Promise<string | undefined> {
+    try {
+      const result = await this.#options.host.accept(message);
+      return result.status === "forbidden" ? result.reply : undefined;
+    } catch (error) {
+      if (error instanceof AcceptError) throw error;
+      this.#options.host.logger.error({ err: error, conversation: message.conversationKey }, "telegram press dropped");
+      return undefined;
     }
   }
 

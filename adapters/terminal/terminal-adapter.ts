@@ -41,6 +41,8 @@ export class TerminalAdapter implements ChannelAdapter {
   #nextId = 1;
   /** Lines are taken one after another, so replies come in the order things were typed. */
   #intake: Promise<unknown> = Promise.resolve();
+  /** The last message's buttons as typed answers (`y` → `approve 3`), until one is typed. */
+  #choices = new Map<string, string>();
 
   constructor(options: TerminalOptions) {
     this.#options = options;
@@ -66,8 +68,12 @@ export class TerminalAdapter implements ChannelAdapter {
       terminal: interactive,
     });
     this.#readline.on("line", (line) => {
-      const text = line.trim();
-      if (text === "") return;
+      const typed = line.trim();
+      if (typed === "") return;
+      // A choice offered under the last message (`y` / `n`) is the command its button runs.
+      const choice = this.#choices.get(typed.toLowerCase());
+      if (choice) this.#choices.clear();
+      const text = choice ? `/${choice}` : typed;
       this.#intake = this.#intake.then(() =>
         host
           .accept({
@@ -98,6 +104,12 @@ export class TerminalAdapter implements ChannelAdapter {
 
   async send(message: OutboundMessage): Promise<{ messageId: string }> {
     this.#write(`${message.text}\n`);
+    const buttons = message.buttons ?? [];
+    if (buttons.length > 0) {
+      const keyed = buttons.map((button, index) => [button.key ?? String(index + 1), button] as const);
+      this.#choices = new Map(keyed.map(([key, button]) => [key.toLowerCase(), button.command]));
+      this.#write(`${keyed.map(([key, button]) => `[${key}] ${button.label}`).join("  ")}\n`);
+    }
     this.#prompt();
     return { messageId: `t${this.#nextId++}` };
   }

@@ -13,9 +13,14 @@ export function matchesPattern(pattern: string, name: string): boolean {
 
 /**
  * The policy of a tool: an exact name wins over patterns, a longer pattern over a shorter one
- * (`files.write_*: deny` beats `files.*: auto`); a tool no policy names runs (`auto`).
+ * (`files.write_*: deny` beats `files.*: auto`); a tool no policy names gets `fallback` (its own
+ * default: `auto`, or `ask` for MCP tools that may write).
  */
-export function policyOf(name: string, policies: Readonly<Record<string, ToolPolicy>>): ToolPolicy {
+export function policyOf(
+  name: string,
+  policies: Readonly<Record<string, ToolPolicy>>,
+  fallback: ToolPolicy = "auto",
+): ToolPolicy {
   const exact = policies[name];
   if (exact) return exact;
   let best: { length: number; policy: ToolPolicy } | undefined;
@@ -23,7 +28,7 @@ export function policyOf(name: string, policies: Readonly<Record<string, ToolPol
     if (!matchesPattern(pattern, name)) continue;
     if (!best || pattern.length > best.length) best = { length: pattern.length, policy };
   }
-  return best?.policy ?? "auto";
+  return best?.policy ?? fallback;
 }
 
 /**
@@ -36,7 +41,11 @@ export function selectTools(
   available: readonly Tool[],
 ): Tool[] {
   return available.filter(
-    (tool) =>
-      patterns.some((pattern) => matchesPattern(pattern, tool.name)) && policyOf(tool.name, policies) !== "deny",
+    (tool) => patterns.some((pattern) => matchesPattern(pattern, tool.name)) && toolPolicy(tool, policies) !== "deny",
   );
+}
+
+/** A tool's policy for an Expert: its `tool_policies`, else the tool's own default. */
+export function toolPolicy(tool: Tool, policies: Readonly<Record<string, ToolPolicy>>): ToolPolicy {
+  return policyOf(tool.name, policies, tool.defaultPolicy);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ToolPolicy } from "../config/file-schema.js";
 import { describeError } from "../errors.js";
 import type { FileSink, ToolImageLookup } from "./file-sink.js";
 import type { ToolCall, ToolSpec } from "./messages.js";
@@ -24,6 +25,8 @@ export interface ToolContext {
   /** Who the turn answers (`telegram:123`, `cli:local`), when known: memory and session tools act for them. */
   userId?: string | null;
   signal: AbortSignal;
+  /** The call being run (its approval request is keyed by it). */
+  toolCallId?: string;
   now: () => number;
   /** Where `send_file` puts files; absent where files cannot go (an ephemeral CLI turn). */
   sendFile?: FileSink;
@@ -39,6 +42,8 @@ export interface Tool<Schema extends z.ZodType = z.ZodType> {
   wireName?: string;
   description: string;
   parameters: Schema | JsonSchemaParameters;
+  /** The policy when an Expert's `tool_policies` name none: `auto` unless said (MCP tools that may write: `ask`). */
+  defaultPolicy?: ToolPolicy;
   run(args: z.infer<Schema>, context: ToolContext): Promise<ToolResult>;
 }
 
@@ -93,7 +98,7 @@ export async function runToolCall(
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       return { ok: false, error: "invalid arguments: expected a JSON object" };
     }
-    return runGuarded(tool, raw, context);
+    return runGuarded(tool, raw, { ...context, toolCallId: call.id });
   }
   const parsed = parameters.safeParse(raw);
   if (!parsed.success) {
@@ -102,7 +107,7 @@ export async function runToolCall(
       .join("; ");
     return { ok: false, error: `invalid arguments: ${problems}` };
   }
-  return runGuarded(tool, parsed.data, context);
+  return runGuarded(tool, parsed.data, { ...context, toolCallId: call.id });
 }
 
 async function runGuarded(tool: Tool, args: unknown, context: ToolContext): Promise<ToolResult> {

@@ -197,6 +197,10 @@ export function createGatewayWithTriggers(
     clock: systemClock,
     placeOf: conversationPlace,
     onDelivered: () => triggers?.wake(),
+    approvals: {
+      timeoutMs: runtime.config.approvals.timeoutMs,
+      triggerRule: (name) => runtime.config.triggers.find((trigger) => trigger.name === name)?.approvals ?? "deny",
+    },
   });
   triggers = new Triggers({
     triggers: runtime.config.triggers,
@@ -290,6 +294,7 @@ export async function createTerminalGateway(
     onlyConversation: options.session.conversationKey,
     pollMs: 100,
     placeOf: conversationPlace,
+    approvals: { timeoutMs: runtime.config.approvals.timeoutMs },
   });
 }
 

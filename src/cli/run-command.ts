@@ -1,5 +1,6 @@
 import { runTurn, type TurnEvent } from "../agent/agent-loop.js";
 import type { FileSink } from "../agent/file-sink.js";
+import { gateTools, type ToolGate } from "../agent/tool-gate.js";
 import { selectTools } from "../agent/tool-selection.js";
 import { describeError, UsageError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
@@ -9,6 +10,7 @@ import { runSessionTurn } from "../gateway/turn-runner.js";
 import { systemClock } from "../ids.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
+import { type CliApprovalMode, cliGate, ephemeralGate } from "./cli-approvals.js";
 import {
   type AgentRuntime,
   createAgentRuntime,
@@ -29,6 +31,8 @@ export interface RunOptions {
   json?: boolean;
   /** Fail at once when another turn runs in the session, instead of waiting for it. */
   noWait?: boolean;
+  /** Tool calls under `ask`: `--approve` runs them, `--deny-all` (the default) denies them with a line. */
+  approvals?: CliApprovalMode;
 }
 
 const LEASE_MS = 30_000;
@@ -39,6 +43,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     throw new UsageError("use only one of --continue, --session ID and --no-session");
   }
   if (options.prompt.trim() === "") throw new UsageError("the prompt (-p) is empty");
+  const approvals = options.approvals ?? "deny";
   const runtime = createAgentRuntime();
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -46,7 +51,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   try {
     if (options.noSession) {
       const expert = runtime.experts.require(options.expert ?? "default");
-      const events = ephemeralTurn(runtime, expert, options.prompt, abort.signal);
+      const events = ephemeralTurn(runtime, expert, options.prompt, abort.signal, ephemeralGate(approvals));
       return await print(events, options.json ?? false, null, runtime.config.model.baseUrl);
     }
     const store = await openConfiguredStore(runtime.config);
@@ -60,6 +65,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
         entries: [{ kind: "user", content: options.prompt }],
         signal: abort.signal,
         userId: "cli:local",
+        gateFor: (turnId) => cliGate(store, { sessionId: session.id, turnId }, approvals),
         lease: {
           owner: newOwnerId(),
           leaseMs: LEASE_MS,
@@ -111,13 +117,23 @@ async function pickSession(store: Store, runtime: AgentRuntime, options: RunOpti
   return createCliSession(store, expert.name, oneLine(options.prompt, 60));
 }
 
-async function* ephemeralTurn(runtime: AgentRuntime, expert: Expert, prompt: string, signal: AbortSignal) {
+async function* ephemeralTurn(
+  runtime: AgentRuntime,
+  expert: Expert,
+  prompt: string,
+  signal: AbortSignal,
+  gate: ToolGate,
+) {
   const external = await runtime.mcp.toolsFor(expert.tools, signal);
   yield* runTurn(runtime.model, {
     model: expert.model,
     instructions: [expert.instructions, ...external.notes].filter((part) => part.trim() !== "").join("\n\n"),
     history: [{ role: "user", content: prompt }],
-    tools: selectTools(expert.tools, expert.toolPolicies, [...runtime.tools.values(), ...external.tools]),
+    tools: gateTools(
+      selectTools(expert.tools, expert.toolPolicies, [...runtime.tools.values(), ...external.tools]),
+      expert.toolPolicies,
+      gate,
+    ),
     vision: expert.vision,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),

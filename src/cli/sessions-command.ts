@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { SessionState, TranscriptEntry } from "../store/types.js";
+import { approvalJson, approvalLine } from "./approval-output.js";
 import { entryJson, hitJson, oneLine, printJson, printTable, sessionJson, shortDate, usageJson } from "./output.js";
 import { redactArguments, shownToolName } from "./tool-call-view.js";
 
@@ -45,6 +46,7 @@ export async function showSession(
   );
   const usage = await store.usage.totalsForSession(session.id);
   const summary = await store.transcript.latestSummary(session.id);
+  const approvals = await store.approvals.listOfSession(session.id);
   if (options.json) {
     printJson({
       ...sessionJson(session),
@@ -53,6 +55,7 @@ export async function showSession(
         ? { message_id: summary.entry.id, covers_through: summary.coversThrough, content: summary.entry.content }
         : null,
       messages: entries.map(entryJson),
+      approvals: approvals.map(approvalJson),
     });
     return;
   }
@@ -69,7 +72,15 @@ export async function showSession(
     out.write(`summary (compaction; stands for messages up to ${summary.coversThrough}, which are kept below):\n`);
     out.write(`${summary.entry.content}\n\n`);
   }
-  for (const entry of entries) out.write(`${formatEntry(entry)}\n`);
+  for (const entry of entries) {
+    out.write(`${formatEntry(entry)}\n`);
+    // Each tool call under `ask` is followed by its request: the decision, who made it, and when.
+    const asked = approvals.find(
+      (approval) =>
+        entry.kind === "tool_call" && approval.turnId === entry.turnId && approval.toolCallId === entry.toolCallId,
+    );
+    if (asked) out.write(`  [${approvalLine(asked)}]\n`);
+  }
 }
 
 function formatEntry(entry: TranscriptEntry): string {

@@ -1,4 +1,4 @@
-import { matchesPattern, policyOf } from "../agent/tool-selection.js";
+import { matchesPattern, toolPolicy } from "../agent/tool-selection.js";
 import type { Tool } from "../agent/tools.js";
 import type { ToolPolicy } from "../config/file-schema.js";
 import type { Expert } from "../experts/expert-registry.js";
@@ -33,12 +33,11 @@ export async function toolInventory(runtime: AgentRuntime): Promise<ToolInventor
 export function toolsOfExpert(expert: Expert, inventory: ToolInventory): { entry: ToolEntry; policy: ToolPolicy }[] {
   return inventory.tools
     .filter(({ tool }) => expert.tools.some((pattern) => matchesPattern(pattern, tool.name)))
-    .map((entry) => ({ entry, policy: policyOf(entry.tool.name, expert.toolPolicies) }));
+    .map((entry) => ({ entry, policy: toolPolicy(entry.tool, expert.toolPolicies) }));
 }
 
 /**
- * What an operator should look at: patterns that match no tool (a typo, or a server that is down) and
- * `ask` policies, which run without asking until approvals exist.
+ * What an operator should look at: patterns that match no tool (a typo, or a server that is down).
  */
 export function toolWarnings(experts: readonly Expert[], inventory: ToolInventory): string[] {
   const warnings: string[] = [];
@@ -49,13 +48,6 @@ export function toolWarnings(experts: readonly Expert[], inventory: ToolInventor
       const server = pattern.includes(".") ? pattern.slice(0, pattern.indexOf(".")) : undefined;
       const why = server && down.has(server) ? ` (server "${server}" is not connected)` : "";
       warnings.push(`Expert "${expert.name}": tools pattern "${pattern}" matches no tool${why}`);
-    }
-    for (const [pattern, policy] of Object.entries(expert.toolPolicies)) {
-      if (policy === "ask") {
-        warnings.push(
-          `Expert "${expert.name}": "${pattern}: ask" runs without asking for now; approvals in chat are not built yet`,
-        );
-      }
     }
   }
   return warnings;

@@ -2,10 +2,12 @@ import type { Config } from "../config/config.js";
 import type { TriggerSettings } from "../config/file-schema.js";
 import { loadConfig } from "../config/load-config.js";
 import { NotFoundError, UsageError } from "../errors.js";
+import type { ToolApproval } from "../store/approval-repository.js";
 import type { Store } from "../store/store.js";
 import type { TriggerRun, TriggerState } from "../store/trigger-repository.js";
 import { nextFireAt } from "../triggers/cron-schedule.js";
 import { describeDestination } from "../triggers/destination.js";
+import { approvalJson } from "./approval-output.js";
 import { openConfiguredStore } from "./composition-root.js";
 import { printJson, printTable, shortDate } from "./output.js";
 import { openExistingStore } from "./read-store.js";
@@ -107,13 +109,29 @@ function runJson(run: TriggerRun) {
   };
 }
 
+/** The tools a run's approvals denied, each once: `files.write_file (approvals: deny)`, or `-`. */
+function deniedTools(approvals: readonly ToolApproval[]): string {
+  const denied = [
+    ...new Set(approvals.filter((a) => a.state === "denied").map((a) => `${a.toolName} (${a.reason ?? "denied"})`)),
+  ];
+  return denied.length > 0 ? denied.join(", ") : "-";
+}
+
 /** `gateway triggers history NAME`: its runs, newest first. */
 export function triggerHistory(name: string, options: { json?: boolean; limit?: number }): Promise<number> {
   return withTriggers("read", async (store, config) => {
     find(config, name);
     const runs = await store.triggers.history(name, options.limit ?? 20);
+    // What each run's tool calls under `ask` were told (the trigger's `approvals` decides for it).
+    const approvals = new Map(
+      await Promise.all(
+        runs.map(
+          async (run) => [run.id, run.sessionId ? await store.approvals.listOfSession(run.sessionId) : []] as const,
+        ),
+      ),
+    );
     if (options.json) {
-      printJson(runs.map(runJson));
+      printJson(runs.map((run) => ({ ...runJson(run), approvals: (approvals.get(run.id) ?? []).map(approvalJson) })));
       return 0;
     }
     if (runs.length === 0) {
@@ -121,7 +139,7 @@ export function triggerHistory(name: string, options: { json?: boolean; limit?: 
       return 0;
     }
     printTable([
-      ["RUN", "FIRED", "SOURCE", "STATUS", "TOOK", "SESSION", "ERROR"],
+      ["RUN", "FIRED", "SOURCE", "STATUS", "TOOK", "SESSION", "TOOLS DENIED", "ERROR"],
       ...runs.map((run) => [
         run.id,
         shortDate(run.firedAt),
@@ -131,6 +149,7 @@ export function triggerHistory(name: string, options: { json?: boolean; limit?: 
           ? "-"
           : `${((run.finishedAt - run.firedAt) / 1000).toFixed(1)}s`,
         run.sessionId ?? "-",
+        deniedTools(approvals.get(run.id) ?? []),
         run.error ?? "",
       ]),
     ]);

@@ -23,6 +23,8 @@ export interface Config {
   maxTurns: number;
   retentionDays: number | undefined;
   queue: { mode: QueueMode; cap: number };
+  /** How long a tool call under `ask` waits for a decision before it counts as denied. */
+  approvals: { timeoutMs: number };
   experts: ExpertSettings[];
   /** MCP servers whose tools Experts may use (`mcp_servers`). */
   mcp: McpSettings;

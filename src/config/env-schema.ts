@@ -25,6 +25,7 @@ export const envSchema = z.object({
   GATEWAY_ALLOW: optionalText,
   GATEWAY_RETENTION_DAYS: positiveInt(36_500).optional(),
   GATEWAY_MODEL_TIMEOUT: z.coerce.number().positive().max(3600).optional(),
+  GATEWAY_APPROVAL_TIMEOUT: z.coerce.number().positive().max(86_400).optional(),
   GATEWAY_MAX_REPLY_CHARS: z.coerce.number().int().min(100).max(1_000_000).optional(),
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_API_ROOT: z.url().optional(),

@@ -103,6 +103,8 @@ const triggerSchema = z
       .optional(),
     destination: destinationSchema.default("none"),
     archive: z.enum(["on_finish", "never"]).default("on_finish"),
+    /** Tool calls under `ask` in this trigger's runs: nobody is there to press a button, so this decides. */
+    approvals: z.enum(["auto", "deny"]).default("deny"),
     budget: z
       .strictObject({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() })
       .optional(),
@@ -177,6 +179,10 @@ export const fileSchema = z
         cap: z.number().int().min(1).max(10_000).default(20),
       })
       .default({ mode: "collect", cap: 20 }),
+    /** Tool calls under an `ask` policy: how long a request waits for a decision before it counts as denied. */
+    approvals: z
+      .strictObject({ timeout_seconds: z.number().positive().max(86_400).default(600) })
+      .default({ timeout_seconds: 600 }),
     mcp_servers: z
       .array(mcpServerSchema)
       .default([])

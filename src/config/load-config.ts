@@ -55,6 +55,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     maxTurns: env.GATEWAY_MAX_TURNS ?? file.gateway.max_turns ?? 16,
     retentionDays: env.GATEWAY_RETENTION_DAYS ?? file.gateway.retention_days,
     queue: file.queue,
+    approvals: { timeoutMs: (env.GATEWAY_APPROVAL_TIMEOUT ?? file.approvals.timeout_seconds) * 1000 },
     experts: file.experts,
     mcp: resolveMcpSettings(file.mcp_servers, raw, cwd),
     access: { allow, admins: file.access.admins },

@@ -124,6 +124,8 @@ export interface CommandButton {
   command: string;
   /** The principal who asked for the reply it sits under: only they (or an admin) may press it. */
   for?: string;
+  /** What to type for it where buttons are typed answers (the terminal's `y` / `n`); else its number. */
+  key?: string;
 }
 
 /** A reply streamed natively (a terminal; later Slack's chat.startStream) instead of shown by edits. */

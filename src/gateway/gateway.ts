@@ -5,6 +5,7 @@ import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import { AccessControl } from "./access-control.js";
+import { ApprovalWaiter } from "./approvals/approval-waiter.js";
 import type { ChannelSections } from "./bindings.js";
 import { bindingFor } from "./bindings.js";
 import {
@@ -43,9 +44,15 @@ export interface GatewayOptions {
   onDelivered?: () => void;
   /** Where conversations are (private or shared), for `sessions` and `resume`; unknown keys count as private. */
   placeOf?: PlaceOf;
+  /**
+   * Tool calls under `ask`: how long a request waits (default 10 minutes) and each trigger's
+   * `approvals` rule (default `deny`).
+   */
+  approvals?: { timeoutMs?: number; triggerRule?: (trigger: string) => "auto" | "deny" };
 }
 
 const LEASE_MS = 30_000;
+const APPROVAL_TIMEOUT_MS = 10 * 60_000;
 const DAY_MS = 24 * 3600 * 1000;
 /** Duplicates are recognised for at least this long (Slack retries for minutes, Telegram keeps updates 24 h). */
 const KEEP_DELIVERY_KEYS_MS = 7 * DAY_MS;
@@ -76,6 +83,7 @@ export class Gateway {
     };
     // One pace per conversation for answers and previews: a 429 seen by either holds both.
     const pacer = new ChatPacer(options.clock);
+    const waiter = new ApprovalWaiter({ store: options.store, clock: options.clock, pollMs: options.pollMs ?? 500 });
     this.outbox = new OutboxSender({
       scope,
       pacer,
@@ -102,6 +110,11 @@ export class Gateway {
       onOutbox: () => this.outbox.wake(),
       pacer,
       modeOf: (session) => this.intake.modeOf(session),
+      approvals: {
+        waiter,
+        timeoutMs: options.approvals?.timeoutMs ?? APPROVAL_TIMEOUT_MS,
+        triggerRule: options.approvals?.triggerRule ?? (() => "deny"),
+      },
     });
     const { config } = options;
     this.intake = new Intake({
@@ -122,6 +135,7 @@ export class Gateway {
       onOutbox: () => this.outbox.wake(),
       onCancel: () => this.scheduler.wake(),
       turnContext: options.runner.context,
+      approvals: waiter,
       visibility: new Visibility(options.placeOf ?? privatePlace, (principal) =>
         options.store.queue.conversationsOf(principal),
       ),

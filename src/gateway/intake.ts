@@ -7,6 +7,9 @@ import type { TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
 import { type AccessControl, admissionNotice, principalOf } from "./access-control.js";
+import { decideByCommand } from "./approvals/approval-command.js";
+import { denyPending } from "./approvals/approval-settle.js";
+import type { ApprovalWaiter } from "./approvals/approval-waiter.js";
 import { bindingFor, type ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from "./channel.js";
 import { mayChange, runChatCommand } from "./commands/chat-commands.js";
@@ -33,6 +36,8 @@ export interface IntakeOptions {
   turnContext?: TurnContext | undefined;
   /** What `sessions` and `resume` may show and take. */
   visibility: Visibility;
+  /** Where turns wait for approvals: woken when a command decides one. */
+  approvals: ApprovalWaiter;
 }
 
 const NOTICE_EVERY_MS = 24 * 3600 * 1000;
@@ -166,13 +171,14 @@ export class Intake {
     const binding = bindingFor(this.#options.config, message.channel, message.chat?.id);
     const turnContext = this.#options.turnContext;
     let reply: CommandReply;
+    const viewer = { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) };
     try {
       reply = await runChatCommand(
         {
           store,
           experts,
           message,
-          viewer: { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) },
+          viewer,
           visibility: this.#options.visibility,
           prefix,
           session: await store.sessions.current(message.conversationKey),
@@ -189,8 +195,12 @@ export class Intake {
           stop: async (sessionId) => {
             const turn = await store.queue.requestCancel(sessionId, "stop");
             this.#options.onCancel();
+            // A request the turn waits for is denied by whoever stopped it.
+            await denyPending(store, sessionId, principal, "stopped");
             return turn !== undefined;
           },
+          decide: (name, args) =>
+            decideByCommand({ store, waiter: this.#options.approvals, viewer, prefix }, name, args),
           ...(turnContext
             ? {
                 compact: (session: Session) =>
@@ -204,7 +214,12 @@ export class Intake {
       logger.warn({ err: error, command: command.name }, "command failed");
       reply = { text: `That did not work: ${describeError(error)}` };
     }
+    if (reply.forbidden) {
+      logger.info({ principal, command: command.name }, "a command refused to someone who may not run it");
+      return { status: "forbidden", reply: reply.text };
+    }
     if (message.inlineReply) return { status: "command", reply: reply.text };
+    if (reply.silent) return { status: "command" };
     await store.outbox.enqueue({
       sessionId: null,
       channel: message.channel,

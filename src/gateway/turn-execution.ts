@@ -4,6 +4,8 @@ import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, NewOutbox, UsageEntry } from "../store/types.js";
+import { denyPending } from "./approvals/approval-settle.js";
+import { type TurnApprovals, turnGate } from "./approvals/turn-gate.js";
 import type { ChannelAdapter, ChannelStream, StreamHooks } from "./channel.js";
 import type { ChatPacer } from "./chat-pacer.js";
 import { completeDeferred } from "./deferred-inbound.js";
@@ -36,6 +38,10 @@ export interface ExecutionContext {
   wakeOutbox?: () => void;
   /** The conversations' pace, shared with the outbox, so a 429 seen by a preview holds answers too. */
   pacer?: ChatPacer;
+  /** How tool calls under `ask` are decided; without it they are denied. */
+  approvals?: TurnApprovals;
+  /** The turn starts or stops waiting for an approval (it then takes no turn slot). */
+  onWaiting?: (waiting: boolean) => void;
 }
 
 const TYPING_EVERY_MS = 4000;
@@ -97,6 +103,19 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   }
   let partial = "";
   let usage: UsageEntry | undefined;
+  const userId = lastInbound ? `${session.channel}:${lastInbound.senderId}` : null;
+  const gate = context.approvals
+    ? turnGate(context.approvals, {
+        store,
+        clock,
+        turn: { sessionId: session.id, turnId: turn.id },
+        triggerName,
+        decider: userId,
+        route,
+        onOutbox: () => context.wakeOutbox?.(),
+        ...(context.onWaiting ? { onWaiting: context.onWaiting } : {}),
+      })
+    : undefined;
   try {
     // Downloads and look-ups the channel left for after its acknowledgement, while the status shows.
     await completeDeferred(adapter, store, inbound, signal, logger);
@@ -105,8 +124,9 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       expert,
       turnId: turn.id,
       signal,
-      userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
+      userId,
       triggerName,
+      ...(gate ? { gate } : {}),
       ...(runner.files
         ? {
             sendFile: outboxFileSink(runner.files, store, { ...route, turnId: turn.id }, () => context.wakeOutbox?.()),
@@ -155,7 +175,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           turnId: turn.id,
           expert: expert.name,
           model: expert.model,
-          userId: lastInbound ? `${session.channel}:${lastInbound.senderId}` : null,
+          userId,
           triggerName,
           promptTokens: event.promptTokens,
           completionTokens: event.completionTokens,
@@ -255,6 +275,8 @@ async function endCancelled(
   const kind = reason instanceof CancelRequest ? reason.kind : "shutdown";
   if (kind === "shutdown") throw new TurnLeftRunning("left for the next start");
   const label = kind === "stop" ? "stopped" : "interrupted";
+  // A request still waiting is denied with the turn (the `stop` command denied it already, naming who).
+  await denyPending(store, claimed.session.id, kind, label);
   const { partial, previewId, streamed, maxLength, usage } = shown;
   const edit = previewId ? { editMessageId: previewId } : {};
   // What people saw stays, marked: an edited preview, or a line after a natively streamed answer.

@@ -2,11 +2,12 @@ import { runTurn, type TurnEvent, toolMessageContent } from "../agent/agent-loop
 import type { RetryPolicy } from "../agent/backoff.js";
 import type { FileSink } from "../agent/file-sink.js";
 import { imagesOf, toChatMessages } from "../agent/history.js";
-import type { ChatMessage, ModelClient } from "../agent/messages.js";
+import type { ChatMessage, ModelClient, ToolCall } from "../agent/messages.js";
+import { gateTools, type ToolGate } from "../agent/tool-gate.js";
 import { selectTools } from "../agent/tool-selection.js";
 import type { ToolSource } from "../agent/tool-source.js";
-import type { Tool, ToolResult } from "../agent/tools.js";
-import { BudgetError, describeError } from "../errors.js";
+import { runToolCall, type Tool, type ToolContext, type ToolResult, wireNameOf } from "../agent/tools.js";
+import { BudgetError, describeError, ModelError } from "../errors.js";
 import type { Expert } from "../experts/expert-registry.js";
 import type { FileFolder } from "../files/file-folder.js";
 import type { Clock } from "../ids.js";
@@ -14,6 +15,7 @@ import type { PreparedTurn, TurnContext } from "../memory/turn-context.js";
 import type { Store } from "../store/store.js";
 import type { NewOutbox, NewTranscriptEntry, Session, UsageEntry } from "../store/types.js";
 import { faultPoint } from "./fault-points.js";
+import { heldCalls } from "./held-tool-calls.js";
 import { openLeasedTurn, type TurnLease } from "./session-turn-lease.js";
 
 export interface TurnRunnerDeps {
@@ -48,7 +50,17 @@ export interface StoredTurnInput {
   sendFile?: FileSink;
   /** Where the answer goes, asked for when the turn completes (a preview may have become its first part). */
   answer?: (outcome: "completed" | "failed") => Promise<AnswerRoute>;
+  /** Decides calls of tools under `ask` (a person in chat, a rule); without one they are denied. */
+  gate?: ToolGate;
 }
+
+/** Where nobody can decide: calls of tools under `ask` are denied, and the model is told why. */
+const nobodyDecides: ToolGate = {
+  check: async () => ({
+    run: false,
+    result: { ok: false, error: "denied: this tool needs approval, and nobody can approve it here" },
+  }),
+};
 
 /** A turn event, plus the id of the stored turn once it exists. */
 export type SessionTurnEvent = TurnEvent | { type: "turn"; turnId: number };
@@ -66,6 +78,38 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     ? await deps.toolSource.toolsFor(expert.tools, input.signal)
     : { tools: [], notes: [] as string[] };
   const ownTools = selectTools(expert.tools, expert.toolPolicies, [...deps.tools.values(), ...external.tools]);
+  const gate = input.gate ?? nobodyDecides;
+  const toolContext: Omit<ToolContext, "signal"> = {
+    sessionId: session.id,
+    expert: expert.name,
+    userId: input.userId ?? null,
+    now: deps.clock,
+    ...(input.sendFile ? { sendFile: input.sendFile } : {}),
+    toolImage: async (toolCallId) => {
+      const entries = await store.transcript.list(session.id);
+      const row = entries.find((entry) => entry.kind === "tool_result" && entry.toolCallId === toolCallId);
+      return row ? imagesOf(row.attachments)[0] : undefined;
+    },
+  };
+  // Calls a stopped process left waiting for approval are decided and run first, as they were asked.
+  const held = await heldCalls(store, session.id, turnId);
+  if (held.length > 0) {
+    const byWireName = new Map(gateTools(ownTools, expert.toolPolicies, gate).map((tool) => [wireNameOf(tool), tool]));
+    const signal = input.signal ?? new AbortController().signal;
+    for (const { call, step } of held) {
+      const result = await runToolCall(call, byWireName, { ...toolContext, signal });
+      if (signal.aborted) {
+        // Ended like a cancelled model call, so a stop or a shutdown is handled as anywhere else.
+        yield {
+          type: "error",
+          error: new ModelError("MODEL_ABORTED", "the turn was cancelled", { cause: signal.reason }),
+        };
+        return;
+      }
+      await store.transcript.append(session.id, [toolResultEntry(turnId, step, call, result, expert.name)]);
+      faultPoint("after-tool-result");
+    }
+  }
   const prepared: PreparedTurn = deps.context
     ? await deps.context.prepare({
         session,
@@ -101,7 +145,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     model: expert.model,
     instructions: [prepared.instructions, ...external.notes].filter((part) => part.trim() !== "").join("\n\n"),
     history: prepared.history,
-    tools: prepared.tools,
+    tools: gateTools(prepared.tools, expert.toolPolicies, gate),
     vision: expert.vision,
     maxSteps: expert.maxSteps,
     ...(expert.temperature !== undefined ? { temperature: expert.temperature } : {}),
@@ -109,18 +153,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     idleTimeoutMs: deps.idleTimeoutMs,
     ...(deps.maxReplyChars !== undefined ? { maxReplyChars: deps.maxReplyChars } : {}),
     ...(deps.retry ? { retry: deps.retry } : {}),
-    toolContext: {
-      sessionId: session.id,
-      expert: expert.name,
-      userId: input.userId ?? null,
-      now: deps.clock,
-      ...(input.sendFile ? { sendFile: input.sendFile } : {}),
-      toolImage: async (toolCallId) => {
-        const entries = await store.transcript.list(session.id);
-        const row = entries.find((entry) => entry.kind === "tool_result" && entry.toolCallId === toolCallId);
-        return row ? imagesOf(row.attachments)[0] : undefined;
-      },
-    },
+    toolContext,
     ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
     refit: prepared.refit,
   })) {
@@ -131,17 +164,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
       else await store.transcript.append(session.id, entries);
     } else if (event.type === "tool_result") {
       await store.transcript.append(session.id, [
-        {
-          kind: "tool_result",
-          turnId,
-          step: event.step,
-          toolCallId: event.call.id,
-          toolName: event.call.name,
-          toolOk: event.result.ok,
-          content: toolMessageContent(event.result),
-          expert: expert.name,
-          attachments: imageAttachments(event.result),
-        },
+        toolResultEntry(turnId, event.step, event.call, event.result, expert.name),
       ]);
       faultPoint("after-tool-result");
     } else if (event.type === "usage") {
@@ -202,6 +225,8 @@ export interface SessionTurnInput extends Omit<StoredTurnInput, "turnId"> {
    * runs there, and the lease is renewed while it runs (the CLI's path).
    */
   lease?: TurnLease;
+  /** The gate of the turn once it is open (it records its decisions with the turn). */
+  gateFor?: (turnId: number) => ToolGate;
 }
 
 /** Opens a turn with its user messages and runs it (the CLI's path; channels go through the queue). */
@@ -236,7 +261,8 @@ async function* runOpenedTurn(
   let ended = false;
   let usage: UsageEntry | undefined;
   try {
-    for await (const event of runStoredTurn(deps, { ...input, turnId: turnId })) {
+    const gate = input.gateFor?.(turnId) ?? input.gate;
+    for await (const event of runStoredTurn(deps, { ...input, turnId, ...(gate ? { gate } : {}) })) {
       if (event.type === "done" || event.type === "error") ended = true;
       if (event.type === "usage") {
         usage = {
@@ -261,6 +287,27 @@ async function* runOpenedTurn(
   } finally {
     if (!ended) await deps.store.turns.finish(turnId, "interrupted", { error: "the turn was abandoned" });
   }
+}
+
+/** A tool call's result as its transcript row. */
+function toolResultEntry(
+  turnId: number,
+  step: number,
+  call: ToolCall,
+  result: ToolResult,
+  expert: string,
+): NewTranscriptEntry {
+  return {
+    kind: "tool_result",
+    turnId,
+    step,
+    toolCallId: call.id,
+    toolName: call.name,
+    toolOk: result.ok,
+    content: toolMessageContent(result),
+    expert,
+    attachments: imageAttachments(result),
+  };
 }
 
 /** Images a tool returned, stored with its result row so a rebuilt history shows them again. */

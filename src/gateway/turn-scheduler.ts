@@ -5,6 +5,7 @@ import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { ClaimedTurn, Session, WorkScope } from "../store/types.js";
+import type { TurnApprovals } from "./approvals/turn-gate.js";
 import type { ChannelAdapter } from "./channel.js";
 import type { ChatPacer } from "./chat-pacer.js";
 import { PollLoop } from "./poll-loop.js";
@@ -12,6 +13,11 @@ import { CancelRequest, executeTurn, TurnLeftRunning } from "./turn-execution.js
 import type { TurnRunnerDeps } from "./turn-runner.js";
 
 const REFUSED_BACKOFF_MS = 250;
+/**
+ * Turns waiting for a person's approval take no turn slot (they hold no model connection), up to this
+ * many at once; beyond it they count like running turns, so waiting stays bounded.
+ */
+const MAX_WAITING_TURNS = 1000;
 const REFUSED_MAX_BACKOFF_MS = 30_000;
 
 export interface TurnSchedulerOptions {
@@ -34,6 +40,8 @@ export interface TurnSchedulerOptions {
   onOutbox: () => void;
   /** The conversations' pace, shared with the outbox (previews honour its rate limits). */
   pacer?: ChatPacer;
+  /** How tool calls under `ask` are decided; without it they are denied. */
+  approvals?: TurnApprovals;
 }
 
 /**
@@ -45,6 +53,8 @@ export class TurnScheduler {
   readonly #options: TurnSchedulerOptions;
   readonly #queue: PQueue;
   readonly #running = new Map<number, { sessionId: string; abort: AbortController }>();
+  /** Running turns that wait for an approval right now. */
+  readonly #waiting = new Set<number>();
   readonly #loop: PollLoop;
   /** Turns whose writes the database refused, with how many times in a row (for the backoff). */
   readonly #refused = new Map<number, number>();
@@ -57,7 +67,7 @@ export class TurnScheduler {
 
   constructor(options: TurnSchedulerOptions) {
     this.#options = options;
-    this.#queue = new PQueue({ concurrency: options.maxTurns });
+    this.#queue = new PQueue({ concurrency: options.maxTurns + MAX_WAITING_TURNS });
     this.#loop = new PollLoop({
       tick: () => this.#tick(),
       pollMs: options.pollMs ?? 500,
@@ -108,7 +118,7 @@ export class TurnScheduler {
       if (run && !run.abort.signal.aborted) run.abort.abort(new CancelRequest(request.kind));
     }
     const { scope } = this.#options;
-    const free = () => maxTurns - this.#running.size;
+    const free = () => maxTurns - this.#running.size + Math.min(this.#waiting.size, MAX_WAITING_TURNS);
     for (const turnId of await this.store.leases.abandoned(scope)) {
       if (free() <= 0) return;
       const claimed = await this.store.leases.reclaim(turnId, owner, leaseMs);
@@ -148,6 +158,7 @@ export class TurnScheduler {
         } else await this.#refusedWrite(turnId, error);
       } finally {
         this.#running.delete(turnId);
+        this.#waiting.delete(turnId);
         this.#options.onOutbox();
         this.wake();
       }
@@ -193,6 +204,13 @@ export class TurnScheduler {
         maxAttempts: this.#options.maxAttempts ?? 3,
         wakeOutbox: this.#options.onOutbox,
         ...(this.#options.pacer ? { pacer: this.#options.pacer } : {}),
+        ...(this.#options.approvals ? { approvals: this.#options.approvals } : {}),
+        onWaiting: (waiting) => {
+          if (waiting) this.#waiting.add(claimed.turn.id);
+          else this.#waiting.delete(claimed.turn.id);
+          // A slot came free (or was taken back): other sessions' turns may start now.
+          if (waiting) this.wake();
+        },
       },
       claimed,
       signal,

@@ -12,6 +12,8 @@ export interface McpToolInfo {
   name: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  /** The server marks it as changing nothing (`annotations.readOnlyHint`): it runs without asking by default. */
+  readOnly: boolean;
 }
 
 export type McpServerState = "idle" | "connecting" | "connected" | "failed" | "closed";
@@ -200,6 +202,7 @@ export class McpConnection {
           name: tool.name,
           description: tool.description ?? tool.title ?? "",
           inputSchema: tool.inputSchema as Record<string, unknown>,
+          readOnly: tool.annotations?.readOnlyHint === true,
         });
       }
       cursor = page.nextCursor;

@@ -19,6 +19,8 @@ export function mcpTool(connection: McpConnection, info: McpToolInfo): Tool {
     wireName: wireName(server, info.name),
     description: info.description.slice(0, MAX_DESCRIPTION),
     parameters: { jsonSchema: objectSchema(info.inputSchema) },
+    // A server's tool may change things unless the server says it only reads: ask first by default.
+    defaultPolicy: info.readOnly ? "auto" : "ask",
     async run(args, context) {
       try {
         const result = await connection.callTool(info.name, args as Record<string, unknown>, context.signal);

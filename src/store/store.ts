@@ -1,5 +1,6 @@
 import type { QueueMode } from "../config/file-schema.js";
 import type { AccessRepository } from "./access-repository.js";
+import type { ApprovalRepository } from "./approval-repository.js";
 import type { LeaseRepository } from "./lease-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { OutboxRepository } from "./outbox-repository.js";
@@ -44,6 +45,8 @@ export interface Store {
   readonly access: AccessRepository;
   readonly triggers: TriggerRepository;
   readonly memories: MemoryRepository;
+  /** Tool calls under an `ask` policy and their decisions. */
+  readonly approvals: ApprovalRepository;
   /** True when `error` is the database refusing a write (disk full, read-only, locked), not a fault of the work. */
   refusesWrites(error: unknown): boolean;
   close(): Promise<void>;

@@ -241,6 +241,8 @@ export interface OutboxButton {
   command: string;
   /** The principal who asked for it: only they (or an admin) may press it, where the platform can tell. */
   for?: string;
+  /** What to type for it where buttons are typed answers (the terminal's `y` / `n`). */
+  key?: string;
 }
 
 /** A turn claimed by this process, with the inbound messages it answers. */

@@ -299,8 +299,12 @@ export class FakeSlack {
     const message = this.messages.get(`${channel}/${ts}`);
     if (!message) return { ok: false, error: "message_not_found" };
     if (method === "chat.delete") this.messages.delete(`${channel}/${ts}`);
-    else if (method === "chat.update") message.text = String(p.text ?? "");
-    else if (!message.streaming) return { ok: false, error: "message_not_in_streaming_state" };
+    else if (method === "chat.update") {
+      message.text = String(p.text ?? "");
+      // As Slack does: blocks given replace the old ones (an empty array removes them).
+      const blocks = p.blocks === undefined ? undefined : (parsed(p.blocks) as Record<string, unknown>[]);
+      if (blocks) message.blocks = blocks.length > 0 ? blocks : undefined;
+    } else if (!message.streaming) return { ok: false, error: "message_not_in_streaming_state" };
     else if (method === "chat.appendStream") message.text += String(p.markdown_text ?? "");
     else {
       message.text += String(p.markdown_text ?? "");

@@ -57,6 +57,8 @@ export interface GatewayTestOptions {
   placeOf?: PlaceOf;
   /** MCP servers whose tools Experts may name (`mcp_servers`); started with the gateway, closed with it. */
   mcp?: McpSettings;
+  /** How long a tool approval request waits before it counts as denied (default 10 minutes). */
+  approvalTimeoutMs?: number;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -201,6 +203,7 @@ export class GatewayHarness {
       clock: this.clock.now,
       pollMs: 20,
       placeOf: this.placeOf,
+      ...(options.approvalTimeoutMs ? { approvals: { timeoutMs: options.approvalTimeoutMs } } : {}),
     });
     await this.gateway.start();
   }

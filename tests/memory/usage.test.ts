@@ -114,7 +114,14 @@ describe("usage", () => {
       turnContext: withMemory({
         models,
         triggers: [
-          { name: "digest", prompt: "x", destination: "none", archive: "on_finish", budget: { monthly_usd: 30 } },
+          {
+            name: "digest",
+            prompt: "x",
+            destination: "none",
+            archive: "on_finish",
+            approvals: "deny",
+            budget: { monthly_usd: 30 },
+          },
         ],
       }),
     });

@@ -1,7 +1,7 @@
 import { afterEach } from "vitest";
 import { SlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/slack-adapter.js";
 import { signatureOf } from "../../adapters/slack/slack-signature.js";
-import { BOT_USER, FakeSlack, TEAM } from "../fakes/fake-slack.js";
+import { BOT_ID, BOT_USER, FakeSlack, TEAM } from "../fakes/fake-slack.js";
 import { GatewayHarness, type GatewayTestOptions } from "../gateway/gateway-harness.js";
 
 export const SIGNING_SECRET = "test-signing-secret";
@@ -150,4 +150,51 @@ export function slackWorlds(): (...args: Parameters<typeof SlackWorld.start>) =>
     world = await SlackWorld.start(...args);
     return world;
   };
+}
+
+/** A Block Kit button of ours as the fake Slack stored it. */
+export type Button = { action_id: string; value: string; text: { text: string } };
+
+/** The buttons under the bot's latest message in a thread that has any. */
+export function lastButtons(
+  w: SlackWorld,
+  channel: string,
+  threadTs: string | undefined,
+): { ts: string; buttons: Button[] } {
+  const message = w.slack
+    .botMessages(channel)
+    .filter((m) => m.thread_ts === threadTs && m.blocks?.some((block) => block.type === "actions"))
+    .at(-1);
+  const actions = message?.blocks?.find((block) => block.type === "actions") as { elements: Button[] } | undefined;
+  return { ts: message?.ts ?? "", buttons: actions?.elements ?? [] };
+}
+
+/** A `block_actions` payload as Slack sends it for a press of `button` under message `ts`. */
+export function blockActions(user: string, channel: string, threadTs: string | undefined, ts: string, button: Button) {
+  return {
+    type: "block_actions",
+    user: { id: user, username: user.toLowerCase(), team_id: "T1" },
+    team: { id: "T1" },
+    api_app_id: "A1",
+    container: {
+      type: "message",
+      message_ts: ts,
+      channel_id: channel,
+      is_ephemeral: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
+    channel: { id: channel, name: "general" },
+    message: { type: "message", ts, ...(threadTs ? { thread_ts: threadTs } : {}), bot_id: BOT_ID, text: "…" },
+    trigger_id: `trig-${user}-${ts}`,
+    response_url: "http://127.0.0.1:1/unused",
+    actions: [{ ...button, type: "button", block_id: "b1", action_ts: "1700008000.1" }],
+  };
+}
+
+/** A `block_actions` request as Slack POSTs it (form-encoded `payload`), signed. */
+export function press(w: SlackWorld, user: string, channel: string, threadTs: string, ts: string, button: Button) {
+  const payload = blockActions(user, channel, threadTs, ts, button);
+  return postSigned(w.h.port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+    contentType: "application/x-www-form-urlencoded",
+  });
 }

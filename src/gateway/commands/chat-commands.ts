@@ -82,6 +82,10 @@ async function answer(context: CommandContext, command: ParsedCommand): Promise<
       return forget(context, command.args);
     case "compact":
       return compact(context);
+    case "approve":
+    case "deny":
+    case "always":
+      return context.decide(name, command.args);
   }
 }
 
@@ -108,6 +112,9 @@ export const commandHelp: readonly (readonly [usage: string, description: string
   ["memories", "what I remember here (ids and types)"],
   ["forget ID", "delete a memory"],
   ["compact", "summarize the older part of this session to make room"],
+  ["approve ID", "let the tool call that request ID asks about run"],
+  ["deny ID", "refuse that tool call (the answer goes on without it)"],
+  ["always ID", "approve, and allow that tool for the rest of this session"],
 ];
 
 function help(prefix: string): string {

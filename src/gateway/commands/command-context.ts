@@ -23,6 +23,8 @@ export interface CommandContext {
   modeOf(session: Session): QueueMode;
   /** Asks the process running the session's turn to stop it; false when none runs. */
   stop(sessionId: string): Promise<boolean>;
+  /** Decides a tool approval request (`approve`, `deny`, `always`). */
+  decide(name: "approve" | "deny" | "always", args: string): Promise<CommandReply>;
   /** Summarizes the oldest part of a session now; absent when compaction is not set up. */
   compact?(session: Session): Promise<FitResult>;
 }
@@ -31,4 +33,8 @@ export interface CommandContext {
 export interface CommandReply {
   text: string;
   buttons?: OutboxButton[];
+  /** The sender may not do this here: told to them alone where the platform can (nothing ran). */
+  forbidden?: boolean;
+  /** The outcome shows elsewhere (an edited message): no reply is sent, except where asked inline. */
+  silent?: boolean;
 }

@@ -17,6 +17,9 @@ export const commandNames = [
   "memories",
   "forget",
   "compact",
+  "approve",
+  "deny",
+  "always",
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 
