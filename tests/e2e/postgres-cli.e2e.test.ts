@@ -51,6 +51,7 @@ describe("the CLI on PostgreSQL", () => {
     expect(doctor.stdout).toMatch(/PostgreSQL \d+/);
     expect(doctor.stdout).toContain(`migrations applied: ${names};`);
     expect(doctor.stdout).toContain("pool of 10 connections");
+    expect(doctor.stdout).toContain("search folds accents (unaccent)");
 
     const ran = await runCli(["run", "-p", "hello postgres"], env);
     expect(ran, ran.stderr).toMatchObject({ code: 0, stdout: "echo: hello postgres\n" });

@@ -1,7 +1,7 @@
 import { type Clock, shortId } from "../../ids.js";
 import type { Memory, MemoryHit, MemoryReader, MemoryRepository, MemoryType, NewMemory } from "../memory-repository.js";
 import { at, type PgDatabase } from "./pg-database.js";
-import { toTsQuery } from "./ts-query.js";
+import { SEARCH_CONFIG, toTsQuery } from "./ts-query.js";
 
 interface MemoryRow {
   id: string;
@@ -99,9 +99,9 @@ export class PgMemoryStore implements MemoryRepository {
     const query = toTsQuery(text, "any");
     if (!query) return [];
     const rows = await this.#db.rows<MemoryRow & { snippet: string; rank: number }>(
-      `WITH q AS (SELECT to_tsquery('simple', $1) AS query)
+      `WITH q AS (SELECT to_tsquery('${SEARCH_CONFIG}', $1) AS query)
        SELECT ${columns}, -ts_rank(m.search, q.query) AS rank,
-         ts_headline('simple', m.content, q.query,
+         ts_headline('${SEARCH_CONFIG}', m.content, q.query,
            'StartSel=[, StopSel=], MaxWords=16, MinWords=4, ShortWord=0, MaxFragments=1, FragmentDelimiter=…')
            AS snippet
        FROM memories m, q

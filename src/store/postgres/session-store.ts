@@ -14,7 +14,7 @@ import {
   mustGetSession,
   setCurrent,
 } from "./pg-sessions.js";
-import { toTsQuery } from "./ts-query.js";
+import { SEARCH_CONFIG, toTsQuery } from "./ts-query.js";
 
 const columns = sessionColumns("s");
 
@@ -167,7 +167,7 @@ export class PgSessionStore implements SessionRepository {
     if (!query) return [];
     const states = options.includeArchived === false ? ["active", "inactive"] : ["active", "inactive", "archived"];
     const rows = await this.#db.rows<SessionRow & { message_id: number; kind: string; snippet: string; rank: number }>(
-      `WITH q AS (SELECT to_tsquery('simple', $1) AS query),
+      `WITH q AS (SELECT to_tsquery('${SEARCH_CONFIG}', $1) AS query),
        hits AS (
          SELECT m.session_id, m.id AS message_id, m.kind, m.content, -ts_rank(m.search, q.query) AS rank
          FROM messages m, q
@@ -176,7 +176,7 @@ export class PgSessionStore implements SessionRepository {
          SELECT *, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY rank, message_id DESC) AS n FROM hits
        )
        SELECT ${columns}, best.message_id, best.kind, best.rank,
-         ts_headline('simple', best.content, q.query,
+         ts_headline('${SEARCH_CONFIG}', best.content, q.query,
            'StartSel=[, StopSel=], MaxWords=12, MinWords=4, ShortWord=0, MaxFragments=1, FragmentDelimiter=…')
            AS snippet
        FROM best JOIN sessions s ON s.id = best.session_id, q
