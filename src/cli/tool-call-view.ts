@@ -1,5 +1,4 @@
-/** Argument names whose values are credentials, whatever tool takes them. */
-const SECRET_KEY = /token|secret|passw(or)?d|authorization|api[_-]?key|cookie|credential|private[_-]?key/i;
+import { redactArgumentValues } from "../secrets/secret-keys.js";
 
 /**
  * A tool call's JSON arguments for people to read: values under secret-looking keys and every known
@@ -14,16 +13,7 @@ export function redactArguments(json: string, secrets: readonly string[] = []): 
   } catch {
     return scrub(json);
   }
-  const walk = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(walk);
-    if (node && typeof node === "object") {
-      return Object.fromEntries(
-        Object.entries(node).map(([key, inner]) => [key, SECRET_KEY.test(key) ? "[redacted]" : walk(inner)]),
-      );
-    }
-    return typeof node === "string" ? scrub(node) : node;
-  };
-  return JSON.stringify(walk(value));
+  return JSON.stringify(redactArgumentValues(value, scrub));
 }
 
 /** `files__read_text_file` → `files.read_text_file`: the name the YAML and `tools list` use. */

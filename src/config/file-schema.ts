@@ -5,7 +5,7 @@ import { scheduleProblem } from "../triggers/cron-schedule.js";
 export const queueModes = ["collect", "followup", "steer", "interrupt"] as const;
 export type QueueMode = (typeof queueModes)[number];
 
-/** What happens when the model calls a tool: run it, ask first (with approvals; runs for now), or never offer it. */
+/** What happens when the model calls a tool: run it, ask a person first (an approval request), or never offer it. */
 export const toolPolicies = ["auto", "ask", "deny"] as const;
 export type ToolPolicy = (typeof toolPolicies)[number];
 
@@ -25,7 +25,7 @@ const expertSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   mode: z.enum(queueModes).optional(),
   memory: z.boolean().default(true),
-  /** Tool name patterns (`files.*`) → `auto` (run), `ask` (for now: run, with a doctor warning), `deny` (hidden). */
+  /** Tool name patterns (`files.*`) → `auto` (run), `ask` (approve in chat first), `deny` (hidden). */
   tool_policies: z.record(z.string().min(1), z.enum(toolPolicies)).optional(),
   /** What the Expert says when someone opens a Slack assistant thread. */
   greeting: z.string().min(1).max(3000).optional(),

@@ -10,7 +10,7 @@ export interface Expert {
   model: string;
   /** Tool names and patterns: `current_time`, `files.*`, `tracker.create_issue`. */
   tools: string[];
-  /** Pattern → policy; `deny` hides a tool, `ask` runs it for now (approvals come later). */
+  /** Pattern → policy; `deny` hides a tool, `ask` runs it once a person approved the call. */
   toolPolicies: Record<string, ToolPolicy>;
   maxSteps: number;
   temperature: number | undefined;

@@ -97,4 +97,21 @@ describe("tool approvals on Telegram", () => {
       shownTexts(telegram, telegram.user.id).some((text) => text.includes("Denied by timeout (timed out)")),
     );
   });
+
+  it("/stop while a request waits denies it (naming who) and ends the turn; the tool never runs", async () => {
+    const { telegram, harness, session } = await askToWrite();
+    telegram.privateText("/stop");
+    await waitUntil(async () => (await harness.store.approvals.listOfSession(session.id))[0]?.state === "denied");
+    const [approval] = await harness.store.approvals.listOfSession(session.id);
+    expect(approval).toMatchObject({ decidedBy: `telegram:${telegram.user.id}`, reason: "stopped", ranAt: null });
+    await waitUntil(async () => !(await harness.store.queue.isRunning(session.id)));
+    await waitUntil(() =>
+      shownTexts(telegram, telegram.user.id).some((text) =>
+        text.includes(`Denied by telegram:${telegram.user.id} (stopped)`),
+      ),
+    );
+    expect(noteText(docs as DocsFolder)).toBeUndefined();
+    // The turn ended as stopped.
+    await waitUntil(() => shownTexts(telegram, telegram.user.id).includes("Stopped."));
+  });
 });

@@ -36,7 +36,14 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
         {
           name: "default",
           tools: ["current_time", "files.*", "everything.echo", "fake.*", "stuck.hang"],
-          tool_policies: { "files.write_*": "deny", "files.edit_file": "deny" },
+          // The fake servers mark no tool read-only (they would ask first); these tests are about the calls.
+          tool_policies: {
+            "files.write_*": "deny",
+            "files.edit_file": "deny",
+            "everything.*": "auto",
+            "fake.*": "auto",
+            "stuck.*": "auto",
+          },
         },
       ],
     };
@@ -137,7 +144,7 @@ describe("an Expert using MCP tools in Telegram and Slack", () => {
     telegram = await startTelegramWorld({
       gateway: {
         mcp: mcpSettings([{ name: "slow", command: process.execPath, args: [FAKE_SERVER], timeout_seconds: 600 }]),
-        experts: [{ name: "default", tools: ["slow.hang"] }],
+        experts: [{ name: "default", tools: ["slow.hang"], tool_policies: { "slow.*": "auto" } }],
       },
     });
     const { harness } = telegram;

@@ -37,6 +37,7 @@ async function world(tool: string) {
       "experts:",
       "  - name: default",
       `    tools: [fake.${tool}]`,
+      '    tool_policies: { "fake.*": auto }',
       "",
     ].join("\n"),
   );

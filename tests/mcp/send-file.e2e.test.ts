@@ -99,7 +99,7 @@ describe("send_file", () => {
     telegram = await startTelegramWorld({
       gateway: {
         mcp: mcpSettings([{ name: "fake", command: process.execPath, args: [FAKE_SERVER] }]),
-        experts: [{ name: "default", tools: ["send_file", "fake.image"] }],
+        experts: [{ name: "default", tools: ["send_file", "fake.image"], tool_policies: { "fake.*": "auto" } }],
       },
     });
     const model = telegram.harness.fake;

@@ -47,6 +47,8 @@ describe("Telegram inline buttons", () => {
     const tap = telegram.callbackQuery(`cmd:resume ${first.id}`, { message: withKeyboard });
     await waitUntil(async () => (await currentSession(world as TelegramWorld, key)).id === first.id);
     const callbackId = tap.callback_query?.id;
+    // The query is answered once the press is stored (a refusal would be its toast).
+    await waitUntil(() => telegram.callsOf("answerCallbackQuery").length > 0);
     expect(telegram.callsOf("answerCallbackQuery")).toEqual([
       expect.objectContaining({ callback_query_id: callbackId }),
     ]);
@@ -66,7 +68,7 @@ describe("Telegram inline buttons", () => {
     expect(lastButtons(world)).toEqual([{ text: "coder", callback_data: "cmd:expert coder" }]);
     telegram.callbackQuery("cmd:expert coder", { message: telegram.lastSent(telegram.user.id) });
     await waitUntil(async () => (await currentSession(world as TelegramWorld, key)).expert === "coder");
-    expect(telegram.callsOf("answerCallbackQuery")).toHaveLength(1);
+    await waitUntil(() => telegram.callsOf("answerCallbackQuery").length === 1);
     const switched = () => sentTexts(telegram, telegram.user.id).filter((text) => text.startsWith("Expert coder"));
     await waitUntil(() => switched().length === 1);
 

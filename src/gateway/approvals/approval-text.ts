@@ -1,3 +1,4 @@
+import { redactArgumentValues } from "../../secrets/secret-keys.js";
 import { redactSecrets } from "../../secrets/secret-registry.js";
 import type { ToolApproval } from "../../store/approval-repository.js";
 import type { OutboxButton } from "../../store/types.js";
@@ -9,8 +10,9 @@ const MAX_VALUE = 120;
 
 /** The arguments in a line or a few, each value shortened, every configured secret replaced. */
 export function summarizeArguments(args: unknown): string {
+  const shown = redactArgumentValues(args, redactSecrets);
   const entries =
-    typeof args === "object" && args !== null && !Array.isArray(args) ? Object.entries(args) : [["", args]];
+    typeof shown === "object" && shown !== null && !Array.isArray(shown) ? Object.entries(shown) : [["", shown]];
   const lines = entries.map(([key, value]) => {
     const shown = shorten(typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? "null"));
     return key === "" ? shown : `${key}: ${shown}`;
