@@ -1,5 +1,6 @@
 import type { QueueMode } from "../config/file-schema.js";
 import type { AccessRepository } from "./access-repository.js";
+import type { ConsoleRepository } from "./console-repository.js";
 import type { LeaseRepository } from "./lease-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { OutboxRepository } from "./outbox-repository.js";
@@ -9,10 +10,12 @@ import type {
   NewSession,
   NewTranscriptEntry,
   RunningTurn,
+  RunningTurnInfo,
   SearchHit,
   Session,
   SessionListFilter,
   SessionSearchOptions,
+  SessionSharing,
   TranscriptEntry,
   Turn,
   TurnEnding,
@@ -44,6 +47,7 @@ export interface Store {
   readonly access: AccessRepository;
   readonly triggers: TriggerRepository;
   readonly memories: MemoryRepository;
+  readonly console: ConsoleRepository;
   /** True when `error` is the database refusing a write (disk full, read-only, locked), not a fault of the work. */
   refusesWrites(error: unknown): boolean;
   close(): Promise<void>;
@@ -63,6 +67,8 @@ export interface SessionRepository {
   setExpert(id: string, expert: string): Promise<Session>;
   /** The session's queue mode; null falls back to the Expert's and the YAML's. */
   setMode(id: string, mode: QueueMode | null): Promise<Session>;
+  /** Marks a session private or shared; null: as its conversation is. */
+  setSharing(id: string, sharing: SessionSharing | null): Promise<Session>;
   archive(id: string): Promise<Session>;
   /** Back to active when it is its key's current session, else inactive. */
   unarchive(id: string): Promise<Session>;
@@ -112,6 +118,8 @@ export interface TurnRepository {
    */
   finish(turnId: number, state: Exclude<TurnState, "running">, ending?: TurnEnding): Promise<boolean>;
   get(turnId: number): Promise<Turn | undefined>;
+  /** Turns running now in any process, oldest first. */
+  running(limit: number): Promise<RunningTurnInfo[]>;
 }
 
 export interface SettingsRepository {

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../../ids.js";
 import type { Store } from "../store.js";
 import type { Pricing } from "../usage-repository.js";
+import { PgConsoleStore } from "./console-store.js";
 import { PgIntakeStore } from "./intake-store.js";
 import { PgLeaseStore } from "./lease-store.js";
 import { PgMemoryStore } from "./memory-store.js";
@@ -37,6 +38,7 @@ export class PgStore implements Store {
   readonly access: PgAccessStore;
   readonly triggers: PgTriggerStore;
   readonly memories: PgMemoryStore;
+  readonly console: PgConsoleStore;
   readonly migration: PgMigrationReport | undefined;
 
   constructor(db: PgDatabase, clock: Clock, migration?: PgMigrationReport, pricing?: Pricing) {
@@ -50,6 +52,7 @@ export class PgStore implements Store {
     this.settings = new PgSettingsStore(db, clock);
     this.access = new PgAccessStore(db, clock);
     this.memories = new PgMemoryStore(db, clock);
+    this.console = new PgConsoleStore(db, clock);
     this.queue = new PgQueueStore(db, clock, new PgIntakeStore(db, clock));
     this.leases = new PgLeaseStore(db, clock);
     this.triggers = new PgTriggerStore(db, clock);

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../../ids.js";
 import type { Store } from "../store.js";
 import type { Pricing } from "../usage-repository.js";
 import { SqliteAccessStore } from "./access-store.js";
+import { SqliteConsoleStore } from "./console-store.js";
 import { type Db, isWriteRefused, openDatabase } from "./database.js";
 import { SqliteIntakeStore } from "./intake-store.js";
 import { SqliteLeaseStore } from "./lease-store.js";
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly access: SqliteAccessStore;
   readonly triggers: SqliteTriggerStore;
   readonly memories: SqliteMemoryStore;
+  readonly console: SqliteConsoleStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport, pricing?: Pricing) {
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettingsStore(db, clock);
     this.access = new SqliteAccessStore(db, clock);
     this.memories = new SqliteMemoryStore(db, clock);
+    this.console = new SqliteConsoleStore(db, clock);
     const intake = new SqliteIntakeStore(db, clock, { sessions: this.sessions, outbox: this.outbox });
     this.queue = new SqliteQueueStore(db, clock, { sessions: this.sessions, transcript: this.transcript, intake });
     this.leases = new SqliteLeaseStore(db, clock, this.sessions);

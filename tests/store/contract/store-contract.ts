@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../../../src/store/store.js";
+import { consoleContract } from "./console-contract.js";
 import { deferredContract } from "./deferred-contract.js";
 import { leaseContract } from "./lease-contract.js";
 import { memoryContract } from "./memory-contract.js";
@@ -72,6 +73,7 @@ export function describeStoreContract(name: string, makeHarness: () => StoreBack
     usageContract(context);
     triggerContract(context);
     memoryContract(context);
+    consoleContract(context);
     migrationContract(context);
   });
 }
