@@ -19,6 +19,7 @@ import {
 import { ChatPacer } from "./chat-pacer.js";
 import { commandHelp } from "./commands/chat-commands.js";
 import { Intake } from "./intake.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   onDelivered?: () => void;
   /** Where conversations are (private or shared), for `sessions` and `resume`; unknown keys count as private. */
   placeOf?: PlaceOf;
+  /** Where the core reports what happens (Prometheus `/metrics`); none by default. */
+  metrics?: GatewayMetrics;
 }
 
 const LEASE_MS = 30_000;
@@ -87,6 +90,7 @@ export class Gateway {
       leaseMs,
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.scheduler = new TurnScheduler({
       scope,
@@ -102,6 +106,7 @@ export class Gateway {
       onOutbox: () => this.outbox.wake(),
       pacer,
       modeOf: (session) => this.intake.modeOf(session),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     const { config } = options;
     this.intake = new Intake({
@@ -139,7 +144,9 @@ export class Gateway {
   async accept(message: InboundMessage): Promise<AcceptResult> {
     if (!this.#accepting) throw new AcceptError("the gateway is not accepting messages (starting or stopping)");
     try {
-      return await this.intake.accept(message);
+      const result = await this.intake.accept(message);
+      this.#options.metrics?.message(message.channel, result.status);
+      return result;
     } catch (error) {
       this.#options.logger.error({ err: error, channel: message.channel }, "could not store an inbound message");
       throw new AcceptError("the message could not be stored", error);

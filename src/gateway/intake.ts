@@ -9,7 +9,7 @@ import type { Session } from "../store/types.js";
 import { type AccessControl, admissionNotice, principalOf } from "./access-control.js";
 import { bindingFor, type ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from "./channel.js";
-import { mayChange, runChatCommand } from "./commands/chat-commands.js";
+import { changesState, mayChange, runChatCommand } from "./commands/chat-commands.js";
 import type { CommandReply } from "./commands/command-context.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
@@ -166,6 +166,7 @@ export class Intake {
     const binding = bindingFor(this.#options.config, message.channel, message.chat?.id);
     const turnContext = this.#options.turnContext;
     let reply: CommandReply;
+    const session = await store.sessions.current(message.conversationKey);
     try {
       reply = await runChatCommand(
         {
@@ -175,7 +176,7 @@ export class Intake {
           viewer: { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) },
           visibility: this.#options.visibility,
           prefix,
-          session: await store.sessions.current(message.conversationKey),
+          session,
           newSession: (expert) =>
             store.sessions.create({
               channel: message.channel,
@@ -200,6 +201,14 @@ export class Intake {
         },
         command,
       );
+      if (access.isAdmin(principal) && changesState(command)) {
+        await store.console.audit({
+          actor: principal,
+          action: `chat.${command.name}`,
+          target: session?.id ?? message.conversationKey,
+          detail: command.args || null,
+        });
+      }
     } catch (error) {
       logger.warn({ err: error, command: command.name }, "command failed");
       reply = { text: `That did not work: ${describeError(error)}` };

@@ -82,7 +82,46 @@ async function answer(context: CommandContext, command: ParsedCommand): Promise<
       return forget(context, command.args);
     case "compact":
       return compact(context);
+    case "share":
+    case "private":
+      return setSharing(context, name === "share" ? "shared" : "private");
   }
+}
+
+/**
+ * Whether a command changes something (an admin's are kept in the audit log); listing forms of
+ * `expert` and `mode` do not.
+ */
+export function changesState(command: ParsedCommand): boolean {
+  const name = command.name as CommandName;
+  if (name === "expert" || name === "mode") return command.args !== "";
+  return changing.has(name);
+}
+
+const changing: ReadonlySet<CommandName> = new Set([
+  "new",
+  "resume",
+  "rename",
+  "archive",
+  "drop",
+  "stop",
+  "forget",
+  "compact",
+  "share",
+  "private",
+]);
+
+/** Only the session's owner or an admin marks it private or shared with its workspace. */
+async function setSharing(context: CommandContext, sharing: "shared" | "private"): Promise<string> {
+  const { session, viewer, prefix } = context;
+  if (!session) return noSession(prefix);
+  if (!viewer.admin && session.owner !== viewer.principal) {
+    return "Only the person who started this session (or an admin) can change who may read it.";
+  }
+  await context.store.sessions.setSharing(session.id, sharing);
+  return sharing === "private"
+    ? `${session.id} is private now: only you and admins can find or read it. ${prefix}share opens it again.`
+    : `${session.id} is shared now: everyone in this workspace can find and read it. ${prefix}private closes it.`;
 }
 
 /** In group chats, only admins and the session's starter change its Expert, mode or state. */
@@ -108,6 +147,8 @@ export const commandHelp: readonly (readonly [usage: string, description: string
   ["memories", "what I remember here (ids and types)"],
   ["forget ID", "delete a memory"],
   ["compact", "summarize the older part of this session to make room"],
+  ["share", "let everyone in this workspace find and read this session"],
+  ["private", "only you (and admins) may find and read this session"],
 ];
 
 function help(prefix: string): string {

@@ -17,6 +17,8 @@ export const commandNames = [
   "memories",
   "forget",
   "compact",
+  "share",
+  "private",
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 
