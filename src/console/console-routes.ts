@@ -111,13 +111,16 @@ async function signIn(request: HttpRequest, deps: ConsoleDeps): Promise<HttpResp
 }
 
 /**
- * A browser says where a form came from: an Origin of another host, or `Sec-Fetch-Site: cross-site`,
- * is refused even with a valid token (SameSite=Strict already keeps the cookie from such requests).
+ * A browser says where a form came from: `Sec-Fetch-Site` other than same-origin (or none: typed,
+ * bookmarked), else an Origin of another host, is refused even with a valid token (SameSite=Strict
+ * already keeps the cookie from such requests). Clients that send neither (curl) pass on to the
+ * cookie and CSRF checks.
  */
 function crossSite(request: HttpRequest): boolean {
-  if (request.headers["sec-fetch-site"] === "cross-site") return true;
+  const site = request.headers["sec-fetch-site"];
+  if (site !== undefined) return site !== "same-origin" && site !== "none";
   const origin = request.headers.origin;
-  if (!origin || origin === "null") return origin === "null";
+  if (origin === undefined) return false;
   try {
     return new URL(origin).host !== request.headers.host;
   } catch {

@@ -25,7 +25,8 @@ label{display:block;font-weight:600;font-size:.9rem;margin-bottom:.2rem}
 input,select,textarea{font:inherit;padding:.45rem .5rem;border:1px solid #555;border-radius:4px;width:100%;background:#fff;color:#111}
 button,.button{font:inherit;font-weight:600;min-height:2.75rem;padding:.45rem 1rem;border-radius:4px;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer;text-decoration:none;display:inline-flex;align-items:center}
 button.secondary{background:#fff;color:#0b57d0}
-button.danger{background:#b3261e;border-color:#b3261e}
+.danger,.button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
+.icon{vertical-align:-1px}
 .inline{display:inline}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin:.75rem 0}
 .actions form{display:flex;gap:.5rem;align-items:end;flex-wrap:wrap}

@@ -26,7 +26,11 @@ export async function sessionPage(
   ]);
   const shown = entries.slice(-SHOWN_ENTRIES);
   const cost =
-    sum && sum.calls > 0 ? `$${sum.costUsd.toFixed(4)}${sum.unpriced > 0 ? " (some calls unpriced)" : ""}` : "—";
+    !sum || sum.calls === 0
+      ? "—"
+      : sum.unpriced === sum.calls
+        ? "unknown (the model has no prices in the YAML)"
+        : `$${sum.costUsd.toFixed(4)}${sum.unpriced > 0 ? " (some calls unpriced)" : ""}`;
   const content = html`${noticeOf(query)}
 <p>${sharingBadge(session, deps.isPrivate(session))} <span class="badge">${session.state}</span>${running ? html` <span class="badge">answering now</span>` : ""}</p>
 <dl class="meta">
@@ -98,6 +102,6 @@ function attachments(json: string | null): Html {
   }
   return html`<ul aria-label="Attachments">${files.map(
     (file) =>
-      html`<li>📎 ${String(file.name ?? "file")}${typeof file.mimeType === "string" ? ` (${file.mimeType}` : ""}${typeof file.size === "number" ? `, ${file.size} bytes)` : typeof file.mimeType === "string" ? ")" : ""}</li>`,
+      html`<li>Attachment: ${String(file.name ?? "file")}${typeof file.mimeType === "string" ? ` (${file.mimeType}` : ""}${typeof file.size === "number" ? `, ${file.size} bytes)` : typeof file.mimeType === "string" ? ")" : ""}</li>`,
   )}</ul>`;
 }

@@ -1,0 +1,66 @@
+import { ChildGateway, Sandbox } from "../crash/child-gateway.js";
+import { FakeLoopbackPlatform } from "../fakes/fake-loopback-platform.js";
+import { FakeOpenAi } from "../fakes/fake-openai.js";
+
+export const ADMIN_TOKEN = "console-test-admin-token-7f3a9c";
+export const METRICS_TOKEN = "console-test-metrics-token-2b8d1e";
+
+/**
+ * One `gateway start` child on SQLite with the loopback channel, a fake model and the operator
+ * console and `/metrics` switched on by their tokens.
+ */
+export class ConsoleWorld {
+  readonly model: FakeOpenAi;
+  readonly platform: FakeLoopbackPlatform;
+  readonly sandbox: Sandbox;
+  readonly gateway: ChildGateway;
+
+  private constructor(model: FakeOpenAi, platform: FakeLoopbackPlatform, sandbox: Sandbox, gateway: ChildGateway) {
+    this.model = model;
+    this.platform = platform;
+    this.sandbox = sandbox;
+    this.gateway = gateway;
+  }
+
+  static async start(extra: Record<string, string> = {}): Promise<ConsoleWorld> {
+    const model = await new FakeOpenAi().start();
+    const platform = await new FakeLoopbackPlatform().start();
+    const sandbox = new Sandbox();
+    try {
+      const gateway = await ChildGateway.start({
+        db: sandbox.db,
+        home: sandbox.dir,
+        modelUrl: model.url,
+        platformUrl: platform.url,
+        extra: { GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN, GATEWAY_METRICS_TOKEN: METRICS_TOKEN, ...extra },
+      });
+      return new ConsoleWorld(model, platform, sandbox, gateway);
+    } catch (error) {
+      await Promise.all([model.stop(), platform.stop()]);
+      sandbox.cleanup();
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return this.gateway.url;
+  }
+
+  /** Posts a message into `loopback:<conversation>` and returns its session id. */
+  async say(conversation: string, text: string, sender = "ann"): Promise<string> {
+    const outcome = await this.gateway.post({ conversation, sender, text, message_id: `${conversation}-${text}` });
+    if (outcome.kind !== "accepted") throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
+    return outcome.sessionId;
+  }
+
+  /** The texts the platform was sent into a conversation. */
+  sentTo(conversation: string): string[] {
+    return this.platform.sent.filter((message) => message.conversation === conversation).map((message) => message.text);
+  }
+
+  async close(): Promise<void> {
+    await this.gateway.stop();
+    await Promise.all([this.model.stop(), this.platform.stop()]);
+    this.sandbox.cleanup();
+  }
+}
