@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ChildGateway, Sandbox } from "../crash/child-gateway.js";
 import { FakeLoopbackPlatform } from "../fakes/fake-loopback-platform.js";
 import { FakeOpenAi } from "../fakes/fake-openai.js";
@@ -22,11 +24,17 @@ export class ConsoleWorld {
     this.gateway = gateway;
   }
 
-  static async start(extra: Record<string, string> = {}): Promise<ConsoleWorld> {
+  /** `yaml`: the gateway's YAML, if any. */
+  static async start(extra: Record<string, string> = {}, yaml?: string): Promise<ConsoleWorld> {
     const model = await new FakeOpenAi().start();
     const platform = await new FakeLoopbackPlatform().start();
     const sandbox = new Sandbox();
     try {
+      if (yaml !== undefined) {
+        const path = join(sandbox.dir, "gateway.yml");
+        writeFileSync(path, yaml);
+        extra = { GATEWAY_CONFIG: path, ...extra };
+      }
       const gateway = await ChildGateway.start({
         db: sandbox.db,
         home: sandbox.dir,
