@@ -100,8 +100,11 @@ function attachments(json: string | null): Html {
   } catch {
     return html``;
   }
-  return html`<ul aria-label="Attachments">${files.map(
-    (file) =>
-      html`<li>Attachment: ${String(file.name ?? "file")}${typeof file.mimeType === "string" ? ` (${file.mimeType}` : ""}${typeof file.size === "number" ? `, ${file.size} bytes)` : typeof file.mimeType === "string" ? ")" : ""}</li>`,
-  )}</ul>`;
+  return html`<ul aria-label="Attachments">${files.map((file) => {
+    const details = [
+      typeof file.mimeType === "string" ? file.mimeType : undefined,
+      typeof file.size === "number" ? `${file.size} bytes` : undefined,
+    ].filter((part) => part !== undefined);
+    return html`<li>Attachment: ${String(file.name ?? "file")}${details.length > 0 ? ` (${details.join(", ")})` : ""}</li>`;
+  })}</ul>`;
 }
