@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { lastUserText } from "../fakes/fake-openai.js";
 import { waitFor } from "../support/wait.js";
 import { launchBrowser, screenshots } from "./browser.js";
-import { ADMIN_TOKEN, ConsoleWorld } from "./console-world.js";
+import { ADMIN_TOKEN, ConsoleWorld, signIn } from "./console-world.js";
 
 let world: ConsoleWorld | undefined;
 let browser: BrowserContext | undefined;
@@ -141,21 +141,7 @@ describe("operator console in Chromium", { timeout: 300_000 }, () => {
     expect(await page.locator(".badge", { hasText: "archived" }).count()).toBe(0);
 
     // Sign-in is rate-limited: after five failures even the right token is refused for a while.
-    for (let attempt = 0; attempt < 4; attempt++) expect(await signInWith(w.url, "wrong-token")).toBe(401);
-    expect(await signInWith(w.url, ADMIN_TOKEN)).toBe(429);
+    for (let attempt = 0; attempt < 4; attempt++) expect((await signIn(w.url, "wrong-token")).status).toBe(401);
+    expect((await signIn(w.url, ADMIN_TOKEN)).status).toBe(429);
   });
 });
-
-/** Signs in the way a form does (its CSRF cookie and field), returning the status. */
-async function signInWith(base: string, token: string): Promise<number> {
-  const form = await fetch(`${base}/admin/login`);
-  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-  const response = await fetch(`${base}/admin/login`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-    body: new URLSearchParams({ csrf, token }).toString(),
-    redirect: "manual",
-  });
-  return response.status;
-}

@@ -72,3 +72,24 @@ export class ConsoleWorld {
     this.sandbox.cleanup();
   }
 }
+
+/** Signs in the way the form does (its CSRF cookie and field): the status, and the session cookie when it worked. */
+export async function signIn(base: string, token: string): Promise<{ status: number; cookie: string | undefined }> {
+  const form = await fetch(`${base}/admin/login`);
+  const formCookie = (form.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
+  const response = await fetch(`${base}/admin/login`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: formCookie },
+    body: new URLSearchParams({ csrf, token }).toString(),
+    redirect: "manual",
+  });
+  const session = (response.headers.get("set-cookie") ?? "").split(";")[0];
+  return { status: response.status, cookie: session?.startsWith("cg_console=") ? session : undefined };
+}
+
+/** A console page read with a session cookie, without following redirects. */
+export async function readPage(url: string, cookie: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { headers: { cookie }, redirect: "manual" });
+  return { status: response.status, body: await response.text() };
+}
