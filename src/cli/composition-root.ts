@@ -251,17 +251,20 @@ export async function createServedGateway(
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  let gateway: Gateway | undefined;
-  const metrics = config.metricsToken
-    ? new PrometheusMetrics(async () => gaugeReadings(await (gateway as Gateway).health()))
-    : undefined;
+  const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
   if (metrics)
     runtime.model = measuredModel(runtime.model, metrics, { clock: systemClock, pricing: pricingFrom(config.models) });
-  const served = createGatewayWithTriggers(runtime, store, { adapters, http, logger, ...(metrics ? { metrics } : {}) });
-  gateway = served.gateway;
-  const { triggers } = served;
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, {
+    adapters,
+    http,
+    logger,
+    ...(metrics ? { metrics } : {}),
+  });
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
-  if (metrics && config.metricsToken) mountMetrics(http, metrics, config.metricsToken);
+  if (metrics && config.metricsToken) {
+    metrics.readGaugesFrom(async () => gaugeReadings(await gateway.health()));
+    mountMetrics(http, metrics, config.metricsToken);
+  }
   if (config.console.operators.length > 0) mountOperatorConsole(http, store, gateway, runtime.experts, config);
   const startedAt = Date.now();
   http.route(

@@ -49,10 +49,9 @@ export class PrometheusMetrics implements GatewayMetrics {
   readonly #rateLimited: Counter<"channel">;
   readonly #retries: Counter<"channel">;
   readonly #gauges: Record<keyof GaugeReadings, Gauge>;
-  readonly #read: () => Promise<GaugeReadings>;
+  #read: (() => Promise<GaugeReadings>) | undefined;
 
-  constructor(read: () => Promise<GaugeReadings>) {
-    this.#read = read;
+  constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.#messages = new Counter({
@@ -158,9 +157,14 @@ export class PrometheusMetrics implements GatewayMetrics {
     if (call.costUsd !== undefined) this.#cost.inc({ model: call.model }, call.costUsd);
   }
 
+  /** Where the gauges are read at each scrape (the gateway, once it is built). */
+  readGaugesFrom(read: () => Promise<GaugeReadings>): void {
+    this.#read = read;
+  }
+
   /** The exposition text, gauges read now. */
   async render(): Promise<string> {
-    const readings = await this.#read();
+    const readings = (await this.#read?.()) ?? {};
     for (const [key, value] of Object.entries(readings) as [keyof GaugeReadings, number | null][]) {
       this.#gauges[key].set(value ?? 0);
     }
