@@ -41,8 +41,13 @@ export function isDirectChannel(channel: string): boolean {
  * team out: channel ids are unique, and a trigger's destination may name none.
  */
 export function placeOf(conversationKey: string): Place {
-  const { channel } = targetOf(conversationKey);
-  return { audience: isDirectChannel(channel) ? "private" : "shared", room: `slack:${channel}` };
+  const { team, channel } = targetOf(conversationKey);
+  return {
+    audience: isDirectChannel(channel) ? "private" : "shared",
+    room: `slack:${channel}`,
+    // A key without its team (a trigger's destination) is of the workspace the bot serves.
+    workspace: team ? `slack:${team}` : "slack",
+  };
 }
 
 /**

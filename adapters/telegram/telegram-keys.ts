@@ -51,5 +51,6 @@ export function messageIdOf(ref: string): number {
  */
 export function placeOf(conversationKey: string): Place {
   const { chatId } = targetOf(conversationKey);
-  return { audience: chatId > 0 ? "private" : "shared", room: `telegram:${chatId}` };
+  // Telegram has no workspaces: a shared session reaches everyone who writes to the bot.
+  return { audience: chatId > 0 ? "private" : "shared", room: `telegram:${chatId}`, workspace: "telegram" };
 }

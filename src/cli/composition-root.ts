@@ -9,18 +9,25 @@ import type { ModelClient } from "../agent/messages.js";
 import type { Tool } from "../agent/tools.js";
 import type { Config } from "../config/config.js";
 import { isPostgresUrl, loadConfig } from "../config/load-config.js";
+import { ConsoleAuth } from "../console/console-auth.js";
+import { mountConsole } from "../console/console-routes.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
 import { FileFolder } from "../files/file-folder.js";
 import type { ChannelAdapter } from "../gateway/channel.js";
 import { type Place, privatePlace } from "../gateway/channel.js";
 import { Gateway } from "../gateway/gateway.js";
+import type { GatewayMetrics } from "../gateway/metrics.js";
 import type { TurnRunnerDeps } from "../gateway/turn-runner.js";
+import { Visibility } from "../gateway/visibility.js";
 import { HttpServer } from "../http/http-server.js";
 import { systemClock } from "../ids.js";
 import { createLogger, type Logger } from "../logger.js";
 import { McpServers } from "../mcp/mcp-servers.js";
 import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
+import { measuredModel } from "../metrics/measured-model.js";
+import { mountMetrics } from "../metrics/metrics-route.js";
+import { gaugeReadings, PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import { postgresBackend } from "../store/postgres/pg-backend.js";
 import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
@@ -185,7 +192,14 @@ export function createCliSession(store: Store, expert: string, title: string | n
 export function createGatewayWithTriggers(
   runtime: AgentRuntime,
   store: Store,
-  options: { adapters: ChannelAdapter[]; http: HttpServer; logger: Logger; onlyConversation?: string; pollMs?: number },
+  options: {
+    adapters: ChannelAdapter[];
+    http: HttpServer;
+    logger: Logger;
+    onlyConversation?: string;
+    pollMs?: number;
+    metrics?: GatewayMetrics;
+  },
 ): { gateway: Gateway; triggers: Triggers } {
   let triggers: Triggers | undefined;
   const gateway = new Gateway({
@@ -201,6 +215,7 @@ export function createGatewayWithTriggers(
       timeoutMs: runtime.config.approvals.timeoutMs,
       triggerRule: (name) => runtime.config.triggers.find((trigger) => trigger.name === name)?.approvals ?? "deny",
     },
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   triggers = new Triggers({
     triggers: runtime.config.triggers,
@@ -240,8 +255,21 @@ export async function createServedGateway(
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
+  const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
+  if (metrics)
+    runtime.model = measuredModel(runtime.model, metrics, { clock: systemClock, pricing: pricingFrom(config.models) });
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, {
+    adapters,
+    http,
+    logger,
+    ...(metrics ? { metrics } : {}),
+  });
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
+  if (metrics && config.metricsToken) {
+    metrics.readGaugesFrom(async () => gaugeReadings(await gateway.health()));
+    mountMetrics(http, metrics, config.metricsToken);
+  }
+  if (config.console.operators.length > 0) mountOperatorConsole(http, store, gateway, runtime.experts, config);
   const startedAt = Date.now();
   http.route(
     "GET",
@@ -262,6 +290,26 @@ export async function createServedGateway(
     { beforeReady: true },
   );
   return { runtime, logger, store, http, gateway, triggers, database };
+}
+
+/** `/admin`, reading and changing through the store port, with the gateway's visibility rule for the lock badge. */
+function mountOperatorConsole(
+  http: HttpServer,
+  store: Store,
+  gateway: Gateway,
+  experts: ExpertRegistry,
+  config: Config,
+): void {
+  const visibility = new Visibility(conversationPlace, (principal) => store.queue.conversationsOf(principal));
+  mountConsole(http, {
+    store,
+    auth: new ConsoleAuth(store.console, config.console, systemClock),
+    isPrivate: (session) => visibility.isPrivate(session),
+    experts: experts.list().map((expert) => expert.name),
+    channels: [...new Set([...gateway.adapters.keys(), "cli"])],
+    clock: systemClock,
+    wakeOutbox: () => gateway.outbox.wake(),
+  });
 }
 
 /**

@@ -48,6 +48,15 @@ export interface Config {
   /** The loopback channel's outbound base URL (tests, benchmarks, integrations). */
   loopbackUrl: string | undefined;
   triggers: TriggerSettings[];
+  /** The operator console (`/admin`): off while no operator has a token. */
+  console: {
+    /** Who may sign in, each with their token (`admin` for GATEWAY_ADMIN_TOKEN); never logged. */
+    operators: { name: string; token: string }[];
+    secureCookie: boolean;
+    sessionMs: number;
+  };
+  /** Who may read `/metrics` (GATEWAY_METRICS_TOKEN, else GATEWAY_ADMIN_TOKEN); off when unset. */
+  metricsToken: string | undefined;
   /** Webhook secrets by the variable each trigger names (`webhook.secret_env`); never logged. */
   webhookSecrets: Record<string, string | undefined>;
   memory: FileSettings["memory"];

@@ -40,6 +40,8 @@ export const envSchema = z.object({
   SLACK_API_URL: z.url().optional(),
   SLACK_REPLY_IN_THREADS: z.enum(["all", "mentions"]).optional(),
   GATEWAY_LOOPBACK_URL: z.url().optional(),
+  GATEWAY_ADMIN_TOKEN: optionalText,
+  GATEWAY_METRICS_TOKEN: optionalText,
   GATEWAY_TEST_CRASH_AT: optionalText,
   GATEWAY_TEST_MAX_PAGES: z.coerce.number().int().positive().optional(),
 });
@@ -57,4 +59,6 @@ export const secretVariables: ReadonlySet<string> = new Set([
   "SLACK_BOT_TOKEN",
   "SLACK_SIGNING_SECRET",
   "SLACK_APP_TOKEN",
+  "GATEWAY_ADMIN_TOKEN",
+  "GATEWAY_METRICS_TOKEN",
 ]);

@@ -220,6 +220,22 @@ export const fileSchema = z
           seen.add(trigger.name);
         }
       }),
+    console: z
+      .strictObject({
+        /** Operators who sign in with their own token (read from the named variable), besides GATEWAY_ADMIN_TOKEN's `admin`. */
+        operators: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[a-z0-9_.-]{1,40}$/i, "1-40 letters, digits, _ . -"),
+              token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name"),
+            }),
+          )
+          .default([]),
+        /** Mark the cookie Secure: set when operators reach the gateway over https (a proxy in front). */
+        secure_cookie: z.boolean().default(false),
+        session_hours: z.number().positive().max(720).default(12),
+      })
+      .default({ operators: [], secure_cookie: false, session_hours: 12 }),
     memory: z
       .strictObject({
         enabled: z.boolean().default(true),

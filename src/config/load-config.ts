@@ -81,6 +81,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
         .flatMap((trigger) => (trigger.webhook ? [trigger.webhook.secret_env] : []))
         .map((name) => [name, raw[name]]),
     ),
+    console: {
+      operators: [
+        ...(env.GATEWAY_ADMIN_TOKEN ? [{ name: "admin", token: env.GATEWAY_ADMIN_TOKEN }] : []),
+        ...file.console.operators.flatMap(({ name, token_env }) => {
+          const token = raw[token_env]?.trim();
+          return token ? [{ name, token }] : [];
+        }),
+      ],
+      secureCookie: file.console.secure_cookie,
+      sessionMs: Math.round(file.console.session_hours * 3600_000),
+    },
+    metricsToken: env.GATEWAY_METRICS_TOKEN ?? env.GATEWAY_ADMIN_TOKEN,
     memory: file.memory,
     compaction: file.compaction,
     budgets: file.budgets,
@@ -105,6 +117,8 @@ function registerSecrets(config: Config): void {
     .add(config.slack.appToken)
     .add(config.slack.signingSecret);
   for (const value of Object.values(config.webhookSecrets)) secrets.add(value);
+  for (const operator of config.console.operators) secrets.add(operator.token);
+  secrets.add(config.metricsToken);
   // MCP header and env values (tokens for a tracker, a GitHub token for a child server).
   for (const value of config.mcp.secrets()) secrets.add(value);
   // The PostgreSQL password, from PGPASSWORD or from the URL itself.

@@ -269,10 +269,16 @@ export type Audience = "private" | "shared";
 export interface Place {
   audience: Audience;
   room: string;
+  /** The rooms' whole audience (a Slack workspace, the bot's Telegram): whom a session marked shared reaches. */
+  workspace: string;
 }
 
 /** The place of a conversation key; each channel knows its own keys (see the composition root). */
 export type PlaceOf = (conversationKey: string) => Place;
 
 /** A key no channel claims is treated as private: only its owner and admins read it. */
-export const privatePlace: PlaceOf = (conversationKey) => ({ audience: "private", room: conversationKey });
+export const privatePlace: PlaceOf = (conversationKey) => ({
+  audience: "private",
+  room: conversationKey,
+  workspace: conversationKey,
+});

@@ -20,6 +20,7 @@ import {
 import { ChatPacer } from "./chat-pacer.js";
 import { commandHelp } from "./commands/chat-commands.js";
 import { Intake } from "./intake.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -49,6 +50,8 @@ export interface GatewayOptions {
    * `approvals` rule (default `deny`).
    */
   approvals?: { timeoutMs?: number; triggerRule?: (trigger: string) => "auto" | "deny" };
+  /** Where the core reports what happens (Prometheus `/metrics`); none by default. */
+  metrics?: GatewayMetrics;
 }
 
 const LEASE_MS = 30_000;
@@ -95,6 +98,7 @@ export class Gateway {
       leaseMs,
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.scheduler = new TurnScheduler({
       scope,
@@ -115,6 +119,7 @@ export class Gateway {
         timeoutMs: options.approvals?.timeoutMs ?? APPROVAL_TIMEOUT_MS,
         triggerRule: options.approvals?.triggerRule ?? (() => "deny"),
       },
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     const { config } = options;
     this.intake = new Intake({
@@ -153,7 +158,9 @@ export class Gateway {
   async accept(message: InboundMessage): Promise<AcceptResult> {
     if (!this.#accepting) throw new AcceptError("the gateway is not accepting messages (starting or stopping)");
     try {
-      return await this.intake.accept(message);
+      const result = await this.intake.accept(message);
+      this.#options.metrics?.message(message.channel, result.status);
+      return result;
     } catch (error) {
       this.#options.logger.error({ err: error, channel: message.channel }, "could not store an inbound message");
       throw new AcceptError("the message could not be stored", error);

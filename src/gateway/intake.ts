@@ -12,7 +12,7 @@ import { denyPending } from "./approvals/approval-settle.js";
 import type { ApprovalWaiter } from "./approvals/approval-waiter.js";
 import { bindingFor, type ChannelSections } from "./bindings.js";
 import type { AcceptResult, ChannelAdapter, InboundMessage, ParsedCommand } from "./channel.js";
-import { mayChange, runChatCommand } from "./commands/chat-commands.js";
+import { changesState, mayChange, runChatCommand } from "./commands/chat-commands.js";
 import type { CommandReply } from "./commands/command-context.js";
 import { parseCommand, parseExpertPrefix } from "./commands/command-parser.js";
 import { faultPoint } from "./fault-points.js";
@@ -172,6 +172,7 @@ export class Intake {
     const turnContext = this.#options.turnContext;
     let reply: CommandReply;
     const viewer = { principal, conversationKey: message.conversationKey, admin: access.isAdmin(principal) };
+    const session = await store.sessions.current(message.conversationKey);
     try {
       reply = await runChatCommand(
         {
@@ -181,7 +182,7 @@ export class Intake {
           viewer,
           visibility: this.#options.visibility,
           prefix,
-          session: await store.sessions.current(message.conversationKey),
+          session,
           newSession: (expert) =>
             store.sessions.create({
               channel: message.channel,
@@ -210,6 +211,14 @@ export class Intake {
         },
         command,
       );
+      if (access.isAdmin(principal) && changesState(command)) {
+        await store.console.audit({
+          actor: principal,
+          action: `chat.${command.name}`,
+          target: session?.id ?? message.conversationKey,
+          detail: command.args || null,
+        });
+      }
     } catch (error) {
       logger.warn({ err: error, command: command.name }, "command failed");
       reply = { text: `That did not work: ${describeError(error)}` };

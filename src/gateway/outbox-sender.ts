@@ -8,6 +8,7 @@ import { type ChannelAdapter, ChannelError } from "./channel.js";
 import { ChatPacer } from "./chat-pacer.js";
 import { faultPoint } from "./fault-points.js";
 import { splitMessage } from "./message-splitter.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { PollLoop } from "./poll-loop.js";
 import { sendStoredFile } from "./send-stored-file.js";
 
@@ -25,6 +26,8 @@ export interface OutboxSenderOptions {
   maxAttempts?: number;
   /** The pace shared with previews; one of its own when not given. */
   pacer?: ChatPacer;
+  /** Where 429s and retries are counted. */
+  metrics?: GatewayMetrics;
   /** Called after a row is delivered (triggers archive their session then). */
   onDelivered?: (row: OutboxRow) => void;
 }
@@ -172,6 +175,7 @@ export class OutboxSender {
       if (waits <= MAX_RATE_LIMIT_WAITS) {
         const wait = failure.retryAfterMs ?? 1000;
         logger.warn({ outbox: row.id, retryAfterMs: wait }, "rate limited; waiting as asked");
+        this.#options.metrics?.rateLimited(row.channel);
         this.#pacer.hold(row.conversationKey, wait);
         await store.outbox.retryAt(row.id, clock() + wait, reason, false);
         return;
@@ -187,6 +191,7 @@ export class OutboxSender {
       { outbox: row.id, attempt: row.attempts, backoffMs: backoff, error: reason },
       "delivery failed; retrying",
     );
+    this.#options.metrics?.retried(row.channel);
     await store.outbox.retryAt(row.id, clock() + backoff, reason, true);
   }
 }

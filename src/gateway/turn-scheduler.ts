@@ -8,6 +8,7 @@ import type { ClaimedTurn, Session, WorkScope } from "../store/types.js";
 import type { TurnApprovals } from "./approvals/turn-gate.js";
 import type { ChannelAdapter } from "./channel.js";
 import type { ChatPacer } from "./chat-pacer.js";
+import type { GatewayMetrics } from "./metrics.js";
 import { PollLoop } from "./poll-loop.js";
 import { CancelRequest, executeTurn, TurnLeftRunning } from "./turn-execution.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -42,6 +43,8 @@ export interface TurnSchedulerOptions {
   pacer?: ChatPacer;
   /** How tool calls under `ask` are decided; without it they are denied. */
   approvals?: TurnApprovals;
+  /** Where turns are counted and timed. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -146,10 +149,19 @@ export class TurnScheduler {
     this.#running.set(claimed.turn.id, { sessionId: claimed.session.id, abort });
     void this.#queue.add(async () => {
       const turnId = claimed.turn.id;
+      const metrics = this.#options.metrics;
+      const startedAt = this.#options.clock();
+      const seconds = () => (this.#options.clock() - startedAt) / 1000;
+      metrics?.turnStarted();
       try {
         await this.#run(claimed, abort.signal);
         this.#refused.delete(turnId);
+        if (metrics) {
+          const state = (await this.store.turns.get(turnId).catch(() => undefined))?.state;
+          if (state !== undefined) metrics.turnEnded(state, seconds());
+        }
       } catch (error) {
+        metrics?.turnEnded("crashed", seconds());
         if (error instanceof TurnLeftRunning || !this.store.refusesWrites(error)) {
           if (error instanceof TurnLeftRunning)
             this.#options.logger.info({ turn: turnId }, "turn left for the next start");

@@ -14,7 +14,13 @@ export interface Viewer {
  */
 export type ConversationsOf = (principal: string) => Promise<readonly string[]>;
 
-type Rooms = () => Promise<ReadonlySet<string>>;
+/** Where a person has written: the rooms, and the workspaces they are in. */
+interface Membership {
+  rooms: ReadonlySet<string>;
+  workspaces: ReadonlySet<string>;
+}
+
+type Rooms = () => Promise<Membership>;
 
 /** Prefix of the conversation keys of trigger runs without a destination (`trigger:<name>:<session>`). */
 const STORED_ONLY = "trigger:";
@@ -28,11 +34,12 @@ const STORED_ONLY = "trigger:";
  * | private chat, Slack DM or assistant thread, CLI | its owner, and admins                               |
  * | group, channel thread, forum topic        | the members of that conversation, and admins              |
  * | trigger run                               | the members of its destination, and admins; none: admins  |
+ * | any, marked private (`private`, console)  | its owner, and admins                                     |
+ * | any, marked shared (`share`, console)     | its owner, the members of its workspace, and admins       |
  *
  * Where a question is asked decides what may be quoted there: in a shared
  * conversation only what every member of it may read; in a private one what
- * its owner may read. Sessions marked shared (every member of the workspace)
- * do not exist yet.
+ * its owner may read. A trigger run follows its destination, whatever its mark.
  */
 export class Visibility {
   readonly #placeOf: PlaceOf;
@@ -45,6 +52,13 @@ export class Visibility {
 
   placeOf(conversationKey: string): Place {
     return this.#placeOf(conversationKey);
+  }
+
+  /** Whether only its owner and admins may read the session (the console's lock badge). */
+  isPrivate(session: Session): boolean {
+    if (session.origin === "trigger") return session.conversationKey.startsWith(STORED_ONLY);
+    if (session.sharing !== null) return session.sharing === "private";
+    return this.#placeOf(session.conversationKey).audience === "private";
   }
 
   /** Whether this person may read the session, wherever they ask (the table's rows). */
@@ -88,11 +102,14 @@ export class Visibility {
     if (reader.admin) return true;
     if (session.origin === "trigger") {
       if (session.conversationKey.startsWith(STORED_ONLY)) return false;
-      return (await rooms()).has(this.#placeOf(session.conversationKey).room);
+      return (await rooms()).rooms.has(this.#placeOf(session.conversationKey).room);
     }
     if (session.owner !== null && session.owner === reader.principal) return true;
+    if (session.sharing === "private") return false;
     const place = this.#placeOf(session.conversationKey);
-    return place.audience === "shared" && (await rooms()).has(place.room);
+    const member = await rooms();
+    if (session.sharing === "shared") return member.workspaces.has(place.workspace);
+    return place.audience === "shared" && member.rooms.has(place.room);
   }
 
   async #mayQuote(viewer: Viewer, session: Session, rooms: Rooms): Promise<boolean> {
@@ -103,16 +120,24 @@ export class Visibility {
         !session.conversationKey.startsWith(STORED_ONLY) && this.#placeOf(session.conversationKey).room === here.room
       );
     }
+    if (session.sharing === "private") return false;
     const there = this.#placeOf(session.conversationKey);
+    if (session.sharing === "shared") return there.workspace === here.workspace;
     return there.audience === "shared" && there.room === here.room;
   }
 
-  /** The rooms a person has written in, looked up once per question and only when needed. */
+  /** The rooms a person has written in and their workspaces, looked up once per question and only when needed. */
   #rooms(principal: string): Rooms {
-    let rooms: Promise<ReadonlySet<string>> | undefined;
+    let membership: Promise<Membership> | undefined;
     return () => {
-      rooms ??= this.#conversationsOf(principal).then((keys) => new Set(keys.map((key) => this.#placeOf(key).room)));
-      return rooms;
+      membership ??= this.#conversationsOf(principal).then((keys) => {
+        const places = keys.map((key) => this.#placeOf(key));
+        return {
+          rooms: new Set(places.map((place) => place.room)),
+          workspaces: new Set(places.map((place) => place.workspace)),
+        };
+      });
+      return membership;
     };
   }
 }

@@ -16,6 +16,8 @@ export interface HttpRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The peer's address (a proxy's, behind one), for per-client limits. */
+  remoteAddress?: string;
 }
 
 export interface HttpResponse {
@@ -151,6 +153,7 @@ export class HttpServer {
         query: url.searchParams,
         headers: req.headers,
         body,
+        ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
       });
     } catch (error) {
       if (error instanceof HttpError) {

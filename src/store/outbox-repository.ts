@@ -21,6 +21,15 @@ export interface OutboxRepository {
   list(filter?: { conversationKey?: string; sessionId?: string }): Promise<OutboxRow[]>;
   /** Replies not yet delivered (waiting or being sent) and when the oldest was stored, for /healthz. */
   backlog(): Promise<{ pending: number; oldestCreatedAt: number | null }>;
+  /**
+   * Undelivered rows in trouble, oldest first: given up (`failed`), retrying after an error, or
+   * stored before `stuckBefore` and still not out.
+   */
+  troubled(stuckBefore: number, limit: number): Promise<OutboxRow[]>;
+  /** A failed or waiting row goes out again now; false when it is being sent, delivered or gone. */
+  retryNow(id: number): Promise<boolean>;
+  /** A waiting row is given up (`failed`, with `reason`); false when it is being sent, done or gone. */
+  giveUp(id: number, reason: string): Promise<boolean>;
   /** The session that sent a platform message, for routing replies to the bot. */
   sessionOfMessage(channel: string, messageId: string): Promise<string | undefined>;
 }

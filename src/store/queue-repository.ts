@@ -103,6 +103,8 @@ export interface QueueRepository {
   isRunning(sessionId: string): Promise<boolean>;
   /** Messages waiting in a session, oldest first. */
   queued(sessionId: string): Promise<InboundRow[]>;
+  /** Messages waiting in any session, oldest first (the console's live queue). */
+  waiting(limit: number): Promise<InboundRow[]>;
   /** Removes a waiting message before it runs; false if it already ran or is gone. */
   drop(sessionId: string, inboundId: number): Promise<boolean>;
   /**

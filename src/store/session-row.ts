@@ -1,5 +1,5 @@
 import type { QueueMode } from "../config/file-schema.js";
-import type { Session, SessionOrigin, SessionState } from "./types.js";
+import type { Session, SessionOrigin, SessionSharing, SessionState } from "./types.js";
 
 /** A session as both backends store it (times in epoch ms), and its domain value. */
 export interface SessionRow {
@@ -12,6 +12,7 @@ export interface SessionRow {
   state: string;
   origin: string;
   mode: string | null;
+  sharing: string | null;
   created_at: number;
   updated_at: number;
   archived_at: number | null;
@@ -28,6 +29,7 @@ export function toSession(row: SessionRow): Session {
     state: row.state as SessionState,
     origin: row.origin as SessionOrigin,
     mode: row.mode as QueueMode | null,
+    sharing: row.sharing as SessionSharing | null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.archived_at,

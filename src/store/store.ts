@@ -1,6 +1,7 @@
 import type { QueueMode } from "../config/file-schema.js";
 import type { AccessRepository } from "./access-repository.js";
 import type { ApprovalRepository } from "./approval-repository.js";
+import type { ConsoleRepository } from "./console-repository.js";
 import type { LeaseRepository } from "./lease-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { OutboxRepository } from "./outbox-repository.js";
@@ -10,10 +11,12 @@ import type {
   NewSession,
   NewTranscriptEntry,
   RunningTurn,
+  RunningTurnInfo,
   SearchHit,
   Session,
   SessionListFilter,
   SessionSearchOptions,
+  SessionSharing,
   TranscriptEntry,
   Turn,
   TurnEnding,
@@ -47,6 +50,7 @@ export interface Store {
   readonly memories: MemoryRepository;
   /** Tool calls under an `ask` policy and their decisions. */
   readonly approvals: ApprovalRepository;
+  readonly console: ConsoleRepository;
   /** True when `error` is the database refusing a write (disk full, read-only, locked), not a fault of the work. */
   refusesWrites(error: unknown): boolean;
   close(): Promise<void>;
@@ -66,6 +70,8 @@ export interface SessionRepository {
   setExpert(id: string, expert: string): Promise<Session>;
   /** The session's queue mode; null falls back to the Expert's and the YAML's. */
   setMode(id: string, mode: QueueMode | null): Promise<Session>;
+  /** Marks a session private or shared; null: as its conversation is. */
+  setSharing(id: string, sharing: SessionSharing | null): Promise<Session>;
   archive(id: string): Promise<Session>;
   /** Back to active when it is its key's current session, else inactive. */
   unarchive(id: string): Promise<Session>;
@@ -115,6 +121,8 @@ export interface TurnRepository {
    */
   finish(turnId: number, state: Exclude<TurnState, "running">, ending?: TurnEnding): Promise<boolean>;
   get(turnId: number): Promise<Turn | undefined>;
+  /** Turns running now in any process, oldest first. */
+  running(limit: number): Promise<RunningTurnInfo[]>;
 }
 
 export interface SettingsRepository {

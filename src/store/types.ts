@@ -2,6 +2,8 @@ import type { QueueMode } from "../config/file-schema.js";
 
 export type SessionState = "active" | "inactive" | "archived";
 export type SessionOrigin = "chat" | "trigger" | "cli";
+/** Set by the owner or an operator: `private` (owner and admins) or `shared` (its workspace); null: as its conversation is. */
+export type SessionSharing = "private" | "shared";
 
 /** A persisted conversation with one Expert. */
 export interface Session {
@@ -14,6 +16,7 @@ export interface Session {
   state: SessionState;
   origin: SessionOrigin;
   mode: QueueMode | null;
+  sharing: SessionSharing | null;
   createdAt: number;
   updatedAt: number;
   archivedAt: number | null;
@@ -98,6 +101,8 @@ export interface SessionListFilter {
   channel?: string;
   conversationKey?: string;
   origin?: SessionOrigin;
+  expert?: string;
+  owner?: string;
   limit?: number;
 }
 
@@ -276,6 +281,16 @@ export interface TurnEnding {
    * turn (interrupted). Unset and not completed: left as they are.
    */
   inbound?: "answered" | "failed" | "queued";
+}
+
+/** A turn running now (in any process), for the operator console. */
+export interface RunningTurnInfo {
+  turnId: number;
+  sessionId: string;
+  expert: string;
+  model: string;
+  startedAt: number;
+  owner: string | null;
 }
 
 /** A turn that holds a session: its id and the process that leases it (null: nobody renews it). */

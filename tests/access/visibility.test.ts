@@ -17,6 +17,7 @@ function session(overrides: Partial<Session>): Session {
     state: "active",
     origin: "chat",
     mode: null,
+    sharing: null,
     createdAt: 0,
     updatedAt: 0,
     archivedAt: null,

@@ -14,8 +14,8 @@ describe("session commands", () => {
       .split("\n")
       .map((line) => /^\/([a-z]+)/.exec(line)?.[1])
       .filter((name) => name !== undefined);
-    expect(commandNames).toHaveLength(18);
-    // Every one of the 18 commands has its own line, /help included.
+    expect(commandNames).toHaveLength(20);
+    // Every one of the 20 commands has its own line, /help included.
     expect([...listed].sort()).toEqual([...commandNames].sort());
   });
 

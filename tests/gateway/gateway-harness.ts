@@ -28,7 +28,11 @@ import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
  */
 export function testPlace(conversationKey: string): Place {
   if (!conversationKey.startsWith("fake:")) return conversationPlace(conversationKey);
-  return { audience: conversationKey.startsWith("fake:dm-") ? "private" : "shared", room: conversationKey };
+  return {
+    audience: conversationKey.startsWith("fake:dm-") ? "private" : "shared",
+    room: conversationKey,
+    workspace: "fake",
+  };
 }
 
 export interface GatewayTestOptions {

@@ -12,6 +12,7 @@ const session = (id: string, extra: Partial<Session> = {}): Session => ({
   state: "active",
   origin: "chat",
   mode: null,
+  sharing: null,
   createdAt: 1,
   updatedAt: 1,
   archivedAt: null,

@@ -86,7 +86,46 @@ async function answer(context: CommandContext, command: ParsedCommand): Promise<
     case "deny":
     case "always":
       return context.decide(name, command.args);
+    case "share":
+    case "private":
+      return setSharing(context, name === "share" ? "shared" : "private");
   }
+}
+
+/**
+ * Whether a command changes something (an admin's are kept in the audit log); listing forms of
+ * `expert` and `mode` do not.
+ */
+export function changesState(command: ParsedCommand): boolean {
+  const name = command.name as CommandName;
+  if (name === "expert" || name === "mode") return command.args !== "";
+  return changing.has(name);
+}
+
+const changing: ReadonlySet<CommandName> = new Set([
+  "new",
+  "resume",
+  "rename",
+  "archive",
+  "drop",
+  "stop",
+  "forget",
+  "compact",
+  "share",
+  "private",
+]);
+
+/** Only the session's owner or an admin marks it private or shared with its workspace. */
+async function setSharing(context: CommandContext, sharing: "shared" | "private"): Promise<string> {
+  const { session, viewer, prefix } = context;
+  if (!session) return noSession(prefix);
+  if (!viewer.admin && session.owner !== viewer.principal) {
+    return "Only the person who started this session (or an admin) can change who may read it.";
+  }
+  await context.store.sessions.setSharing(session.id, sharing);
+  return sharing === "private"
+    ? `${session.id} is private now: only you and admins can find or read it. ${prefix}share opens it again.`
+    : `${session.id} is shared now: everyone in this workspace can find and read it. ${prefix}private closes it.`;
 }
 
 /** In group chats, only admins and the session's starter change its Expert, mode or state. */
@@ -115,6 +154,8 @@ export const commandHelp: readonly (readonly [usage: string, description: string
   ["approve ID", "let the tool call that request ID asks about run"],
   ["deny ID", "refuse that tool call (the answer goes on without it)"],
   ["always ID", "approve, and allow that tool for the rest of this session"],
+  ["share", "let everyone in this workspace find and read this session"],
+  ["private", "only you (and admins) may find and read this session"],
 ];
 
 function help(prefix: string): string {

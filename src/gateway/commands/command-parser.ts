@@ -20,6 +20,8 @@ export const commandNames = [
   "approve",
   "deny",
   "always",
+  "share",
+  "private",
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 

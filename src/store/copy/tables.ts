@@ -19,7 +19,7 @@ const byRowid = (postgres: string) => ({ sqlite: "rowid", postgres });
 export type CopiedValue = string | number | boolean | null;
 export type CopiedRow = Record<string, CopiedValue>;
 
-/** Everything the gateway stores: sessions, transcripts, the queue, the outbox, memories, usage, triggers, grants and settings. */
+/** Everything the gateway stores: sessions, transcripts, the queue, the outbox, memories, usage, triggers, grants, settings and the audit log. */
 export const copiedTables: readonly CopiedTable[] = [
   {
     name: "sessions",
@@ -33,6 +33,7 @@ export const copiedTables: readonly CopiedTable[] = [
       state: "text",
       origin: "text",
       mode: "text",
+      sharing: "text",
       created_at: "time",
       updated_at: "time",
       archived_at: "time",
@@ -238,5 +239,12 @@ export const copiedTables: readonly CopiedTable[] = [
     name: "trigger_state",
     columns: { name: "text", paused: "bool", failures: "int", backoff_until: "time" },
     order: { sqlite: "name", postgres: "name" },
+  },
+  // The console's cookie sessions and sign-in attempts are short-lived and stay behind: operators sign in again.
+  {
+    name: "audit_log",
+    columns: { id: "int", actor: "text", action: "text", target: "text", detail: "text", at: "time" },
+    order: byId,
+    identity: "id",
   },
 ];

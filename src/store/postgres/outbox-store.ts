@@ -134,6 +134,33 @@ export class PgOutboxStore implements OutboxRepository {
     return { pending: row?.pending ?? 0, oldestCreatedAt: row?.oldest ?? null };
   }
 
+  async troubled(stuckBefore: number, limit: number): Promise<OutboxRow[]> {
+    const rows = await this.#db.rows<OutboxDbRow>(
+      `SELECT * FROM outbox WHERE state = 'failed'
+          OR (state IN ('pending', 'sending') AND (error IS NOT NULL OR created_at < $1))
+        ORDER BY id LIMIT $2`,
+      [at(stuckBefore), limit],
+    );
+    return rows.map((row) => toOutbox(row));
+  }
+
+  async retryNow(id: number): Promise<boolean> {
+    const changed = await this.#db.run(
+      `UPDATE outbox SET state = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_until = NULL
+       WHERE id = $2 AND state IN ('pending', 'failed')`,
+      [at(this.#now()), id],
+    );
+    return changed > 0;
+  }
+
+  async giveUp(id: number, reason: string): Promise<boolean> {
+    const changed = await this.#db.run(
+      "UPDATE outbox SET state = 'failed', error = $1 WHERE id = $2 AND state = 'pending'",
+      [reason, id],
+    );
+    return changed > 0;
+  }
+
   async sessionOfMessage(channel: string, messageId: string): Promise<string | undefined> {
     const row = await this.#db.one<{ session_id: string | null }>(
       "SELECT session_id FROM platform_messages WHERE channel = $1 AND platform_message_id = $2",

@@ -13,7 +13,7 @@ export { type TurnDbRow, toTurn } from "../turn-row.js";
 
 /** The session columns, without the internal insertion order. */
 export const sessionColumns = (alias: string) =>
-  ["id", "channel", "conversation_key", "expert", "title", "owner", "state", "origin", "mode"]
+  ["id", "channel", "conversation_key", "expert", "title", "owner", "state", "origin", "mode", "sharing"]
     .concat(["created_at", "updated_at", "archived_at"])
     .map((column) => `${alias}.${column}`)
     .join(", ");

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../../ids.js";
 import type { Store } from "../store.js";
 import type { Pricing } from "../usage-repository.js";
 import { PgApprovalStore } from "./approval-store.js";
+import { PgConsoleStore } from "./console-store.js";
 import { PgIntakeStore } from "./intake-store.js";
 import { PgLeaseStore } from "./lease-store.js";
 import { PgMemoryStore } from "./memory-store.js";
@@ -39,6 +40,7 @@ export class PgStore implements Store {
   readonly triggers: PgTriggerStore;
   readonly memories: PgMemoryStore;
   readonly approvals: PgApprovalStore;
+  readonly console: PgConsoleStore;
   readonly migration: PgMigrationReport | undefined;
 
   constructor(db: PgDatabase, clock: Clock, migration?: PgMigrationReport, pricing?: Pricing) {
@@ -53,6 +55,7 @@ export class PgStore implements Store {
     this.access = new PgAccessStore(db, clock);
     this.memories = new PgMemoryStore(db, clock);
     this.approvals = new PgApprovalStore(db, clock);
+    this.console = new PgConsoleStore(db, clock);
     this.queue = new PgQueueStore(db, clock, new PgIntakeStore(db, clock));
     this.leases = new PgLeaseStore(db, clock);
     this.triggers = new PgTriggerStore(db, clock);

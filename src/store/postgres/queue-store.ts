@@ -159,6 +159,14 @@ export class PgQueueStore implements QueueRepository {
     return rows.map(toInbound);
   }
 
+  async waiting(limit: number): Promise<InboundRow[]> {
+    const rows = await this.#db.rows<InboundDbRow>(
+      "SELECT * FROM inbound WHERE state = 'queued' ORDER BY id LIMIT $1",
+      [limit],
+    );
+    return rows.map(toInbound);
+  }
+
   async drop(sessionId: string, inboundId: number): Promise<boolean> {
     const changed = await this.#db.run(
       "UPDATE inbound SET state = 'dropped', answered_at = $1 WHERE id = $2 AND session_id = $3 AND state = 'queued'",

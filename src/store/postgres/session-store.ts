@@ -2,7 +2,14 @@ import type { QueueMode } from "../../config/file-schema.js";
 import { NotFoundError } from "../../errors.js";
 import type { Clock } from "../../ids.js";
 import type { SessionRepository } from "../store.js";
-import type { NewSession, SearchHit, Session, SessionListFilter, SessionSearchOptions } from "../types.js";
+import type {
+  NewSession,
+  SearchHit,
+  Session,
+  SessionListFilter,
+  SessionSearchOptions,
+  SessionSharing,
+} from "../types.js";
 import { at, type PgDatabase, type Sql } from "./pg-database.js";
 import { type SessionRow, sessionColumns, toSession } from "./pg-rows.js";
 import {
@@ -61,6 +68,8 @@ export class PgSessionStore implements SessionRepository {
       ["channel", filter.channel],
       ["conversation_key", filter.conversationKey],
       ["origin", filter.origin],
+      ["expert", filter.expert],
+      ["owner", filter.owner],
     ] as const) {
       if (!value) continue;
       params.push(value);
@@ -77,6 +86,10 @@ export class PgSessionStore implements SessionRepository {
 
   rename(id: string, title: string): Promise<Session> {
     return this.#update(id, "title = $2, updated_at = $3", [title, at(this.#now())]);
+  }
+
+  setSharing(id: string, sharing: SessionSharing | null): Promise<Session> {
+    return this.#update(id, "sharing = $2, updated_at = $3", [sharing, at(this.#now())]);
   }
 
   setExpert(id: string, expert: string): Promise<Session> {

@@ -1,6 +1,7 @@
 import type { Clock } from "../../ids.js";
+import { type RunningTurnDbRow, toRunningTurn } from "../running-turn-row.js";
 import type { TurnRepository } from "../store.js";
-import type { NewTranscriptEntry, RunningTurn, Turn, TurnEnding, TurnState } from "../types.js";
+import type { NewTranscriptEntry, RunningTurn, RunningTurnInfo, Turn, TurnEnding, TurnState } from "../types.js";
 import type { Pricing } from "../usage-repository.js";
 import { insertOutbox } from "./outbox-store.js";
 import { at, type PgDatabase } from "./pg-database.js";
@@ -133,5 +134,14 @@ export class PgTurnStore implements TurnRepository {
   async get(turnId: number): Promise<Turn | undefined> {
     const row = await this.#db.one<TurnDbRow>("SELECT * FROM turns WHERE id = $1", [turnId]);
     return row ? toTurn(row) : undefined;
+  }
+
+  async running(limit: number): Promise<RunningTurnInfo[]> {
+    const rows = await this.#db.rows<RunningTurnDbRow>(
+      `SELECT id, session_id, expert, model, started_at, lease_owner FROM turns
+       WHERE state = 'running' ORDER BY started_at, id LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRunningTurn);
   }
 }

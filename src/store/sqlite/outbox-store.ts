@@ -148,6 +148,31 @@ export class SqliteOutboxStore implements OutboxRepository {
     return { pending: row?.pending ?? 0, oldestCreatedAt: row?.oldest ?? null };
   }
 
+  async troubled(stuckBefore: number, limit: number): Promise<OutboxRow[]> {
+    const rows = this.#sql<[number, number], OutboxDbRow>(
+      `SELECT * FROM outbox WHERE state = 'failed'
+          OR (state IN ('pending', 'sending') AND (error IS NOT NULL OR created_at < ?))
+        ORDER BY id LIMIT ?`,
+    ).all(stuckBefore, limit);
+    return rows.map((row) => toOutbox(row));
+  }
+
+  async retryNow(id: number): Promise<boolean> {
+    return (
+      this.#sql(
+        `UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+         WHERE id = ? AND state IN ('pending', 'failed')`,
+      ).run(this.#now(), id).changes > 0
+    );
+  }
+
+  async giveUp(id: number, reason: string): Promise<boolean> {
+    return (
+      this.#sql("UPDATE outbox SET state = 'failed', error = ? WHERE id = ? AND state = 'pending'").run(reason, id)
+        .changes > 0
+    );
+  }
+
   /** The session that sent a platform message, for routing replies to the bot. */
   async sessionOfMessage(channel: string, messageId: string): Promise<string | undefined> {
     const row = this.#sql<[string, string], { session_id: string | null }>(

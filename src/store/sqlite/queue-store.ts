@@ -206,6 +206,12 @@ export class SqliteQueueStore implements QueueRepository {
       .map(toInbound);
   }
 
+  async waiting(limit: number): Promise<InboundRow[]> {
+    return this.#sql<[number], InboundDbRow>("SELECT * FROM inbound WHERE state = 'queued' ORDER BY id LIMIT ?")
+      .all(limit)
+      .map(toInbound);
+  }
+
   /** Removes a waiting message before it runs; false if it already ran or is gone. */
   async drop(sessionId: string, inboundId: number): Promise<boolean> {
     return (

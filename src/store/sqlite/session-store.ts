@@ -2,7 +2,14 @@ import type { QueueMode } from "../../config/file-schema.js";
 import { NotFoundError, StoreError } from "../../errors.js";
 import { type Clock, shortId } from "../../ids.js";
 import type { SessionRepository } from "../store.js";
-import type { NewSession, SearchHit, Session, SessionListFilter, SessionSearchOptions } from "../types.js";
+import type {
+  NewSession,
+  SearchHit,
+  Session,
+  SessionListFilter,
+  SessionSearchOptions,
+  SessionSharing,
+} from "../types.js";
 import { type Db, statementCache } from "./database.js";
 import { type SessionRow, toSession } from "./rows.js";
 
@@ -112,9 +119,14 @@ export class SqliteSessionStore implements SessionRepository {
       where.push("conversation_key = ?");
       params.push(filter.conversationKey);
     }
-    if (filter.origin) {
-      where.push("origin = ?");
-      params.push(filter.origin);
+    for (const [column, value] of [
+      ["origin", filter.origin],
+      ["expert", filter.expert],
+      ["owner", filter.owner],
+    ] as const) {
+      if (!value) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
     }
     params.push(filter.limit ?? -1);
     const rows = this.#sql<typeof params, SessionRow>(
@@ -133,6 +145,10 @@ export class SqliteSessionStore implements SessionRepository {
 
   async setMode(id: string, mode: QueueMode | null): Promise<Session> {
     return this.#update(id, "UPDATE sessions SET mode = ?, updated_at = ? WHERE id = ?", [mode, this.#now(), id]);
+  }
+
+  async setSharing(id: string, sharing: SessionSharing | null): Promise<Session> {
+    return this.#update(id, "UPDATE sessions SET sharing = ?, updated_at = ? WHERE id = ?", [sharing, this.#now(), id]);
   }
 
   async archive(id: string): Promise<Session> {

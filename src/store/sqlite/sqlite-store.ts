@@ -3,6 +3,7 @@ import type { Store } from "../store.js";
 import type { Pricing } from "../usage-repository.js";
 import { SqliteAccessStore } from "./access-store.js";
 import { SqliteApprovalStore } from "./approval-store.js";
+import { SqliteConsoleStore } from "./console-store.js";
 import { type Db, isWriteRefused, openDatabase } from "./database.js";
 import { SqliteIntakeStore } from "./intake-store.js";
 import { SqliteLeaseStore } from "./lease-store.js";
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   readonly triggers: SqliteTriggerStore;
   readonly memories: SqliteMemoryStore;
   readonly approvals: SqliteApprovalStore;
+  readonly console: SqliteConsoleStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport, pricing?: Pricing) {
@@ -64,6 +66,7 @@ export class SqliteStore implements Store {
     this.access = new SqliteAccessStore(db, clock);
     this.memories = new SqliteMemoryStore(db, clock);
     this.approvals = new SqliteApprovalStore(db, clock, this.outbox);
+    this.console = new SqliteConsoleStore(db, clock);
     const intake = new SqliteIntakeStore(db, clock, { sessions: this.sessions, outbox: this.outbox });
     this.queue = new SqliteQueueStore(db, clock, { sessions: this.sessions, transcript: this.transcript, intake });
     this.leases = new SqliteLeaseStore(db, clock, this.sessions);

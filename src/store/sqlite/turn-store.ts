@@ -1,6 +1,7 @@
 import type { Clock } from "../../ids.js";
+import { type RunningTurnDbRow, toRunningTurn } from "../running-turn-row.js";
 import type { TurnRepository } from "../store.js";
-import type { NewTranscriptEntry, RunningTurn, Turn, TurnEnding, TurnState } from "../types.js";
+import type { NewTranscriptEntry, RunningTurn, RunningTurnInfo, Turn, TurnEnding, TurnState } from "../types.js";
 import type { Db } from "./database.js";
 import type { SqliteOutboxStore } from "./outbox-store.js";
 import { type TurnDbRow, toTurn } from "./rows.js";
@@ -137,5 +138,15 @@ export class SqliteTurnStore implements TurnRepository {
   async get(turnId: number): Promise<Turn | undefined> {
     const row = this.#get.get(turnId);
     return row ? toTurn(row) : undefined;
+  }
+
+  async running(limit: number): Promise<RunningTurnInfo[]> {
+    const rows = this.#db
+      .prepare<[number], RunningTurnDbRow>(
+        `SELECT id, session_id, expert, model, started_at, lease_owner FROM turns
+         WHERE state = 'running' ORDER BY started_at, id LIMIT ?`,
+      )
+      .all(limit);
+    return rows.map(toRunningTurn);
   }
 }

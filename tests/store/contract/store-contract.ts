@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Store } from "../../../src/store/store.js";
 import { approvalContract } from "./approval-contract.js";
+import { consoleContract } from "./console-contract.js";
 import { deferredContract } from "./deferred-contract.js";
 import { leaseContract } from "./lease-contract.js";
 import { memoryContract } from "./memory-contract.js";
@@ -60,6 +61,7 @@ const contractParts = {
   triggers: triggerContract,
   memory: memoryContract,
   approvals: approvalContract,
+  console: consoleContract,
   migrations: migrationContract,
 } as const;
 
