@@ -21,6 +21,7 @@ import { createLogger, type Logger } from "../logger.js";
 import { McpServers } from "../mcp/mcp-servers.js";
 import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
+import type { Coordination } from "../store/coordination.js";
 import { postgresBackend } from "../store/postgres/pg-backend.js";
 import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
@@ -185,7 +186,14 @@ export function createCliSession(store: Store, expert: string, title: string | n
 export function createGatewayWithTriggers(
   runtime: AgentRuntime,
   store: Store,
-  options: { adapters: ChannelAdapter[]; http: HttpServer; logger: Logger; onlyConversation?: string; pollMs?: number },
+  options: {
+    adapters: ChannelAdapter[];
+    http: HttpServer;
+    logger: Logger;
+    onlyConversation?: string;
+    pollMs?: number;
+    coordination?: Coordination;
+  },
 ): { gateway: Gateway; triggers: Triggers } {
   let triggers: Triggers | undefined;
   const gateway = new Gateway({
@@ -232,32 +240,50 @@ export async function createServedGateway(
   assertChannelExperts(config, runtime.experts);
   const backend = storeBackend(config);
   const store = await backend.open();
-  const database = backend.watch?.({ logger, onLost: options.onDatabaseLost });
+  const watch = backend.watch?.({ logger, onLost: options.onDatabaseLost });
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, { adapters, http, logger });
+  const coordination = backend.coordinate?.();
+  const { gateway, triggers } = createGatewayWithTriggers(runtime, store, {
+    adapters,
+    http,
+    logger,
+    ...(coordination ? { coordination } : {}),
+  });
+  const database = { backend: isPostgresUrl(config.db) ? "postgresql" : "sqlite", location: backend.location };
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
   const startedAt = Date.now();
   http.route(
     "GET",
     "/healthz",
     async () => {
-      const health = await gateway.health();
+      const uptime_s = Math.round((Date.now() - startedAt) / 1000);
+      const health = await gateway.health().catch((error: unknown) => error as Error);
+      if (health instanceof Error) {
+        const body = { ok: false, problems: [health.message], database: { ...database, ok: false }, uptime_s };
+        return { status: 503, body: { ...body, version: gatewayVersion() } };
+      }
       const problems = [
-        ...(database?.problem ? [database.problem] : []),
+        ...(watch?.problem ? [watch.problem] : []),
         ...(http.isReady ? [] : ["starting: routes do not accept requests yet"]),
         ...health.problems,
       ];
-      const uptime_s = Math.round((Date.now() - startedAt) / 1000);
       return {
         status: problems.length === 0 ? 200 : 503,
-        body: { ...health, ok: problems.length === 0, problems, uptime_s, version: gatewayVersion() },
+        body: {
+          ...health,
+          ok: problems.length === 0,
+          problems,
+          database: { ...database, ok: true },
+          uptime_s,
+          version: gatewayVersion(),
+        },
       };
     },
     { beforeReady: true },
   );
-  return { runtime, logger, store, http, gateway, triggers, database };
+  return { runtime, logger, store, http, gateway, triggers, database: watch };
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { Config } from "../config/config.js";
+import { describeError, GatewayError } from "../errors.js";
 import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { HttpServer } from "../http/http-server.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
+import type { Coordination } from "../store/coordination.js";
 import type { Store } from "../store/store.js";
 import { AccessControl } from "./access-control.js";
 import type { ChannelSections } from "./bindings.js";
@@ -19,6 +21,7 @@ import {
 import { ChatPacer } from "./chat-pacer.js";
 import { commandHelp } from "./commands/chat-commands.js";
 import { Intake } from "./intake.js";
+import { LeaderRoles } from "./leader-roles.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -43,9 +46,17 @@ export interface GatewayOptions {
   onDelivered?: () => void;
   /** Where conversations are (private or shared), for `sessions` and `resume`; unknown keys count as private. */
   placeOf?: PlaceOf;
+  /**
+   * The other gateways on the database (PostgreSQL): presence, so a dead one's work is taken over
+   * within seconds; roles only one may hold; wake-ups when another wrote work. Without it the
+   * gateway holds every role and finds others' work by polling.
+   */
+  coordination?: Coordination;
 }
 
 const LEASE_MS = 30_000;
+/** How often a gateway with coordination looks for gateways that died, to take their work over. */
+const GONE_CHECK_MS = 2000;
 const DAY_MS = 24 * 3600 * 1000;
 /** Duplicates are recognised for at least this long (Slack retries for minutes, Telegram keeps updates 24 h). */
 const KEEP_DELIVERY_KEYS_MS = 7 * DAY_MS;
@@ -60,22 +71,26 @@ export class Gateway {
   readonly scheduler: TurnScheduler;
   readonly outbox: OutboxSender;
   readonly intake: Intake;
+  readonly roles: LeaderRoles;
   readonly #options: GatewayOptions;
   readonly #adapters: Map<string, ChannelAdapter>;
   #heartbeat: NodeJS.Timeout | undefined;
   #prune: NodeJS.Timeout | undefined;
+  #goneCheck: NodeJS.Timeout | undefined;
   #accepting = false;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#adapters = new Map(options.adapters.map((adapter) => [adapter.name, adapter]));
+    this.roles = new LeaderRoles(options.coordination, options.logger);
     const leaseMs = options.leaseMs ?? LEASE_MS;
     const scope = {
       channels: [...this.#adapters.keys()],
       ...(options.onlyConversation ? { conversationKey: options.onlyConversation } : {}),
     };
-    // One pace per conversation for answers and previews: a 429 seen by either holds both.
-    const pacer = new ChatPacer(options.clock);
+    // One pace per conversation for answers and previews, kept in the database: a 429 seen by either,
+    // in any gateway on the database, holds all.
+    const pacer = new ChatPacer(options.clock, options.store.pacing);
     this.outbox = new OutboxSender({
       scope,
       pacer,
@@ -148,7 +163,11 @@ export class Gateway {
 
   /** Starts the adapters, then turns and deliveries (picking up whatever a stopped process left). */
   async start(): Promise<void> {
-    const { store, logger, http } = this.#options;
+    const { store, logger, http, coordination } = this.#options;
+    if (coordination) {
+      await coordination.join(this.owner);
+      coordination.onWork((kind) => (kind === "turns" ? this.scheduler.wake() : this.outbox.wake()));
+    }
     await this.#expireGoneOwners();
     this.#accepting = true;
     const host: ChannelHost = {
@@ -167,6 +186,7 @@ export class Gateway {
       knows: async (conversationKey) => (await store.sessions.current(conversationKey)) !== undefined,
       commands: commandHelp,
       logger,
+      lead: (role, work) => this.roles.lead(role, work),
     };
     for (const adapter of this.#adapters.values()) {
       await adapter.start(host);
@@ -188,6 +208,15 @@ export class Gateway {
         .then(() => this.#expireGoneOwners())
         .catch((error: unknown) => logger.error({ err: error }, "lease renewal failed"));
     }, leaseMs / 3);
+    if (coordination) {
+      // A gateway on another host that died is known by its presence, not only by its leases running out.
+      this.#goneCheck = setInterval(() => {
+        this.#expireGoneOwners().catch((error: unknown) =>
+          logger.warn({ err: error }, "looking for stopped gateways failed"),
+        );
+      }, GONE_CHECK_MS);
+      this.#goneCheck.unref();
+    }
   }
 
   /**
@@ -203,7 +232,10 @@ export class Gateway {
     await this.outbox.stop(Math.min(graceMs, 5000));
     clearInterval(this.#heartbeat);
     clearInterval(this.#prune);
+    clearInterval(this.#goneCheck);
+    // Handing over: what this process still holds is claimable by the others at once (and they are woken).
     await this.#options.store.leases.expireLeases([this.owner]);
+    await this.#options.coordination?.leave();
   }
 
   /**
@@ -212,8 +244,16 @@ export class Gateway {
    * connected); `problems` says why not, one line per cause.
    */
   async health() {
-    const stats = await this.#options.store.queue.stats();
-    const backlog = await this.#options.store.outbox.backlog();
+    const { store, coordination } = this.#options;
+    const [stats, backlog, members] = await Promise.all([
+      store.queue.stats(),
+      store.outbox.backlog(),
+      coordination?.members().catch(() => undefined),
+    ]).catch((error: unknown) => {
+      throw new GatewayError("DATABASE_UNREACHABLE", `the database does not answer: ${describeError(error)}`, {
+        cause: error,
+      });
+    });
     const channels = Object.fromEntries(
       [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
     );
@@ -223,10 +263,15 @@ export class Gateway {
         .filter(([, status]) => status.state !== "running")
         .map(([name, status]) => `${name}: ${status.state}${status.detail ? ` (${status.detail})` : ""}`),
     ];
+    const roles = this.roles.held();
     return {
       ok: problems.length === 0,
       problems,
       channels,
+      // The role of this gateway among those on the database: whether it polls Telegram for all of them.
+      role: { poll_leader: roles.some((role) => role.startsWith("telegram-poll:")), roles },
+      instances: members ?? 1,
+      ...(coordination?.problem ? { coordination: coordination.problem } : {}),
       queue_depth: stats.depth,
       oldest_pending_age_s:
         stats.oldestReceivedAt === null ? null : Math.round((this.#options.clock() - stats.oldestReceivedAt) / 1000),
@@ -247,7 +292,9 @@ export class Gateway {
 
   async #expireGoneOwners(): Promise<void> {
     const owners = await this.#options.store.leases.leaseOwners();
-    const gone = owners.filter((owner) => ownerIsGone(owner, this.owner));
+    const others = owners.filter((owner) => owner !== this.owner);
+    const absent = new Set((await this.#options.coordination?.gone(others)) ?? []);
+    const gone = others.filter((owner) => absent.has(owner) || ownerIsGone(owner, this.owner));
     if (gone.length > 0) {
       this.#options.logger.info({ owners: gone }, "taking over work of stopped processes");
       await this.#options.store.leases.expireLeases(gone);

@@ -3,6 +3,7 @@ import type { AccessRepository } from "./access-repository.js";
 import type { LeaseRepository } from "./lease-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { OutboxRepository } from "./outbox-repository.js";
+import type { PaceRepository } from "./pace-repository.js";
 import type { QueueRepository } from "./queue-repository.js";
 import type { TriggerRepository } from "./trigger-repository.js";
 import type {
@@ -44,6 +45,7 @@ export interface Store {
   readonly access: AccessRepository;
   readonly triggers: TriggerRepository;
   readonly memories: MemoryRepository;
+  readonly pacing: PaceRepository;
   /** True when `error` is the database refusing a write (disk full, read-only, locked), not a fault of the work. */
   refusesWrites(error: unknown): boolean;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { PgIntakeStore } from "./intake-store.js";
 import { PgLeaseStore } from "./lease-store.js";
 import { PgMemoryStore } from "./memory-store.js";
 import { PgOutboxStore } from "./outbox-store.js";
+import { PgPaceStore } from "./pace-store.js";
 import { isWriteRefused, PgDatabase, type PgSettings } from "./pg-database.js";
 import { migratePg, type PgMigrationReport } from "./pg-migrator.js";
 import { PgQueueStore } from "./queue-store.js";
@@ -37,6 +38,7 @@ export class PgStore implements Store {
   readonly access: PgAccessStore;
   readonly triggers: PgTriggerStore;
   readonly memories: PgMemoryStore;
+  readonly pacing: PgPaceStore;
   readonly migration: PgMigrationReport | undefined;
 
   constructor(db: PgDatabase, clock: Clock, migration?: PgMigrationReport, pricing?: Pricing) {
@@ -50,6 +52,7 @@ export class PgStore implements Store {
     this.settings = new PgSettingsStore(db, clock);
     this.access = new PgAccessStore(db, clock);
     this.memories = new PgMemoryStore(db, clock);
+    this.pacing = new PgPaceStore(db, clock);
     this.queue = new PgQueueStore(db, clock, new PgIntakeStore(db, clock));
     this.leases = new PgLeaseStore(db, clock);
     this.triggers = new PgTriggerStore(db, clock);

@@ -8,6 +8,7 @@ import { SqliteLeaseStore } from "./lease-store.js";
 import { SqliteMemoryStore } from "./memory-store.js";
 import { type MigrationReport, migrate } from "./migrator.js";
 import { SqliteOutboxStore } from "./outbox-store.js";
+import { SqlitePaceStore } from "./pace-store.js";
 import { SqliteQueueStore } from "./queue-store.js";
 import { SqliteSessionStore } from "./session-store.js";
 import { SqliteSettingsStore } from "./settings-store.js";
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly access: SqliteAccessStore;
   readonly triggers: SqliteTriggerStore;
   readonly memories: SqliteMemoryStore;
+  readonly pacing: SqlitePaceStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport, pricing?: Pricing) {
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
     this.settings = new SqliteSettingsStore(db, clock);
     this.access = new SqliteAccessStore(db, clock);
     this.memories = new SqliteMemoryStore(db, clock);
+    this.pacing = new SqlitePaceStore(db, clock);
     const intake = new SqliteIntakeStore(db, clock, { sessions: this.sessions, outbox: this.outbox });
     this.queue = new SqliteQueueStore(db, clock, { sessions: this.sessions, transcript: this.transcript, intake });
     this.leases = new SqliteLeaseStore(db, clock, this.sessions);

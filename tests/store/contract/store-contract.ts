@@ -5,6 +5,7 @@ import { leaseContract } from "./lease-contract.js";
 import { memoryContract } from "./memory-contract.js";
 import { migrationContract } from "./migration-contract.js";
 import { outboxContract } from "./outbox-contract.js";
+import { paceContract } from "./pace-contract.js";
 import { queueContract } from "./queue-contract.js";
 import { sessionContract } from "./session-contract.js";
 import { triggerContract } from "./trigger-contract.js";
@@ -69,6 +70,7 @@ export function describeStoreContract(name: string, makeHarness: () => StoreBack
     leaseContract(context);
     turnLeaseContract(context);
     outboxContract(context);
+    paceContract(context);
     usageContract(context);
     triggerContract(context);
     memoryContract(context);
