@@ -7,29 +7,6 @@ CREATE TABLE chat_pace (
   held_until timestamptz
 );
 
--- Wake-ups: work that another process may take (a queued message, a turn that ended, was asked to
--- stop or was handed over, a reply to send) is announced on the channel `chat_gateway_work`
--- when its transaction commits; every gateway LISTENs and looks at once instead of at its next
--- poll. The payload says which loop to wake: `turns` or `outbox`. NOTIFY folds equal payloads of
--- one transaction into one.
-CREATE FUNCTION chat_gateway_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('chat_gateway_work', TG_ARGV[0]);
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER inbound_queued_wake AFTER INSERT OR UPDATE OF state ON inbound
-  FOR EACH ROW WHEN (NEW.state = 'queued') EXECUTE FUNCTION chat_gateway_wake('turns');
-
-CREATE TRIGGER turns_changed_wake AFTER UPDATE ON turns
-  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.cancel IS DISTINCT FROM NEW.cancel
-    OR NEW.lease_until < OLD.lease_until)
-  EXECUTE FUNCTION chat_gateway_wake('turns');
-
-CREATE TRIGGER outbox_pending_wake AFTER INSERT OR UPDATE ON outbox
-  FOR EACH ROW WHEN (NEW.state = 'pending' OR (NEW.state = 'sending' AND NEW.lease_until < now()))
-  EXECUTE FUNCTION chat_gateway_wake('outbox');
-
 -- The gateways that run on this database. Each one holds a session-level advisory lock on
 -- (presence namespace, its id) on its coordination connection for as long as it lives; a row whose
 -- lock nobody holds is a gateway that died (its connection ended), and its leases are handed over

@@ -1,5 +1,4 @@
 import type { Config } from "../config/config.js";
-import { describeError, GatewayError } from "../errors.js";
 import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { HttpServer } from "../http/http-server.js";
 import type { Clock } from "../ids.js";
@@ -20,6 +19,7 @@ import {
 } from "./channel.js";
 import { ChatPacer } from "./chat-pacer.js";
 import { commandHelp } from "./commands/chat-commands.js";
+import { type GatewayHealth, gatewayHealth } from "./gateway-health.js";
 import { Intake } from "./intake.js";
 import { LeaderRoles } from "./leader-roles.js";
 import { OutboxSender } from "./outbox-sender.js";
@@ -133,9 +133,17 @@ export class Gateway {
       config,
       adapters: this.#adapters,
       logger: options.logger,
-      onQueued: () => this.scheduler.wake(),
+      onQueued: () => {
+        this.scheduler.wake();
+        // All turn slots busy here: another gateway on the database may start it at once.
+        if (this.scheduler.runningCount >= options.config.maxTurns) options.coordination?.announce("turns");
+      },
       onOutbox: () => this.outbox.wake(),
-      onCancel: () => this.scheduler.wake(),
+      onCancel: () => {
+        this.scheduler.wake();
+        // The turn to stop may run in another gateway.
+        options.coordination?.announce("turns");
+      },
       turnContext: options.runner.context,
       visibility: new Visibility(options.placeOf ?? privatePlace, (principal) =>
         options.store.queue.conversationsOf(principal),
@@ -195,9 +203,11 @@ export class Gateway {
     this.scheduler.start();
     this.outbox.start();
     const prune = () =>
-      Promise.all([store.queue.pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS), this.#pruneArchived()]).catch(
-        (error: unknown) => logger.warn({ err: error }, "pruning failed"),
-      );
+      Promise.all([
+        store.queue.pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS),
+        store.pacing.prune(this.#options.clock() - ChatPacer.FORGET_AFTER_MS),
+        this.#pruneArchived(),
+      ]).catch((error: unknown) => logger.warn({ err: error }, "pruning failed"));
     void prune();
     this.#prune = setInterval(prune, 3600_000);
     this.#prune.unref();
@@ -235,6 +245,8 @@ export class Gateway {
     clearInterval(this.#goneCheck);
     // Handing over: what this process still holds is claimable by the others at once (and they are woken).
     await this.#options.store.leases.expireLeases([this.owner]);
+    this.#options.coordination?.announce("turns");
+    this.#options.coordination?.announce("outbox");
     await this.#options.coordination?.leave();
   }
 
@@ -243,43 +255,16 @@ export class Gateway {
    * channel accepts them (webhook routes mounted, polling running, Socket Mode
    * connected); `problems` says why not, one line per cause.
    */
-  async health() {
-    const { store, coordination } = this.#options;
-    const [stats, backlog, members] = await Promise.all([
-      store.queue.stats(),
-      store.outbox.backlog(),
-      coordination?.members().catch(() => undefined),
-    ]).catch((error: unknown) => {
-      throw new GatewayError("DATABASE_UNREACHABLE", `the database does not answer: ${describeError(error)}`, {
-        cause: error,
-      });
+  health(): Promise<GatewayHealth> {
+    return gatewayHealth({
+      store: this.#options.store,
+      coordination: this.#options.coordination,
+      adapters: this.#adapters,
+      accepting: this.#accepting,
+      roles: this.roles.held(),
+      runningTurns: this.scheduler.runningCount,
+      clock: this.#options.clock,
     });
-    const channels = Object.fromEntries(
-      [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
-    );
-    const problems = [
-      ...(this.#accepting ? [] : ["the gateway is not accepting messages (starting or stopping)"]),
-      ...Object.entries(channels)
-        .filter(([, status]) => status.state !== "running")
-        .map(([name, status]) => `${name}: ${status.state}${status.detail ? ` (${status.detail})` : ""}`),
-    ];
-    const roles = this.roles.held();
-    return {
-      ok: problems.length === 0,
-      problems,
-      channels,
-      // The role of this gateway among those on the database: whether it polls Telegram for all of them.
-      role: { poll_leader: roles.some((role) => role.startsWith("telegram-poll:")), roles },
-      instances: members ?? 1,
-      ...(coordination?.problem ? { coordination: coordination.problem } : {}),
-      queue_depth: stats.depth,
-      oldest_pending_age_s:
-        stats.oldestReceivedAt === null ? null : Math.round((this.#options.clock() - stats.oldestReceivedAt) / 1000),
-      running_turns: this.scheduler.runningCount,
-      outbox_backlog: backlog.pending,
-      oldest_unsent_age_s:
-        backlog.oldestCreatedAt === null ? null : Math.round((this.#options.clock() - backlog.oldestCreatedAt) / 1000),
-    };
   }
 
   /** Retention: archived sessions older than `retentionDays` go; active and inactive ones never do. */

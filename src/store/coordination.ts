@@ -21,12 +21,18 @@ export interface Coordination {
   resign(role: string): Promise<void>;
   /** Gateways joined and alive now. */
   members(): Promise<number>;
-  /** `listener` hears of work others wrote (after their commit). */
+  /**
+   * Tells the other gateways that there is work they may take (a message this one cannot start
+   * now, a cancel for a turn another runs, work handed over on shutdown). Announcements of one
+   * moment are folded into one; this gateway does not hear its own.
+   */
+  announce(kind: WorkKind): void;
+  /** `listener` hears the other gateways' announcements. */
   onWork(listener: (kind: WorkKind) => void): void;
   /** `listener` hears that presence and every role were lost (the connection broke); they are retaken by calling again. */
   onLost(listener: () => void): void;
   /** What is wrong with the coordination connection, while something is (for /healthz). */
   readonly problem: string | undefined;
-  /** Leaves: roles given up, presence ended, the connection closed. */
+  /** Leaves: announcements still pending sent, roles given up, presence ended, the connection closed. */
   leave(): Promise<void>;
 }

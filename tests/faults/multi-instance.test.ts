@@ -105,7 +105,7 @@ describe.each(seeds)("seed %i: three instances on one PostgreSQL database", (see
     await stopSurvivors(here);
   });
 
-  it("Telegram long polling: one leader polls; killed, another takes over and every message is answered once", async () => {
+  it("Telegram long polling: one leader polls; killed, another takes over, a graceful stop hands it on; every message answered once", async () => {
     const random = new Random(seed + 100);
     const here = await InstancesWorld.create({ delayMs: () => random.int(20, 250) });
     world = here;
@@ -144,6 +144,25 @@ describe.each(seeds)("seed %i: three instances on one PostgreSQL database", (see
     await waitFor(
       () => texts.every((text) => here.answers(text).length > 0),
       () => `answers to ${texts.filter((text) => here.answers(text).length === 0).join(", ")}\n${here.logs()}`,
+    );
+    await waitFor(
+      () => settled(here),
+      () => `nothing left to do\n${here.logs()}`,
+    );
+    // A graceful stop (a rolling restart) hands the poll over too: the last instance takes it.
+    expect(await next.stop(), here.logs()).toEqual({ code: 0, signal: null });
+    await waitFor(
+      async () => (await leaders()).length === 1,
+      () => `the last instance polling\n${here.logs()}`,
+    );
+    for (let conversation = 0; conversation < 5; conversation++) {
+      const text = `m${tag}-after-${conversation}`;
+      texts.push(text);
+      here.telegram.privateText(text, { from: { id: 6_100_000_000 + conversation, is_bot: false, first_name: "P" } });
+    }
+    await waitFor(
+      () => texts.every((text) => here.answers(text).length > 0),
+      () => `answers after the handover\n${here.logs()}`,
     );
     await waitFor(
       () => settled(here),

@@ -97,48 +97,23 @@ describe("PostgreSQL coordination", () => {
     await waitFor(() => b.tryLead("telegram-poll:1"), "b taking the role over");
   });
 
-  it("wakes every gateway when work is committed: a queued message, a reply to send", async () => {
+  it("carries announcements to the other gateways, folded, and not back to their sender", async () => {
     const a = await gateway();
-    const heard: WorkKind[] = [];
-    a.onWork((kind) => heard.push(kind));
+    const b = await gateway();
+    const heardByA: WorkKind[] = [];
+    const heardByB: WorkKind[] = [];
+    a.onWork((kind) => heardByA.push(kind));
+    b.onWork((kind) => heardByB.push(kind));
     await a.join("host:1:aaa");
-    if (!store) throw new Error("no store");
-    await store.outbox.enqueue({
-      sessionId: null,
-      channel: "telegram",
-      conversationKey: "telegram:1",
-      kind: "answer",
-      text: "hi",
-    });
-    await waitFor(() => heard.includes("outbox"), "an outbox wake-up");
-    const session = await store.sessions.create({
-      channel: "telegram",
-      conversationKey: "telegram:1",
-      expert: "default",
-      origin: "chat",
-      owner: "telegram:1",
-      title: null,
-    });
-    await store.queue.recordDelivery(["k1"]);
-    expect(heard).not.toContain("turns");
-    await store.queue.accept(
-      {
-        channel: "telegram",
-        conversationKey: "telegram:1",
-        senderId: "1",
-        senderName: null,
-        text: "hello",
-        attachments: null,
-        platformMessageId: "1",
-        replyToMessageId: null,
-        addressed: true,
-        deliveryKeys: ["k2"],
-      },
-      {
-        route: () => ({ sessionId: session.id, reopen: false }),
-        admit: () => ({ dropped: false, queued: false, notice: null }),
-      },
-    );
-    await waitFor(() => heard.includes("turns"), "a turns wake-up");
+    await b.join("host:2:bbb");
+    for (let index = 0; index < 5; index++) a.announce("turns");
+    a.announce("outbox");
+    await waitFor(() => heardByB.includes("turns") && heardByB.includes("outbox"), "b woken");
+    // What was pending when a leaves is still sent.
+    a.announce("turns");
+    await a.leave();
+    await waitFor(() => heardByB.length === 3, "the announcement sent on leaving");
+    expect(heardByB.sort()).toEqual(["outbox", "turns", "turns"]);
+    expect(heardByA).toEqual([]);
   });
 });

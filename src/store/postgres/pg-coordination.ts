@@ -5,7 +5,7 @@ import type { PgSettings } from "./pg-database.js";
 /** Advisory lock namespaces (the first key of the two-key form): a gateway's presence, and roles. */
 const PRESENCE = 0x63670021;
 const ROLES = 0x63670022;
-/** The channel the wake-up triggers of migration 008 notify on. */
+/** The channel wake-ups are announced on (one per database: NOTIFY is scoped to it). */
 const WORK_CHANNEL = "chat_gateway_work";
 const RECONNECT_MS = 1000;
 
@@ -14,6 +14,10 @@ const RECONNECT_MS = 1000;
  * session-level advisory locks of the gateway's presence and of the roles it leads. When the
  * process dies its connection ends and the server drops those locks at once, which is how the
  * others learn it is gone (within their next check, seconds) and take its roles over.
+ *
+ * Wake-ups are NOTIFYs sent on this connection, outside the store's write transactions: a
+ * transaction that notifies holds a cluster-wide lock through its commit, which would serialise
+ * every accept of every gateway behind one another's disk flush.
  */
 export class PgCoordination implements Coordination {
   readonly #settings: PgSettings;
@@ -26,6 +30,9 @@ export class PgCoordination implements Coordination {
   #problem: string | undefined = "not connected yet";
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
+  /** Announcements waiting for the next turn of the event loop, folded by kind. */
+  readonly #announced = new Set<WorkKind>();
+  #flushing: Promise<void> | undefined;
 
   constructor(settings: PgSettings) {
     this.#settings = settings;
@@ -81,6 +88,12 @@ export class PgCoordination implements Coordination {
     return Number(result.rows[0]?.members ?? 0);
   }
 
+  announce(kind: WorkKind): void {
+    if (this.#announced.has(kind)) return;
+    this.#announced.add(kind);
+    if (this.#announced.size === 1) setImmediate(() => void this.#flush());
+  }
+
   onWork(listener: (kind: WorkKind) => void): void {
     this.#work.add(listener);
   }
@@ -90,6 +103,7 @@ export class PgCoordination implements Coordination {
   }
 
   async leave(): Promise<void> {
+    await this.#flush();
     this.#closed = true;
     clearTimeout(this.#retry);
     const client = this.#client;
@@ -100,6 +114,19 @@ export class PgCoordination implements Coordination {
       await client.query("DELETE FROM gateway_instances WHERE owner = $1", [this.#owner]).catch(() => undefined);
     }
     await client.end().catch(() => undefined);
+  }
+
+  /** Sends what was announced; a lost announcement only costs the others their next poll. */
+  async #flush(): Promise<void> {
+    await this.#flushing;
+    const kinds = [...this.#announced];
+    this.#announced.clear();
+    const client = this.#client;
+    if (kinds.length === 0 || !client) return;
+    this.#flushing = Promise.all(
+      kinds.map((kind) => client.query("SELECT pg_notify($1, $2)", [WORK_CHANNEL, kind]).catch(() => undefined)),
+    ).then(() => undefined);
+    await this.#flushing;
   }
 
   /** The connection, opened (again) when there is none. */
@@ -125,7 +152,8 @@ export class PgCoordination implements Coordination {
     client.on("error", () => this.#broken(client));
     client.on("end", () => this.#broken(client));
     client.on("notification", (message) => {
-      if (message.channel !== WORK_CHANNEL) return;
+      // Its own announcements come back to the connection that sent them.
+      if (message.channel !== WORK_CHANNEL || message.processId === processId(client)) return;
       const kind = message.payload === "outbox" ? "outbox" : "turns";
       for (const listener of this.#work) listener(kind);
     });
@@ -173,4 +201,9 @@ export class PgCoordination implements Coordination {
     };
     again();
   }
+}
+
+/** The server process of a connection (pg's client knows it once connected; its typings do not say so). */
+function processId(client: pg.Client): number | undefined {
+  return (client as pg.Client & { processID?: number }).processID;
 }
