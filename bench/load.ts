@@ -12,6 +12,8 @@ export interface LoadResult {
 
 export interface LoadOptions {
   port: number;
+  /** Several gateways on one database: request `id` goes to `ports[id % ports.length]` instead of `port`. */
+  ports?: readonly number[] | undefined;
   /** The ids of the requests to send, in order. */
   ids: number[];
   build: (id: number) => BenchRequest;
@@ -78,7 +80,10 @@ function send(agent: Agent, options: LoadOptions, id: number): Promise<{ status:
       {
         agent,
         host: "127.0.0.1",
-        port: options.port,
+        port:
+          options.ports && options.ports.length > 0
+            ? (options.ports[id % options.ports.length] ?? options.port)
+            : options.port,
         path,
         method: "POST",
         headers: { ...headers, "content-length": Buffer.byteLength(body) },

@@ -9,6 +9,8 @@ export type PhaseRequest =
       phase: "accept";
       platform: "telegram" | "slack";
       port: number;
+      /** The gateways the load is spread over (several on one database); `port` alone otherwise. */
+      ports?: number[];
       first: number;
       count: number;
       /** Busy conversations the messages go to. */
@@ -17,7 +19,7 @@ export type PhaseRequest =
       load: { concurrency: number } | { perSecond: number };
     }
   | { phase: "baseline"; port: number; first: number; count: number; concurrency: number }
-  | { phase: "turns"; port: number; first: number; count: number; concurrency: number }
+  | { phase: "turns"; port: number; ports?: number[]; first: number; count: number; concurrency: number }
   | { phase: "overhead"; port: number; first: number; count: number; slots: number }
   | { phase: "streaming"; port: number; first: number; count: number; concurrency: number; expected: string };
 
@@ -88,11 +90,11 @@ async function accept(request: Extract<PhaseRequest, { phase: "accept" }>, world
     return request.platform === "telegram" ? telegramUpdate(id, conversation) : slackEvent(id, conversation);
   };
   world.hold.hold(busy);
-  const opening = { port: request.port, ids: busy, concurrency: busy.length };
+  const opening = { port: request.port, ports: request.ports, ids: busy, concurrency: busy.length };
   await postLoad({ ...opening, build: request.platform === "telegram" ? telegramUpdate : slackEvent });
   await until(() => world.marks.modelSaw(busy), 30_000);
   const ids = range(request.first + busy.length, request.count);
-  const load = { port: request.port, ids, build };
+  const load = { port: request.port, ports: request.ports, ids, build };
   const result =
     "perSecond" in request.load
       ? await pacedLoad({ ...load, perSecond: request.load.perSecond })
@@ -122,9 +124,10 @@ async function until(done: () => boolean | Promise<boolean>, timeoutMs: number):
 }
 
 /** Every conversation's one message, then time until the last reply reached the fake platform. */
-async function turns(request: { port: number; concurrency: number }, ids: number[], marks: Marks) {
+async function turns(request: { port: number; ports?: number[]; concurrency: number }, ids: number[], marks: Marks) {
   const started = nowMs();
-  const load = await postLoad({ port: request.port, ids, build: telegramUpdate, concurrency: request.concurrency });
+  const spread = { port: request.port, ports: request.ports };
+  const load = await postLoad({ ...spread, ids, build: telegramUpdate, concurrency: request.concurrency });
   const unanswered = (await marks.allReplied(ids, DRAIN_MS)).length;
   const lastReply = Math.max(...ids.map((id) => marks.get(id)?.replied ?? 0));
   const seconds = (lastReply - started) / 1000;

@@ -11,7 +11,7 @@ import { sdkShare } from "./cpu-profile.js";
 import { freePort, GatewayProcess, stopAllGateways } from "./gateway-process.js";
 import { streamedText } from "./model-replies.js";
 import type { OverheadResult, StreamingResult, TurnsResult } from "./phases.js";
-import { benchDatabase } from "./postgres-database.js";
+import { postgresRuns } from "./postgres-runs.js";
 import { seedSessions } from "./seed.js";
 import { settings } from "./settings.js";
 import { type Raw, summarize } from "./summary.js";
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     peakRss: 0,
     errorLines: 0,
     sdk: undefined,
-    postgres: { telegram: [], slack: [], turns: [] },
+    postgres: [],
   };
   try {
     const gateway = await GatewayProcess.start({
@@ -101,7 +101,8 @@ async function main(): Promise<void> {
     raw.peakRss = gateway.memoryMb().peak;
     raw.errorLines = gateway.errorLines;
     await gateway.stop();
-    await postgresRuns(urls, world, raw);
+    raw.postgres = await postgresRuns(urls, world, take, QUEUE_CAP);
+    raw.errorLines += raw.postgres.reduce((sum, runs) => sum + runs.errorLines, 0);
     raw.sdk = await profileTurns(dir, urls, world);
     await memoryRuns(dir, urls, world, raw);
   } finally {
@@ -114,45 +115,6 @@ async function main(): Promise<void> {
   summarize(raw, settings, (performance.now() - started) / 1000);
   // Its own gateway and fakes, after the others: a few seconds, and nothing else competes for the CPU.
   reportBigInputs(await runBigInputs());
-}
-
-/** The same accept and turns phases with the gateway on PostgreSQL (a database made for the run), beside SQLite's. */
-async function postgresRuns(urls: GatewayUrls, world: WorldClient, raw: Raw): Promise<void> {
-  const database = await benchDatabase();
-  try {
-    const gateway = await GatewayProcess.start({ urls, db: database.url, maxTurns: 64 });
-    await gateway.ready();
-    const { port } = gateway;
-    for (let run = 0; run < settings.runs; run++) {
-      const count = settings.ingressMessages;
-      const accept = {
-        port,
-        count,
-        conversations: Math.ceil(count / QUEUE_CAP),
-        load: { concurrency: settings.concurrency },
-      };
-      raw.postgres.telegram.push(
-        await world.phase({ phase: "accept", platform: "telegram", ...accept, first: take(count * 2) }),
-      );
-      raw.postgres.slack.push(
-        await world.phase({ phase: "accept", platform: "slack", ...accept, first: take(count * 2) }),
-      );
-      raw.postgres.turns.push(
-        await world.phase<TurnsResult>({
-          phase: "turns",
-          port,
-          count: settings.turns,
-          concurrency: 64,
-          first: take(settings.turns),
-        }),
-      );
-      process.stdout.write(`PostgreSQL run ${run + 1}/${settings.runs} done\n`);
-    }
-    raw.errorLines += gateway.errorLines;
-    await gateway.stop();
-  } finally {
-    await database.drop();
-  }
 }
 
 /** One more gateway, under `--cpu-prof`, for the share of the turns phase spent in the openai SDK. */

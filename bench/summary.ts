@@ -1,6 +1,7 @@
 import type { SdkShare } from "./cpu-profile.js";
 import type { LoadResult } from "./load.js";
 import type { OverheadResult, StreamingResult, TurnsResult } from "./phases.js";
+import type { PostgresRaw } from "./postgres-runs.js";
 import { machine, publish, show, stat, type Target } from "./report.js";
 import type { Settings } from "./settings.js";
 
@@ -21,8 +22,8 @@ export interface Raw {
   peakRss: number;
   errorLines: number;
   sdk: SdkShare | undefined;
-  /** The same accept and turns phases with the gateway on PostgreSQL. */
-  postgres: { telegram: LoadResult[]; slack: LoadResult[]; turns: TurnsResult[] };
+  /** The same accept and turns phases on PostgreSQL, with 1, 2 and 3 gateways on one database. */
+  postgres: PostgresRaw[];
 }
 
 const load = (runs: LoadResult[]) => ({
@@ -66,15 +67,18 @@ export function summarize(raw: Raw, settings: Settings, seconds: number): void {
     unanswered: raw.streaming.reduce((sum, s) => sum + s.unanswered, 0),
     incomplete: raw.streaming.reduce((sum, s) => sum + s.incomplete, 0),
   };
-  const postgres = {
-    telegram: load(raw.postgres.telegram),
-    slack: load(raw.postgres.slack),
+  const postgres = raw.postgres.map((runs) => ({
+    instances: runs.instances,
+    telegram: load(runs.telegram),
+    slack: load(runs.slack),
     turns_per_second: stat(
-      raw.postgres.turns.map((t) => t.perSecond),
+      runs.turns.map((t) => t.perSecond),
       0,
     ),
-    unanswered: raw.postgres.turns.reduce((s, t) => s + t.unanswered, 0),
-  };
+    unanswered: runs.turns.reduce((s, t) => s + t.unanswered, 0),
+  }));
+  const onPostgres = (figure: (runs: (typeof postgres)[number]) => Stat) =>
+    postgres.map((runs) => `${show(figure(runs), "")} (×${runs.instances})`).join(" | ");
   const cpu = stat(raw.cpuPerTurn);
   const share = raw.sdk?.share ?? Number.NaN;
   const sdkMs = Math.round(cpu.median * share * 100) / 100;
@@ -134,14 +138,14 @@ export function summarize(raw: Raw, settings: Settings, seconds: number): void {
     ["accept at 1,000 msgs/s (Telegram)", `p50 ${show(paced.p50_ms, " ms")}, p99 ${show(paced.p99_ms, " ms")}`],
     [`turns/s, instant model, ${settings.turns} conversations`, show(turns)],
     [
-      "accept/s on SQLite | on PostgreSQL (Telegram)",
-      `${show(telegram.per_second, "")} | ${show(postgres.telegram.per_second, "")}`,
+      "accept/s SQLite | PostgreSQL × gateways (Telegram)",
+      `${show(telegram.per_second, "")} | ${onPostgres((runs) => runs.telegram.per_second)}`,
     ],
     [
-      "accept/s on SQLite | on PostgreSQL (Slack)",
-      `${show(slack.per_second, "")} | ${show(postgres.slack.per_second, "")}`,
+      "accept/s SQLite | PostgreSQL × gateways (Slack)",
+      `${show(slack.per_second, "")} | ${onPostgres((runs) => runs.slack.per_second)}`,
     ],
-    ["turns/s on SQLite | on PostgreSQL", `${show(turns)} | ${show(postgres.turns_per_second)}`],
+    ["turns/s SQLite | PostgreSQL × gateways", `${show(turns)} | ${onPostgres((runs) => runs.turns_per_second)}`],
     [
       `${settings.streaming} streaming conversations (200 tokens / 2 s)`,
       `${show(streaming.seconds, " s")} to all answers, ${streamErrors} errors`,

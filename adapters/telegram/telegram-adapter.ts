@@ -9,6 +9,8 @@ import type {
   ChannelStream,
   OutboundFile,
   OutboundMessage,
+  RoleHandle,
+  RoleWork,
 } from "../../src/gateway/channel.js";
 import { botCommands, syncCommands } from "./telegram-commands.js";
 import { TelegramDraftStream } from "./telegram-draft-stream.js";
@@ -61,6 +63,8 @@ export class TelegramAdapter implements ChannelAdapter {
   #host: ChannelHost | undefined;
   #sender: TelegramSender | undefined;
   #poller: TelegramPoller | undefined;
+  /** Long polling's role, when the host shares the database with other gateways. */
+  #pollRole: RoleHandle | undefined;
   #intake: TelegramIntake | undefined;
   #status: ChannelStatus = { state: "stopped" };
   #draftsRefused = false;
@@ -112,6 +116,8 @@ export class TelegramAdapter implements ChannelAdapter {
   async stop(): Promise<void> {
     this.#stopping.abort();
     await this.#setup;
+    await this.#pollRole?.release();
+    this.#pollRole = undefined;
     await this.#poller?.stop();
     await this.#intake?.flush();
     this.#poller = undefined;
@@ -119,6 +125,9 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   status(): ChannelStatus {
+    if (this.#status.state === "running" && this.#pollRole && !this.#pollRole.leading) {
+      return { state: "running", detail: "standby: another gateway on the database polls Telegram" };
+    }
     return this.#status;
   }
 
@@ -188,15 +197,27 @@ export class TelegramAdapter implements ChannelAdapter {
       );
       if (done === undefined) return;
     } else {
-      this.#poller = new TelegramPoller({
-        api: this.#api,
-        logger: host.logger,
-        handle: (update) => intake.receive(update),
-        onFatal: (detail, error) => this.#fail(host, detail, error),
-        backoff: this.#options.backoff ?? { baseMs: 1000, maxMs: 60_000 },
-        timeoutSeconds: this.#options.pollTimeoutSeconds ?? 30,
-      });
-      this.#poller.start();
+      const poll: RoleWork = {
+        start: () => {
+          this.#poller = new TelegramPoller({
+            api: this.#api,
+            logger: host.logger,
+            handle: (update) => intake.receive(update),
+            onFatal: (detail, error) => this.#fail(host, detail, error),
+            backoff: this.#options.backoff ?? { baseMs: 1000, maxMs: 60_000 },
+            timeoutSeconds: this.#options.pollTimeoutSeconds ?? 30,
+          });
+          this.#poller.start();
+        },
+        stop: async () => {
+          await this.#poller?.stop();
+          this.#poller = undefined;
+        },
+      };
+      // One poller per bot across the gateways on a database (a second one would get 409s): the
+      // others stand by and take over within seconds when the poller stops or dies.
+      if (host.lead) this.#pollRole = host.lead(`telegram-poll:${me.id}`, poll);
+      else poll.start();
     }
     this.#status = { state: "running" };
     host.logger.info(

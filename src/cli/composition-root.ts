@@ -28,6 +28,7 @@ import { createTurnContext } from "../memory/turn-context-factory.js";
 import { measuredModel } from "../metrics/measured-model.js";
 import { mountMetrics } from "../metrics/metrics-route.js";
 import { gaugeReadings, PrometheusMetrics } from "../metrics/prometheus-metrics.js";
+import type { Coordination } from "../store/coordination.js";
 import { postgresBackend } from "../store/postgres/pg-backend.js";
 import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
@@ -199,6 +200,7 @@ export function createGatewayWithTriggers(
     onlyConversation?: string;
     pollMs?: number;
     metrics?: GatewayMetrics;
+    coordination?: Coordination;
   },
 ): { gateway: Gateway; triggers: Triggers } {
   let triggers: Triggers | undefined;
@@ -251,19 +253,22 @@ export async function createServedGateway(
   assertChannelExperts(config, runtime.experts);
   const backend = storeBackend(config);
   const store = await backend.open();
-  const database = backend.watch?.({ logger, onLost: options.onDatabaseLost });
+  const watch = backend.watch?.({ logger, onLost: options.onDatabaseLost });
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
   const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
   if (metrics)
     runtime.model = measuredModel(runtime.model, metrics, { clock: systemClock, pricing: pricingFrom(config.models) });
+  const coordination = backend.coordinate?.();
   const { gateway, triggers } = createGatewayWithTriggers(runtime, store, {
     adapters,
     http,
     logger,
     ...(metrics ? { metrics } : {}),
+    ...(coordination ? { coordination } : {}),
   });
+  const database = { backend: isPostgresUrl(config.db) ? "postgresql" : "sqlite", location: backend.location };
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
   if (metrics && config.metricsToken) {
     metrics.readGaugesFrom(async () => gaugeReadings(await gateway.health()));
@@ -275,21 +280,32 @@ export async function createServedGateway(
     "GET",
     "/healthz",
     async () => {
-      const health = await gateway.health();
+      const uptime_s = Math.round((Date.now() - startedAt) / 1000);
+      const health = await gateway.health().catch((error: unknown) => error as Error);
+      if (health instanceof Error) {
+        const body = { ok: false, problems: [health.message], database: { ...database, ok: false }, uptime_s };
+        return { status: 503, body: { ...body, version: gatewayVersion() } };
+      }
       const problems = [
-        ...(database?.problem ? [database.problem] : []),
+        ...(watch?.problem ? [watch.problem] : []),
         ...(http.isReady ? [] : ["starting: routes do not accept requests yet"]),
         ...health.problems,
       ];
-      const uptime_s = Math.round((Date.now() - startedAt) / 1000);
       return {
         status: problems.length === 0 ? 200 : 503,
-        body: { ...health, ok: problems.length === 0, problems, uptime_s, version: gatewayVersion() },
+        body: {
+          ...health,
+          ok: problems.length === 0,
+          problems,
+          database: { ...database, ok: true },
+          uptime_s,
+          version: gatewayVersion(),
+        },
       };
     },
     { beforeReady: true },
   );
-  return { runtime, logger, store, http, gateway, triggers, database };
+  return { runtime, logger, store, http, gateway, triggers, database: watch };
 }
 
 /** `/admin`, reading and changing through the store port, with the gateway's visibility rule for the lock badge. */

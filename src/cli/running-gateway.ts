@@ -13,6 +13,10 @@ export interface GatewayHealth {
   oldest_unsent_age_s?: number | null;
   uptime_s?: number;
   version?: string;
+  /** Which database, and this gateway's part among those sharing it. */
+  database?: { backend: string; ok: boolean };
+  instances?: number;
+  role?: { poll_leader: boolean; roles: string[] };
 }
 
 /** The answer of the gateway on HOST:PORT, or why none answered. */

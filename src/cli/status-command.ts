@@ -38,6 +38,14 @@ export async function statusCommand(options: { json?: boolean }): Promise<number
     ["turns", `${health.running_turns} running`],
     ["queue", `${health.queue_depth} waiting${age(health.oldest_pending_age_s)}`],
     ["outbox", `${health.outbox_backlog ?? "?"} unsent${age(health.oldest_unsent_age_s)}`],
+    ...(health.database
+      ? [
+          [
+            "database",
+            `${health.database.backend}, ${health.instances ?? 1} gateway(s) on it; this one ${health.role?.poll_leader ? "polls Telegram for all" : "does not poll"}`,
+          ] as [string, string],
+        ]
+      : []),
   ]);
   return 0;
 }

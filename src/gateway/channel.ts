@@ -201,6 +201,27 @@ export interface ChannelHost {
   /** The chat commands, for platforms with a command menu (Telegram's `/` list). */
   commands: CommandMenu;
   logger: Logger;
+  /**
+   * Runs work that only one gateway of all sharing the database may do (Telegram's long poll: two
+   * pollers of one bot get 409): `start` when this gateway takes the role, `stop` when it loses it;
+   * a gateway that stops gives it up, and another takes it over within seconds. Without this
+   * member (a host alone on its database) the adapter just starts the work.
+   */
+  lead?(role: string, work: RoleWork): RoleHandle;
+}
+
+/** Work under a role (see {@link ChannelHost.lead}). */
+export interface RoleWork {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** A role this gateway takes when it can. */
+export interface RoleHandle {
+  /** Whether this gateway holds the role now. */
+  readonly leading: boolean;
+  /** Stops the work (when running) and gives the role up. */
+  release(): Promise<void>;
 }
 
 /** A chat platform, seen from the core. Adapters implement it; the core never imports one. */

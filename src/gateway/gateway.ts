@@ -3,6 +3,7 @@ import type { ExpertRegistry } from "../experts/expert-registry.js";
 import type { HttpServer } from "../http/http-server.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
+import type { Coordination } from "../store/coordination.js";
 import type { Store } from "../store/store.js";
 import { AccessControl } from "./access-control.js";
 import { ApprovalWaiter } from "./approvals/approval-waiter.js";
@@ -19,8 +20,10 @@ import {
 } from "./channel.js";
 import { ChatPacer } from "./chat-pacer.js";
 import { commandHelp } from "./commands/chat-commands.js";
+import { type GatewayHealth, gatewayHealth } from "./gateway-health.js";
 import { Intake } from "./intake.js";
 import type { GatewayMetrics } from "./metrics.js";
+import { LeaderRoles } from "./leader-roles.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { newOwnerId, ownerIsGone } from "./process-owner.js";
 import type { TurnRunnerDeps } from "./turn-runner.js";
@@ -52,10 +55,18 @@ export interface GatewayOptions {
   approvals?: { timeoutMs?: number; triggerRule?: (trigger: string) => "auto" | "deny" };
   /** Where the core reports what happens (Prometheus `/metrics`); none by default. */
   metrics?: GatewayMetrics;
+  /**
+   * The other gateways on the database (PostgreSQL): presence, so a dead one's work is taken over
+   * within seconds; roles only one may hold; wake-ups when another wrote work. Without it the
+   * gateway holds every role and finds others' work by polling.
+   */
+  coordination?: Coordination;
 }
 
 const LEASE_MS = 30_000;
 const APPROVAL_TIMEOUT_MS = 10 * 60_000;
+/** How often a gateway with coordination looks for gateways that died, to take their work over. */
+const GONE_CHECK_MS = 2000;
 const DAY_MS = 24 * 3600 * 1000;
 /** Duplicates are recognised for at least this long (Slack retries for minutes, Telegram keeps updates 24 h). */
 const KEEP_DELIVERY_KEYS_MS = 7 * DAY_MS;
@@ -70,22 +81,26 @@ export class Gateway {
   readonly scheduler: TurnScheduler;
   readonly outbox: OutboxSender;
   readonly intake: Intake;
+  readonly roles: LeaderRoles;
   readonly #options: GatewayOptions;
   readonly #adapters: Map<string, ChannelAdapter>;
   #heartbeat: NodeJS.Timeout | undefined;
   #prune: NodeJS.Timeout | undefined;
+  #goneCheck: NodeJS.Timeout | undefined;
   #accepting = false;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#adapters = new Map(options.adapters.map((adapter) => [adapter.name, adapter]));
+    this.roles = new LeaderRoles(options.coordination, options.logger);
     const leaseMs = options.leaseMs ?? LEASE_MS;
     const scope = {
       channels: [...this.#adapters.keys()],
       ...(options.onlyConversation ? { conversationKey: options.onlyConversation } : {}),
     };
-    // One pace per conversation for answers and previews: a 429 seen by either holds both.
-    const pacer = new ChatPacer(options.clock);
+    // One pace per conversation for answers and previews, kept in the database: a 429 seen by either,
+    // in any gateway on the database, holds all.
+    const pacer = new ChatPacer(options.clock, options.store.pacing);
     const waiter = new ApprovalWaiter({ store: options.store, clock: options.clock, pollMs: options.pollMs ?? 500 });
     this.outbox = new OutboxSender({
       scope,
@@ -136,9 +151,17 @@ export class Gateway {
       config,
       adapters: this.#adapters,
       logger: options.logger,
-      onQueued: () => this.scheduler.wake(),
+      onQueued: () => {
+        this.scheduler.wake();
+        // All turn slots busy here: another gateway on the database may start it at once.
+        if (this.scheduler.runningCount >= options.config.maxTurns) options.coordination?.announce("turns");
+      },
       onOutbox: () => this.outbox.wake(),
-      onCancel: () => this.scheduler.wake(),
+      onCancel: () => {
+        this.scheduler.wake();
+        // The turn to stop may run in another gateway.
+        options.coordination?.announce("turns");
+      },
       turnContext: options.runner.context,
       approvals: waiter,
       visibility: new Visibility(options.placeOf ?? privatePlace, (principal) =>
@@ -169,7 +192,11 @@ export class Gateway {
 
   /** Starts the adapters, then turns and deliveries (picking up whatever a stopped process left). */
   async start(): Promise<void> {
-    const { store, logger, http } = this.#options;
+    const { store, logger, http, coordination } = this.#options;
+    if (coordination) {
+      await coordination.join(this.owner);
+      coordination.onWork((kind) => (kind === "turns" ? this.scheduler.wake() : this.outbox.wake()));
+    }
     await this.#expireGoneOwners();
     this.#accepting = true;
     const host: ChannelHost = {
@@ -188,6 +215,7 @@ export class Gateway {
       knows: async (conversationKey) => (await store.sessions.current(conversationKey)) !== undefined,
       commands: commandHelp,
       logger,
+      lead: (role, work) => this.roles.lead(role, work),
     };
     for (const adapter of this.#adapters.values()) {
       await adapter.start(host);
@@ -196,9 +224,11 @@ export class Gateway {
     this.scheduler.start();
     this.outbox.start();
     const prune = () =>
-      Promise.all([store.queue.pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS), this.#pruneArchived()]).catch(
-        (error: unknown) => logger.warn({ err: error }, "pruning failed"),
-      );
+      Promise.all([
+        store.queue.pruneDeliveryKeys(KEEP_DELIVERY_KEYS_MS),
+        store.pacing.prune(this.#options.clock() - ChatPacer.FORGET_AFTER_MS),
+        this.#pruneArchived(),
+      ]).catch((error: unknown) => logger.warn({ err: error }, "pruning failed"));
     void prune();
     this.#prune = setInterval(prune, 3600_000);
     this.#prune.unref();
@@ -209,6 +239,15 @@ export class Gateway {
         .then(() => this.#expireGoneOwners())
         .catch((error: unknown) => logger.error({ err: error }, "lease renewal failed"));
     }, leaseMs / 3);
+    if (coordination) {
+      // A gateway on another host that died is known by its presence, not only by its leases running out.
+      this.#goneCheck = setInterval(() => {
+        this.#expireGoneOwners().catch((error: unknown) =>
+          logger.warn({ err: error }, "looking for stopped gateways failed"),
+        );
+      }, GONE_CHECK_MS);
+      this.#goneCheck.unref();
+    }
   }
 
   /**
@@ -224,7 +263,12 @@ export class Gateway {
     await this.outbox.stop(Math.min(graceMs, 5000));
     clearInterval(this.#heartbeat);
     clearInterval(this.#prune);
+    clearInterval(this.#goneCheck);
+    // Handing over: what this process still holds is claimable by the others at once (and they are woken).
     await this.#options.store.leases.expireLeases([this.owner]);
+    this.#options.coordination?.announce("turns");
+    this.#options.coordination?.announce("outbox");
+    await this.#options.coordination?.leave();
   }
 
   /**
@@ -232,30 +276,16 @@ export class Gateway {
    * channel accepts them (webhook routes mounted, polling running, Socket Mode
    * connected); `problems` says why not, one line per cause.
    */
-  async health() {
-    const stats = await this.#options.store.queue.stats();
-    const backlog = await this.#options.store.outbox.backlog();
-    const channels = Object.fromEntries(
-      [...this.#adapters.values()].map((adapter) => [adapter.name, adapter.status()]),
-    );
-    const problems = [
-      ...(this.#accepting ? [] : ["the gateway is not accepting messages (starting or stopping)"]),
-      ...Object.entries(channels)
-        .filter(([, status]) => status.state !== "running")
-        .map(([name, status]) => `${name}: ${status.state}${status.detail ? ` (${status.detail})` : ""}`),
-    ];
-    return {
-      ok: problems.length === 0,
-      problems,
-      channels,
-      queue_depth: stats.depth,
-      oldest_pending_age_s:
-        stats.oldestReceivedAt === null ? null : Math.round((this.#options.clock() - stats.oldestReceivedAt) / 1000),
-      running_turns: this.scheduler.runningCount,
-      outbox_backlog: backlog.pending,
-      oldest_unsent_age_s:
-        backlog.oldestCreatedAt === null ? null : Math.round((this.#options.clock() - backlog.oldestCreatedAt) / 1000),
-    };
+  health(): Promise<GatewayHealth> {
+    return gatewayHealth({
+      store: this.#options.store,
+      coordination: this.#options.coordination,
+      adapters: this.#adapters,
+      accepting: this.#accepting,
+      roles: this.roles.held(),
+      runningTurns: this.scheduler.runningCount,
+      clock: this.#options.clock,
+    });
   }
 
   /** Retention: archived sessions older than `retentionDays` go; active and inactive ones never do. */
@@ -268,7 +298,9 @@ export class Gateway {
 
   async #expireGoneOwners(): Promise<void> {
     const owners = await this.#options.store.leases.leaseOwners();
-    const gone = owners.filter((owner) => ownerIsGone(owner, this.owner));
+    const others = owners.filter((owner) => owner !== this.owner);
+    const absent = new Set((await this.#options.coordination?.gone(others)) ?? []);
+    const gone = others.filter((owner) => absent.has(owner) || ownerIsGone(owner, this.owner));
     if (gone.length > 0) {
       this.#options.logger.info({ owners: gone }, "taking over work of stopped processes");
       await this.#options.store.leases.expireLeases(gone);

@@ -115,9 +115,8 @@ export class OutboxSender {
       if (row.file) {
         // One upload, recorded as the row's one part: a restart after it never uploads again.
         if (sent.length === 0) {
-          await this.#pacer.turn(row.conversationKey);
+          await this.#pacer.take(row.conversationKey, adapter.limits.sendIntervalMs);
           sent.push(await sendStoredFile(adapter, row, row.file));
-          this.#pacer.sent(row.conversationKey, adapter.limits.sendIntervalMs);
           faultPoint("after-send-before-record");
           await store.outbox.recordPart(row, sent);
         }
@@ -136,7 +135,7 @@ export class OutboxSender {
         const parts = splitMessage(row.text, adapter.limits.maxMessageLength);
         for (let index = sent.length; index < parts.length; index++) {
           const text = parts[index] ?? "";
-          await this.#pacer.turn(row.conversationKey);
+          await this.#pacer.take(row.conversationKey, adapter.limits.sendIntervalMs);
           let id: string;
           if (index === 0 && row.editMessageId) {
             await adapter.edit(row.conversationKey, row.editMessageId, text);
@@ -148,7 +147,6 @@ export class OutboxSender {
               await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply, ...buttons })
             ).messageId;
           }
-          this.#pacer.sent(row.conversationKey, adapter.limits.sendIntervalMs);
           faultPoint("after-send-before-record");
           sent.push(id);
           await store.outbox.recordPart(row, sent);
@@ -176,7 +174,7 @@ export class OutboxSender {
         const wait = failure.retryAfterMs ?? 1000;
         logger.warn({ outbox: row.id, retryAfterMs: wait }, "rate limited; waiting as asked");
         this.#options.metrics?.rateLimited(row.channel);
-        this.#pacer.hold(row.conversationKey, wait);
+        await this.#pacer.hold(row.conversationKey, wait);
         await store.outbox.retryAt(row.id, clock() + wait, reason, false);
         return;
       }

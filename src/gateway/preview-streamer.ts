@@ -92,7 +92,9 @@ export class PreviewStreamer {
 
   async #show(): Promise<void> {
     if (this.#closed) return;
-    if (this.#wait() > 0) {
+    // The shared pace, also of other gateways on the database (a 429 one of them saw, a message one sent).
+    const shared = await this.#pacer.refresh(this.#conversationKey).catch(() => 0);
+    if (Math.max(shared, this.#wait()) > 0) {
       // Scheduled while the previous update was still under way (a slow call), held by a rate limit, or
       // a message the outbox just sent: try again when the chat may be called.
       this.#schedule();
@@ -118,7 +120,7 @@ export class PreviewStreamer {
       if (error instanceof ChannelError && error.code === "RATE_LIMITED") {
         const wait = error.retryAfterMs ?? 1000;
         this.#logger.warn({ conversation: this.#conversationKey, retryAfterMs: wait }, "preview rate limited; holding");
-        this.#pacer.hold(this.#conversationKey, wait);
+        await this.#pacer.hold(this.#conversationKey, wait).catch(() => undefined);
       } else this.#logger.debug({ err: error }, "preview update skipped");
     } finally {
       // Timed from when the call returned: the platform saw it before then, so the next call reaches

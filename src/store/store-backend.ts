@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.js";
+import type { Coordination } from "./coordination.js";
 import type { Store } from "./store.js";
 
 /** What `migrate` did: the migrations it applied (by name) and the schema version reached. */
@@ -40,6 +41,11 @@ export interface StoreBackend {
    * whose database cannot vanish under the process (a server) has nothing to watch.
    */
   watch?(options: { logger: Logger; onLost: (problem: string) => void }): StoreWatch;
+  /**
+   * Coordination with the other gateways on this database (presence, roles, wake-ups), over a
+   * connection of its own. A backend for one process at a time has none.
+   */
+  coordinate?(): Coordination;
   /** What `gateway doctor` adds about a database server (its version, the migrations applied, the pool). */
   describe?(): Promise<string>;
 }

@@ -5,6 +5,7 @@ import type { ConsoleRepository } from "./console-repository.js";
 import type { LeaseRepository } from "./lease-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { OutboxRepository } from "./outbox-repository.js";
+import type { PaceRepository } from "./pace-repository.js";
 import type { QueueRepository } from "./queue-repository.js";
 import type { TriggerRepository } from "./trigger-repository.js";
 import type {
@@ -51,6 +52,7 @@ export interface Store {
   /** Tool calls under an `ask` policy and their decisions. */
   readonly approvals: ApprovalRepository;
   readonly console: ConsoleRepository;
+  readonly pacing: PaceRepository;
   /** True when `error` is the database refusing a write (disk full, read-only, locked), not a fault of the work. */
   refusesWrites(error: unknown): boolean;
   close(): Promise<void>;

@@ -376,7 +376,24 @@ export class FakeTelegram {
     return ok(message);
   }
 
+  /**
+   * getUpdates calls that began while another was still open: two pollers of one bot, which real
+   * Telegram answers with 409 Conflict.
+   */
+  overlappingPolls = 0;
+  #openPolls = 0;
+
   async #poll(p: Record<string, unknown>, res: ServerResponse): Promise<TelegramApiError | Ok> {
+    if (this.#openPolls > 0) this.overlappingPolls++;
+    this.#openPolls++;
+    try {
+      return await this.#longPoll(p, res);
+    } finally {
+      this.#openPolls--;
+    }
+  }
+
+  async #longPoll(p: Record<string, unknown>, res: ServerResponse): Promise<TelegramApiError | Ok> {
     if (this.webhook) {
       return err(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete it");
     }

@@ -1,5 +1,6 @@
 import type { StoreBackend } from "../store-backend.js";
 import type { Pricing } from "../usage-repository.js";
+import { PgCoordination } from "./pg-coordination.js";
 import { connectError, maskUrl, PgDatabase, type PgSettings } from "./pg-database.js";
 import { appliedMigrations, loadPgMigrations, migratePg, pgSchemaVersion } from "./pg-migrator.js";
 import { openPgStore } from "./pg-store.js";
@@ -82,6 +83,7 @@ export function postgresBackend(
         latest: loadPgMigrations().at(-1)?.version ?? 0,
       })),
     server,
+    coordinate: () => new PgCoordination(settings),
     describe: async () => {
       const status = await server();
       const applied = status.migrations.length > 0 ? status.migrations.join(", ") : "none";

@@ -7,6 +7,7 @@ import { PgIntakeStore } from "./intake-store.js";
 import { PgLeaseStore } from "./lease-store.js";
 import { PgMemoryStore } from "./memory-store.js";
 import { PgOutboxStore } from "./outbox-store.js";
+import { PgPaceStore } from "./pace-store.js";
 import { isWriteRefused, PgDatabase, type PgSettings } from "./pg-database.js";
 import { migratePg, type PgMigrationReport } from "./pg-migrator.js";
 import { PgQueueStore } from "./queue-store.js";
@@ -41,6 +42,7 @@ export class PgStore implements Store {
   readonly memories: PgMemoryStore;
   readonly approvals: PgApprovalStore;
   readonly console: PgConsoleStore;
+  readonly pacing: PgPaceStore;
   readonly migration: PgMigrationReport | undefined;
 
   constructor(db: PgDatabase, clock: Clock, migration?: PgMigrationReport, pricing?: Pricing) {
@@ -56,6 +58,7 @@ export class PgStore implements Store {
     this.memories = new PgMemoryStore(db, clock);
     this.approvals = new PgApprovalStore(db, clock);
     this.console = new PgConsoleStore(db, clock);
+    this.pacing = new PgPaceStore(db, clock);
     this.queue = new PgQueueStore(db, clock, new PgIntakeStore(db, clock));
     this.leases = new PgLeaseStore(db, clock);
     this.triggers = new PgTriggerStore(db, clock);

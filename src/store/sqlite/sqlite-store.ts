@@ -10,6 +10,7 @@ import { SqliteLeaseStore } from "./lease-store.js";
 import { SqliteMemoryStore } from "./memory-store.js";
 import { type MigrationReport, migrate } from "./migrator.js";
 import { SqliteOutboxStore } from "./outbox-store.js";
+import { SqlitePaceStore } from "./pace-store.js";
 import { SqliteQueueStore } from "./queue-store.js";
 import { SqliteSessionStore } from "./session-store.js";
 import { SqliteSettingsStore } from "./settings-store.js";
@@ -48,6 +49,7 @@ export class SqliteStore implements Store {
   readonly memories: SqliteMemoryStore;
   readonly approvals: SqliteApprovalStore;
   readonly console: SqliteConsoleStore;
+  readonly pacing: SqlitePaceStore;
   readonly migration: MigrationReport | undefined;
 
   constructor(db: Db, clock: Clock, migration?: MigrationReport, pricing?: Pricing) {
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.memories = new SqliteMemoryStore(db, clock);
     this.approvals = new SqliteApprovalStore(db, clock, this.outbox);
     this.console = new SqliteConsoleStore(db, clock);
+    this.pacing = new SqlitePaceStore(db, clock);
     const intake = new SqliteIntakeStore(db, clock, { sessions: this.sessions, outbox: this.outbox });
     this.queue = new SqliteQueueStore(db, clock, { sessions: this.sessions, transcript: this.transcript, intake });
     this.leases = new SqliteLeaseStore(db, clock, this.sessions);

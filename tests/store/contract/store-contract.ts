@@ -7,6 +7,7 @@ import { leaseContract } from "./lease-contract.js";
 import { memoryContract } from "./memory-contract.js";
 import { migrationContract } from "./migration-contract.js";
 import { outboxContract } from "./outbox-contract.js";
+import { paceContract } from "./pace-contract.js";
 import { queueContract } from "./queue-contract.js";
 import { sessionContract } from "./session-contract.js";
 import { triggerContract } from "./trigger-contract.js";
@@ -57,6 +58,7 @@ const contractParts = {
   leases: leaseContract,
   turnLeases: turnLeaseContract,
   outbox: outboxContract,
+  pacing: paceContract,
   usage: usageContract,
   triggers: triggerContract,
   memory: memoryContract,
