@@ -217,7 +217,6 @@ export function createGatewayWithTriggers(
       timeoutMs: runtime.config.approvals.timeoutMs,
       triggerRule: (name) => runtime.config.triggers.find((trigger) => trigger.name === name)?.approvals ?? "deny",
     },
-    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   triggers = new Triggers({
     triggers: runtime.config.triggers,
