@@ -134,6 +134,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       signal,
       userId,
       triggerName,
+      resumed: claimed.resumed,
       ...(gate ? { gate } : {}),
       ...(runner.files
         ? {
