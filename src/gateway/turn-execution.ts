@@ -95,7 +95,15 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
           },
         })
       : undefined;
-  const typing = keepTyping(adapter, session.conversationKey, expert.name);
+  let typing = keepTyping(adapter, session.conversationKey, expert.name);
+  // While a request waits for a person the bot is not working: no "typing…" for minutes.
+  const onWaiting = (waiting: boolean) => {
+    clearInterval(typing);
+    typing = undefined;
+    if (waiting) adapter.idle?.(session.conversationKey).catch(() => undefined);
+    else typing = keepTyping(adapter, session.conversationKey, expert.name);
+    context.onWaiting?.(waiting);
+  };
   if (session.title) {
     adapter.showTitle?.(session.conversationKey, session.title).catch((error: unknown) => {
       logger.debug({ err: error }, "the conversation's title was not shown");
@@ -113,7 +121,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
         decider: userId,
         route,
         onOutbox: () => context.wakeOutbox?.(),
-        ...(context.onWaiting ? { onWaiting: context.onWaiting } : {}),
+        onWaiting,
       })
     : undefined;
   try {
@@ -126,6 +134,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       signal,
       userId,
       triggerName,
+      resumed: claimed.resumed,
       ...(gate ? { gate } : {}),
       ...(runner.files
         ? {

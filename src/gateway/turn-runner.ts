@@ -52,6 +52,8 @@ export interface StoredTurnInput {
   answer?: (outcome: "completed" | "failed") => Promise<AnswerRoute>;
   /** Decides calls of tools under `ask` (a person in chat, a rule); without one they are denied. */
   gate?: ToolGate;
+  /** Taken over from a stopped process: calls it left waiting for approval are decided and run first. */
+  resumed?: boolean;
 }
 
 /** Where nobody can decide: calls of tools under `ask` are denied, and the model is told why. */
@@ -92,7 +94,7 @@ export async function* runStoredTurn(deps: TurnRunnerDeps, input: StoredTurnInpu
     },
   };
   // Calls a stopped process left waiting for approval are decided and run first, as they were asked.
-  const held = await heldCalls(store, session.id, turnId);
+  const held = input.resumed ? await heldCalls(store, session.id, turnId) : [];
   if (held.length > 0) {
     const byWireName = new Map(gateTools(ownTools, expert.toolPolicies, gate).map((tool) => [wireNameOf(tool), tool]));
     const signal = input.signal ?? new AbortController().signal;
