@@ -6,8 +6,14 @@
 const count = Number(process.env.FAULT_SEEDS ?? 1);
 const only = process.env.FAULT_SEED === undefined ? undefined : Number(process.env.FAULT_SEED);
 
-export const seeds: number[] =
-  only !== undefined ? [only] : Array.from({ length: Math.max(1, count) }, (_, index) => index + 1);
+export const seeds: number[] = seedsAtLeast(1);
+
+/** Seeds for a case that runs at least `minimum` of them in `npm test` (FAULT_SEEDS raises it, FAULT_SEED picks one). */
+export function seedsAtLeast(minimum: number): number[] {
+  if (only !== undefined) return [only];
+  const wanted = process.env.FAULT_SEEDS === undefined ? minimum : Math.max(1, count);
+  return Array.from({ length: wanted }, (_, index) => index + 1);
+}
 
 /** A small deterministic generator (mulberry32) with the helpers the cases need. */
 export class Random {

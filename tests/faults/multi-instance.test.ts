@@ -3,7 +3,7 @@ import type { ChildGateway } from "../crash/child-gateway.js";
 import { postWebhookUpdate } from "../fakes/fake-telegram.js";
 import { eventCallback, messageEvent, postSigned } from "../slack/slack-world.js";
 import { sleep, waitFor } from "../support/wait.js";
-import { Random, seeds } from "./fault-seeds.js";
+import { Random, seedsAtLeast } from "./fault-seeds.js";
 import { InstancesWorld } from "./instances-world.js";
 import { expectSharedWorkHeld, settled } from "./multi-instance-checks.js";
 import { NginxFront } from "./nginx-front.js";
@@ -39,7 +39,8 @@ async function stopSurvivors(here: InstancesWorld): Promise<void> {
   for (const instance of here.live()) expect(await instance.stop(), here.logs()).toEqual({ code: 0, signal: null });
 }
 
-describe.each(seeds)("seed %i: three instances on one PostgreSQL database", (seed) => {
+/** Two seeds in `npm test`: where the kill lands varies a lot, and one seed would try one moment. */
+describe.each(seedsAtLeast(2))("seed %i: three instances on one PostgreSQL database", (seed) => {
   it("spread webhook deliveries (Slack through nginx), one instance killed: every message answered once", async () => {
     const random = new Random(seed);
     const here = await InstancesWorld.create({ delayMs: () => random.int(20, 250) });

@@ -1,6 +1,5 @@
-import pg from "pg";
 import type { Coordination, WorkKind } from "../coordination.js";
-import type { PgSettings } from "./pg-database.js";
+import { openSession, type PgSession, type PgSettings } from "./pg-database.js";
 
 /** Advisory lock namespaces (the first key of the two-key form): a gateway's presence, and roles. */
 const PRESENCE = 0x63670021;
@@ -24,8 +23,8 @@ export class PgCoordination implements Coordination {
   readonly #work = new Set<(kind: WorkKind) => void>();
   readonly #lost = new Set<() => void>();
   readonly #roles = new Set<string>();
-  #client: pg.Client | undefined;
-  #connecting: Promise<pg.Client> | undefined;
+  #client: PgSession | undefined;
+  #connecting: Promise<PgSession> | undefined;
   #owner: string | undefined;
   #problem: string | undefined = "not connected yet";
   #closed = false;
@@ -50,7 +49,7 @@ export class PgCoordination implements Coordination {
   async gone(owners: readonly string[]): Promise<string[]> {
     if (owners.length === 0) return [];
     const client = await this.#connected();
-    const result = await client.query<{ owner: string }>(
+    const rows = await client.rows<{ owner: string }>(
       `DELETE FROM gateway_instances i WHERE i.owner = ANY($1::text[]) AND NOT EXISTS (
          SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $2::oid
            AND l.objid = i.id::oid AND l.objsubid = 2
@@ -58,34 +57,34 @@ export class PgCoordination implements Coordination {
        RETURNING i.owner`,
       [[...owners], PRESENCE],
     );
-    return result.rows.map((row) => row.owner);
+    return rows.map((row) => row.owner);
   }
 
   async tryLead(role: string): Promise<boolean> {
     if (this.#roles.has(role)) return true;
     const client = await this.#connected();
-    const result = await client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS held", [
+    const rows = await client.rows<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS held", [
       ROLES,
       role,
     ]);
-    const held = result.rows[0]?.held === true;
+    const held = rows[0]?.held === true;
     if (held && this.#client === client) this.#roles.add(role);
     return held && this.#client === client;
   }
 
   async resign(role: string): Promise<void> {
     if (!this.#roles.delete(role)) return;
-    await this.#client?.query("SELECT pg_advisory_unlock($1, hashtext($2))", [ROLES, role]).catch(() => undefined);
+    await this.#client?.rows("SELECT pg_advisory_unlock($1, hashtext($2))", [ROLES, role]).catch(() => undefined);
   }
 
   async members(): Promise<number> {
     const client = await this.#connected();
-    const result = await client.query<{ members: string }>(
+    const rows = await client.rows<{ members: string }>(
       `SELECT COUNT(*) AS members FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid
          AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       [PRESENCE],
     );
-    return Number(result.rows[0]?.members ?? 0);
+    return Number(rows[0]?.members ?? 0);
   }
 
   announce(kind: WorkKind): void {
@@ -111,9 +110,9 @@ export class PgCoordination implements Coordination {
     this.#roles.clear();
     if (!client) return;
     if (this.#owner !== undefined) {
-      await client.query("DELETE FROM gateway_instances WHERE owner = $1", [this.#owner]).catch(() => undefined);
+      await client.rows("DELETE FROM gateway_instances WHERE owner = $1", [this.#owner]).catch(() => undefined);
     }
-    await client.end().catch(() => undefined);
+    await client.end();
   }
 
   /** Sends what was announced; a lost announcement only costs the others their next poll. */
@@ -124,13 +123,13 @@ export class PgCoordination implements Coordination {
     const client = this.#client;
     if (kinds.length === 0 || !client) return;
     this.#flushing = Promise.all(
-      kinds.map((kind) => client.query("SELECT pg_notify($1, $2)", [WORK_CHANNEL, kind]).catch(() => undefined)),
+      kinds.map((kind) => client.rows("SELECT pg_notify($1, $2)", [WORK_CHANNEL, kind]).catch(() => undefined)),
     ).then(() => undefined);
     await this.#flushing;
   }
 
   /** The connection, opened (again) when there is none. */
-  #connected(): Promise<pg.Client> {
+  #connected(): Promise<PgSession> {
     if (this.#client) return Promise.resolve(this.#client);
     this.#connecting ??= this.#connect().finally(() => {
       this.#connecting = undefined;
@@ -138,55 +137,47 @@ export class PgCoordination implements Coordination {
     return this.#connecting;
   }
 
-  async #connect(): Promise<pg.Client> {
-    const client = new pg.Client({
-      connectionString: this.#settings.url,
-      ...(this.#settings.password !== undefined ? { password: this.#settings.password } : {}),
-      connectionTimeoutMillis: this.#settings.connectTimeoutMs ?? 10_000,
-      statement_timeout: this.#settings.statementTimeoutMs ?? 30_000,
-      application_name: "chat-gateway coordination",
-      // Seconds, so that a server or network gone silent ends the connection (and this gateway's roles).
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    });
-    client.on("error", () => this.#broken(client));
-    client.on("end", () => this.#broken(client));
-    client.on("notification", (message) => {
-      // Its own announcements come back to the connection that sent them.
-      if (message.channel !== WORK_CHANNEL || message.processId === processId(client)) return;
-      const kind = message.payload === "outbox" ? "outbox" : "turns";
-      for (const listener of this.#work) listener(kind);
-    });
+  async #connect(): Promise<PgSession> {
+    let opened: PgSession | undefined;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
-      if (this.#owner !== undefined) await this.#presence(client);
+      opened = await openSession(this.#settings, "chat-gateway coordination");
+      const session = opened;
+      session.onEnd(() => this.#broken(session));
+      session.onNotification((channel, payload, sender) => {
+        // Its own announcements come back to the connection that sent them.
+        if (channel !== WORK_CHANNEL || sender === session.processId) return;
+        const kind = payload === "outbox" ? "outbox" : "turns";
+        for (const listener of this.#work) listener(kind);
+      });
+      await session.rows(`LISTEN ${WORK_CHANNEL}`);
+      if (this.#owner !== undefined) await this.#presence(session);
     } catch (error) {
-      await client.end().catch(() => undefined);
+      await opened?.end();
       this.#problem = `coordination: ${(error as Error).message}`;
       throw error;
     }
+    const session = opened;
     if (this.#closed) {
-      await client.end().catch(() => undefined);
+      await session.end();
       throw new Error("coordination closed");
     }
-    this.#client = client;
+    this.#client = session;
     this.#problem = undefined;
-    return client;
+    return session;
   }
 
   /** Registers this gateway (once) and holds its presence lock on `client`. */
-  async #presence(client: pg.Client): Promise<void> {
-    const result = await client.query<{ id: number }>(
+  async #presence(client: PgSession): Promise<void> {
+    const rows = await client.rows<{ id: number }>(
       `INSERT INTO gateway_instances (owner, joined_at) VALUES ($1, now())
        ON CONFLICT (owner) DO UPDATE SET joined_at = gateway_instances.joined_at RETURNING id`,
       [this.#owner],
     );
-    await client.query("SELECT pg_try_advisory_lock($1, $2)", [PRESENCE, result.rows[0]?.id]);
+    await client.rows("SELECT pg_try_advisory_lock($1, $2)", [PRESENCE, rows[0]?.id]);
   }
 
   /** The connection ended: roles and presence went with it; tell the listeners and reconnect. */
-  #broken(client: pg.Client): void {
+  #broken(client: PgSession): void {
     if (this.#client !== client) return;
     this.#client = undefined;
     this.#roles.clear();
@@ -201,9 +192,4 @@ export class PgCoordination implements Coordination {
     };
     again();
   }
-}
-
-/** The server process of a connection (pg's client knows it once connected; its typings do not say so). */
-function processId(client: pg.Client): number | undefined {
-  return (client as pg.Client & { processID?: number }).processID;
 }

@@ -194,3 +194,57 @@ export function connectError(location: string, error: unknown): StoreError {
     cause: error,
   });
 }
+
+/**
+ * One connection of its own, outside the pool, for what lives as long as a connection does:
+ * `LISTEN` and session-level advisory locks (see pg-coordination.ts).
+ */
+export interface PgSession {
+  rows<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** A notification on a channel this session listens on, with the server process that sent it. */
+  onNotification(listener: (channel: string, payload: string | undefined, senderProcessId: number) => void): void;
+  /** The connection ended or broke (once). */
+  onEnd(listener: () => void): void;
+  /** The server process of this connection (a notification it sent comes back from it). */
+  readonly processId: number | undefined;
+  end(): Promise<void>;
+}
+
+/** Opens a {@link PgSession}; throws when the server cannot be reached. */
+export async function openSession(settings: PgSettings, applicationName: string): Promise<PgSession> {
+  const client = new pg.Client({
+    connectionString: settings.url,
+    ...(settings.password !== undefined ? { password: settings.password } : {}),
+    connectionTimeoutMillis: settings.connectTimeoutMs ?? 10_000,
+    statement_timeout: settings.statementTimeoutMs ?? 30_000,
+    application_name: applicationName,
+    // So that a server or network gone silent ends the connection (and what it holds) in seconds.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  const ended = new Set<() => void>();
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    for (const listener of ended) listener();
+  };
+  client.on("error", end);
+  client.on("end", end);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return {
+    rows: async <R>(text: string, params?: readonly unknown[]) =>
+      (await client.query(text, params as unknown[] | undefined)).rows as R[],
+    onNotification: (listener) =>
+      client.on("notification", (message) => listener(message.channel, message.payload, message.processId)),
+    onEnd: (listener) => ended.add(listener),
+    // pg's client knows its server process once connected; its typings do not say so.
+    processId: (client as pg.Client & { processID?: number }).processID,
+    end: () => client.end().catch(() => undefined),
+  };
+}
