@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { NotFoundError } from "../errors.js";
 import { printJson, printTable } from "./output.js";
-import { askRunningGateway } from "./running-gateway.js";
+import { askRunningGateway, type GatewayHealth } from "./running-gateway.js";
 
 const age = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? "" : `, oldest ${seconds} s`;
@@ -38,14 +38,16 @@ export async function statusCommand(options: { json?: boolean }): Promise<number
     ["turns", `${health.running_turns} running`],
     ["queue", `${health.queue_depth} waiting${age(health.oldest_pending_age_s)}`],
     ["outbox", `${health.outbox_backlog ?? "?"} unsent${age(health.oldest_unsent_age_s)}`],
-    ...(health.database
-      ? [
-          [
-            "database",
-            `${health.database.backend}, ${health.instances ?? 1} gateway(s) on it; this one ${health.role?.poll_leader ? "polls Telegram for all" : "does not poll"}`,
-          ] as [string, string],
-        ]
-      : []),
+    ...(health.database ? [["database", databaseLine(health)] as [string, string]] : []),
   ]);
   return 0;
+}
+
+/** "postgresql, 3 gateways on it; this one polls Telegram": the database and this gateway's part among those on it. */
+function databaseLine(health: GatewayHealth): string {
+  const gateways = health.instances ?? 1;
+  const polling = health.channels.telegram
+    ? `; ${health.role?.poll_leader ? "this one" : "another one"} polls Telegram`
+    : "";
+  return `${health.database?.backend}, ${gateways} ${gateways === 1 ? "gateway" : "gateways"} on it${polling}`;
 }

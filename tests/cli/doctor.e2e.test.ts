@@ -183,6 +183,7 @@ describe.concurrent("gateway status", { timeout: 90_000 }, () => {
       expect.stringMatching(/^turns\s+0 running$/),
       expect.stringMatching(/^queue\s+0 waiting$/),
       expect.stringMatching(/^outbox\s+0 unsent$/),
+      expect.stringMatching(/^database\s+sqlite, 1 gateway on it; this one polls Telegram$/),
     ]);
     running.child.kill("SIGTERM");
     await running.done;
