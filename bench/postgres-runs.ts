@@ -37,8 +37,11 @@ export async function postgresRuns(
     const gateways: GatewayProcess[] = [];
     try {
       // One after the other: the first migrates the new database, the others find it migrated.
+      // Each may run every busy conversation's held turn of the accept phases at once (one gateway
+      // alone gets them all), and 64 more as in the other runs.
+      const maxTurns = Math.ceil(settings.ingressMessages / queueCap) + 64;
       for (let index = 0; index < instances; index++) {
-        const gateway = await GatewayProcess.start({ urls, db: database.url, maxTurns: 64 });
+        const gateway = await GatewayProcess.start({ urls, db: database.url, maxTurns });
         gateways.push(gateway);
         await gateway.ready();
       }
