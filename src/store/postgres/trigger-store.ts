@@ -5,30 +5,15 @@ import type {
   FireInput,
   FireOutcome,
   RunEnding,
-  RunSource,
-  RunStatus,
   TriggerRepository,
   TriggerRun,
   TriggerState,
 } from "../trigger-repository.js";
+import { type RunRow, toRun } from "../trigger-run-row.js";
 import { insertInbound } from "./intake-store.js";
 import { at, type PgDatabase, type Sql } from "./pg-database.js";
 import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./pg-rows.js";
 import { createSession, getSession, lockConversation, setCurrent } from "./pg-sessions.js";
-
-interface RunRow {
-  id: string;
-  trigger_name: string;
-  source: string;
-  status: string;
-  payload: string | null;
-  idempotency_key: string | null;
-  session_id: string | null;
-  inbound_id: number | null;
-  error: string | null;
-  fired_at: number;
-  finished_at: number | null;
-}
 
 const runColumns = `r.id, r.trigger_name, r.source, r.status, r.payload, r.idempotency_key, r.session_id,
   r.inbound_id, r.error, r.fired_at, r.finished_at`;
@@ -237,19 +222,4 @@ async function mustGetRun(sql: Sql, id: string): Promise<TriggerRun> {
   const row = await sql.one<RunRow>(`SELECT ${runColumns} FROM trigger_runs r WHERE r.id = $1`, [id]);
   if (!row) throw new Error(`trigger run ${id} vanished`);
   return toRun(row);
-}
-
-function toRun(row: RunRow): TriggerRun {
-  return {
-    id: row.id,
-    trigger: row.trigger_name,
-    source: row.source as RunSource,
-    status: row.status as RunStatus,
-    payload: row.payload,
-    idempotencyKey: row.idempotency_key,
-    sessionId: row.session_id,
-    error: row.error,
-    firedAt: row.fired_at,
-    finishedAt: row.finished_at,
-  };
 }

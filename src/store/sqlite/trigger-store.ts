@@ -5,30 +5,15 @@ import type {
   FireInput,
   FireOutcome,
   RunEnding,
-  RunSource,
-  RunStatus,
   TriggerRepository,
   TriggerRun,
   TriggerState,
 } from "../trigger-repository.js";
+import { type RunRow, toRun } from "../trigger-run-row.js";
 import { type Db, statementCache } from "./database.js";
 import type { SqliteIntakeStore } from "./intake-store.js";
 import { type OutboxDbRow, type TurnDbRow, toOutbox, toTurn } from "./rows.js";
 import type { SqliteSessionStore } from "./session-store.js";
-
-interface RunRow {
-  id: string;
-  trigger_name: string;
-  source: string;
-  status: string;
-  payload: string | null;
-  idempotency_key: string | null;
-  session_id: string | null;
-  inbound_id: number | null;
-  error: string | null;
-  fired_at: number;
-  finished_at: number | null;
-}
 
 /** Trigger runs and state: firing (session + queued prompt + run in one transaction), ending, history. */
 export class SqliteTriggerStore implements TriggerRepository {
@@ -224,19 +209,4 @@ export class SqliteTriggerStore implements TriggerRepository {
   #mustGet(id: string): TriggerRun {
     return toRun(this.#sql<[string], RunRow>("SELECT * FROM trigger_runs WHERE id = ?").get(id) as RunRow);
   }
-}
-
-function toRun(row: RunRow): TriggerRun {
-  return {
-    id: row.id,
-    trigger: row.trigger_name,
-    source: row.source as RunSource,
-    status: row.status as RunStatus,
-    payload: row.payload,
-    idempotencyKey: row.idempotency_key,
-    sessionId: row.session_id,
-    error: row.error,
-    firedAt: row.fired_at,
-    finishedAt: row.finished_at,
-  };
 }
