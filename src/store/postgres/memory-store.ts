@@ -1,20 +1,8 @@
 import { type Clock, shortId } from "../../ids.js";
 import type { Memory, MemoryHit, MemoryReader, MemoryRepository, MemoryType, NewMemory } from "../memory-repository.js";
+import { type MemoryRow, toMemory } from "../memory-row.js";
 import { at, type PgDatabase } from "./pg-database.js";
 import { SEARCH_CONFIG, toTsQuery } from "./ts-query.js";
-
-interface MemoryRow {
-  id: string;
-  type: string;
-  scope: string;
-  user_id: string | null;
-  expert: string | null;
-  content: string;
-  source_session_id: string | null;
-  source_message_id: number | null;
-  created_at: number;
-  updated_at: number;
-}
 
 const columns = `m.id, m.type, m.scope, m.user_id, m.expert, m.content, m.source_session_id, m.source_message_id,
   m.created_at, m.updated_at`;
@@ -115,19 +103,4 @@ export class PgMemoryStore implements MemoryRepository {
   async delete(id: string): Promise<boolean> {
     return (await this.#db.run("DELETE FROM memories WHERE id = $1", [id])) > 0;
   }
-}
-
-function toMemory(row: MemoryRow): Memory {
-  return {
-    id: row.id,
-    type: row.type as MemoryType,
-    scope: row.scope,
-    userId: row.user_id,
-    expert: row.expert,
-    content: row.content,
-    sourceSessionId: row.source_session_id,
-    sourceMessageId: row.source_message_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }

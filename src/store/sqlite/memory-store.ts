@@ -1,20 +1,8 @@
 import { type Clock, shortId } from "../../ids.js";
 import type { Memory, MemoryHit, MemoryReader, MemoryRepository, MemoryType, NewMemory } from "../memory-repository.js";
+import { type MemoryRow, toMemory } from "../memory-row.js";
 import { type Db, statementCache } from "./database.js";
 import { toFtsQuery } from "./session-store.js";
-
-interface MemoryRow {
-  id: string;
-  type: string;
-  scope: string;
-  user_id: string | null;
-  expert: string | null;
-  content: string;
-  source_session_id: string | null;
-  source_message_id: number | null;
-  created_at: number;
-  updated_at: number;
-}
 
 const readable = `((m.type IN ('project', 'decision') AND m.scope = @scope) OR (m.type = 'user' AND m.user_id = @userId))`;
 
@@ -105,19 +93,4 @@ export class SqliteMemoryStore implements MemoryRepository {
   async delete(id: string): Promise<boolean> {
     return this.#sql("DELETE FROM memories WHERE id = ?").run(id).changes > 0;
   }
-}
-
-function toMemory(row: MemoryRow): Memory {
-  return {
-    id: row.id,
-    type: row.type as MemoryType,
-    scope: row.scope,
-    userId: row.user_id,
-    expert: row.expert,
-    content: row.content,
-    sourceSessionId: row.source_session_id,
-    sourceMessageId: row.source_message_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }
