@@ -53,10 +53,11 @@ export class PgQueueStore implements QueueRepository {
     sessionId: string,
     options: { owner: string; leaseMs: number; take: "all" | "one"; expert: string; model: string },
   ): Promise<ClaimedTurn | undefined> {
-    const now = this.#now();
     return this.#db.transaction(async (sql): Promise<ClaimedTurn | undefined> => {
       const session = await lockSession(sql, sessionId);
       if (!session) return undefined;
+      // Read after the lock: a turn ended by another process while this one waited for it ended earlier.
+      const now = this.#now();
       if (await runningTurn(sql, sessionId)) return undefined;
       const inbound = (
         await sql.rows<InboundDbRow>(
@@ -103,9 +104,9 @@ export class PgQueueStore implements QueueRepository {
   }
 
   joinTurn(sessionId: string, turnId: number, expert: string): Promise<InboundRow[]> {
-    const now = this.#now();
     return this.#db.transaction(async (sql): Promise<InboundRow[]> => {
       await lockSession(sql, sessionId);
+      const now = this.#now();
       const running = await sql.one("SELECT 1 FROM turns WHERE id = $1 AND state = 'running'", [turnId]);
       if (!running) return [];
       const rows = (

@@ -55,9 +55,10 @@ export class PgTurnStore implements TurnRepository {
     owner: string;
     leaseMs: number;
   }): Promise<{ turn: Turn } | { busy: RunningTurn }> {
-    const now = this.#now();
     return this.#db.transaction(async (sql): Promise<{ turn: Turn } | { busy: RunningTurn }> => {
       await lockSession(sql, input.sessionId);
+      // Read after the lock, as claims do: turns of one session get times in the order they held it.
+      const now = this.#now();
       await sql.run(
         `UPDATE turns SET state = 'interrupted', error = 'its process ended before the turn did',
            finished_at = $1, lease_owner = NULL, lease_until = NULL
@@ -93,11 +94,12 @@ export class PgTurnStore implements TurnRepository {
    * and accepts of the session lock it.
    */
   finish(turnId: number, state: Exclude<TurnState, "running">, ending: TurnEnding = {}): Promise<boolean> {
-    const now = this.#now();
     return this.#db.transaction(async (sql) => {
       const owner = await sql.one<{ session_id: string }>("SELECT session_id FROM turns WHERE id = $1", [turnId]);
       if (!owner) return false;
       await lockSession(sql, owner.session_id);
+      // Read under the lock: the next turn of this session, claimed once it is released, starts later.
+      const now = this.#now();
       const ended = await sql.run(
         `UPDATE turns SET state = $1, error = $2, finished_at = $3, lease_owner = NULL, lease_until = NULL,
            preview_message_id = NULL, preview_text = NULL
