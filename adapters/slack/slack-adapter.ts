@@ -29,7 +29,7 @@ import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
 import { receiverFor } from "./slack-receiver.js";
 import { SlackSender } from "./slack-sender.js";
 import { SlackAuthError } from "./slack-socket-receiver.js";
-import { SlackStream, type StreamRecipient, stopLeftStream } from "./slack-stream.js";
+import { SlackStream, type StreamRecipient, stopStream } from "./slack-stream.js";
 
 export interface SlackAdapterOptions {
   botToken: string;
@@ -233,9 +233,9 @@ export class SlackAdapter implements ChannelAdapter {
     });
   }
 
-  /** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
-  endStream(conversationKey: string, messageId: string, label: string): Promise<void> {
-    return stopLeftStream(this.#require(this.#app).client, targetOf(conversationKey), messageId, label);
+  /** Stops a stream: a recorded answer's as it is, one a dead process left open with `(label)` appended. */
+  endStream(conversationKey: string, messageId: string, label?: string): Promise<void> {
+    return stopStream(this.#require(this.#app).client, targetOf(conversationKey), messageId, label);
   }
 
   complete(deferred: string, message: DeferredParts, signal: AbortSignal): Promise<DeferredParts> {

@@ -80,6 +80,8 @@ export class SlackStream implements ChannelStream {
     await this.#chain;
     await this.#flush();
     const { client, target } = this.#o;
+    // The finished answer's stream stays open: the outbox stops it once the answer is recorded.
+    if (outcome === "completed" && this.#mode === "native" && this.#ts) return this.#ts;
     if (this.#ts) {
       const mark = outcome === "interrupted" ? { markdown_text: marker("interrupted") } : {};
       await client.chat.stopStream({ channel: target.channel, ts: this.#ts, ...mark }).catch((error: unknown) => {
@@ -87,7 +89,6 @@ export class SlackStream implements ChannelStream {
       });
     }
     if (outcome !== "completed") return undefined;
-    if (this.#mode === "native") return this.#ts;
     // The answer goes out through the outbox; what stood in for it goes away.
     const stale = this.#mode === "fallback" ? this.#previewTs : this.#ts;
     if (stale) await client.chat.delete({ channel: target.channel, ts: stale }).catch(() => undefined);
@@ -171,15 +172,22 @@ function marker(label: string): string {
   return `\n\n_(${label})_`;
 }
 
-/** Stops a stream a dead process left open, appending `(label)`; one already stopped is left as it is. */
-export async function stopLeftStream(
+/**
+ * Stops a stream: a finished answer's as it is, one a dead process left open with `(label)` appended.
+ * One already stopped is left as it is.
+ */
+export async function stopStream(
   client: webApi.WebClient,
   target: SlackTarget,
   ts: string,
-  label: string,
+  label: string | undefined,
 ): Promise<void> {
   try {
-    await client.chat.stopStream({ channel: target.channel, ts, markdown_text: marker(label) });
+    await client.chat.stopStream({
+      channel: target.channel,
+      ts,
+      ...(label === undefined ? {} : { markdown_text: marker(label) }),
+    });
   } catch (error) {
     if (platformErrorOf(error) === "message_not_in_streaming_state") return;
     throw toChannelError(error, "chat.stopStream");

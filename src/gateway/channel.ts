@@ -135,9 +135,12 @@ export interface ChannelStream {
   /** Best effort: the adapter paces and may drop what the platform will not take. */
   append(delta: string): void;
   /**
-   * The turn ended; returns the message id when the stream itself became the final answer.
-   * `interrupted`: this process is shutting down and the turn is answered again later, so what the
-   * stream showed is marked "(interrupted)".
+   * The turn ended; returns the message id when the stream itself holds the final answer. That
+   * stream is left open: the outbox stops it with {@link ChannelAdapter.endStream} once the answer
+   * is recorded, so a crash in between leaves it to be marked "(interrupted)" rather than shown as a
+   * finished answer beside the next one. Any other stream is stopped here. `interrupted`: this
+   * process is shutting down and the turn is answered again later, so what the stream showed is
+   * marked "(interrupted)".
    */
   finish(outcome: "completed" | "cancelled" | "failed" | "interrupted"): Promise<string | undefined>;
 }
@@ -243,10 +246,10 @@ export interface ChannelAdapter {
    */
   openStream?(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined;
   /**
-   * Stops a native stream a dead process left open, ending what it showed with `(label)`; a stream
-   * that is already stopped is fine.
+   * Stops a native stream: one whose answer is recorded (no label), or one a dead process left open,
+   * ending what it showed with `(label)`. A stream that is already stopped is fine.
    */
-  endStream?(conversationKey: string, messageId: string, label: string): Promise<void>;
+  endStream?(conversationKey: string, messageId: string, label?: string): Promise<void>;
   /** The least time between two preview edits in this conversation, when it differs by conversation (groups). */
   editIntervalFor?(conversationKey: string): number;
   /** Shows that the bot is working (typing action, thread status), and which Expert is, where it can. */

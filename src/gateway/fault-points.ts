@@ -5,7 +5,13 @@
  */
 import { ConfigError } from "../errors.js";
 
-export const faultPointNames = ["after-accept", "mid-stream", "after-tool-result", "after-send-before-record"] as const;
+export const faultPointNames = [
+  "after-accept",
+  "mid-stream",
+  "after-tool-result",
+  "after-stream-before-record",
+  "after-send-before-record",
+] as const;
 export type FaultPoint = (typeof faultPointNames)[number];
 
 let armed: string | undefined;

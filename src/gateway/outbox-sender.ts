@@ -112,6 +112,14 @@ export class OutboxSender {
     if (!adapter) return;
     const sent = [...row.sentParts];
     try {
+      if (row.endsStream) {
+        // The answer is recorded: stopping the stream that shows it makes it final.
+        const [stream] = sent;
+        if (stream) await adapter.endStream?.(row.conversationKey, stream);
+        await store.outbox.markDelivered(row.id);
+        this.#options.onDelivered?.(row);
+        return;
+      }
       if (row.file) {
         // One upload, recorded as the row's one part: a restart after it never uploads again.
         if (sent.length === 0) {

@@ -77,7 +77,9 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
     if (!stream || !streamOpen) return undefined;
     streamOpen = false;
     const finished = await stream.finish(outcome);
-    if (streamed !== undefined) await store.leases.setStream(turn.id, null);
+    // A stream left open holding the answer stays recorded until the answer is: a crash before then
+    // has the next process mark it interrupted.
+    if (streamed !== undefined && finished === undefined) await store.leases.setStream(turn.id, null);
     return finished;
   };
   const preview =
@@ -161,10 +163,11 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
       answer: async (outcome) => {
         await preview?.close();
         const streamedAs = await endStream(outcome);
+        if (streamedAs) faultPoint("after-stream-before-record");
         return {
           ...route,
           ...(preview?.messageId ? { editMessageId: preview.messageId } : {}),
-          ...(streamedAs ? { deliveredAs: streamedAs } : {}),
+          ...(streamedAs ? { streamedAs } : {}),
         };
       },
     })) {

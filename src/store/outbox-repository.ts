@@ -2,7 +2,7 @@ import type { NewOutbox, OutboxRow, WorkScope } from "./types.js";
 
 /** Replies waiting to go out: claimed with a lease, delivered part by part, in order per conversation. */
 export interface OutboxRepository {
-  /** Stores a reply to send (or, with `deliveredAs`, one already shown); returns its id. */
+  /** Stores a reply to send (or, with `streamedAs`, one a stream showed that is left to stop); returns its id. */
   enqueue(row: NewOutbox): Promise<number>;
   /**
    * Claims due rows of the scope for `owner` for `leaseMs`: the oldest unsent row of each

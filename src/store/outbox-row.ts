@@ -19,6 +19,8 @@ export interface OutboxColumns {
   next_attempt_at: number;
   error: string | null;
   created_at: number;
+  /** SQLite 0/1, PostgreSQL boolean. */
+  ends_stream: number | boolean;
 }
 
 /** An outbox row's JSON columns, parsed. */
@@ -48,5 +50,6 @@ export function toOutbox(row: OutboxColumns, json: OutboxJson, recovered: boolea
     createdAt: row.created_at,
     recovered,
     file: json.file,
+    endsStream: Boolean(row.ends_stream),
   };
 }

@@ -213,6 +213,12 @@ export interface OutboxRow {
   recovered: boolean;
   /** A file to upload instead of text; `text` is its caption. */
   file: OutboxFile | null;
+  /**
+   * Its one part is a native stream that showed the answer and is still open: delivering the row
+   * stops it. Stopping comes after the answer is recorded, so a crash between the two leaves an open
+   * stream the next process marks "interrupted", never a finished answer shown twice.
+   */
+  endsStream: boolean;
 }
 
 /** A file waiting in the files folder to be uploaded by the outbox. */
@@ -233,8 +239,11 @@ export interface NewOutbox {
   text: string;
   replyToMessageId?: string | null;
   editMessageId?: string | null;
-  /** Already shown by a native stream as this message: stored as delivered, never sent. */
-  deliveredAs?: string | null;
+  /**
+   * Already shown by a native stream as this message, still open: stored with it as its one part,
+   * and delivering the row stops the stream (see {@link OutboxRow.endsStream}).
+   */
+  streamedAs?: string | null;
   buttons?: OutboxButton[];
   /** Upload this stored file, with `text` as its caption. */
   file?: OutboxFile;

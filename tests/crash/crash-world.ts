@@ -114,7 +114,8 @@ export class CrashWorld {
 
 /** A platform message that is (or ends as) an answer: not a notice, not a preview left streaming or interrupted. */
 export function isAnswer(text: string): boolean {
-  return text.startsWith("echo: ") && !text.endsWith(" …") && !text.endsWith("(interrupted)");
+  // A stream a dead process left open ends in Slack's italic `_(interrupted)_`, other previews in `(interrupted)`.
+  return text.startsWith("echo: ") && !text.endsWith(" …") && !/\(interrupted\)_?$/.test(text);
 }
 
 /** For each message: the platform messages of its conversation whose current text answers it. */

@@ -12,10 +12,14 @@ afterEach(async () => {
 });
 
 const backends = ["SQLite", "PostgreSQL"] as const;
+
+/** The points a loopback turn reaches; a native stream's own is killed at in tests/slack/slack-stream-crash. */
+type LoopbackPoint = Exclude<FaultPoint, "after-stream-before-record">;
+const points = faultPointNames.filter((point): point is LoopbackPoint => point !== "after-stream-before-record");
 type Backend = (typeof backends)[number];
 
 /** What the model does, so the gateway surely reaches `point`; the seed picks the timing. */
-function behaviourFor(point: FaultPoint, random: Random, backend: Backend): ModelBehaviour {
+function behaviourFor(point: LoopbackPoint, random: Random, backend: Backend): ModelBehaviour {
   // A PostgreSQL commit takes a round trip and a WAL flush: the slow turns wait longer there, so
   // the fast one still reaches its send first.
   const slow = random.int(150, 400) + (backend === "PostgreSQL" ? 800 : 0);
@@ -60,7 +64,7 @@ function messagesFor(target: CrashWorld, random: Random): Message[] {
 describe.each(seeds.flatMap((seed) => backends.map((backend) => [seed, backend] as const)))(
   "seed %i on %s: kill -9 at each crash point, then restart",
   (seed, backend) => {
-    it.each(faultPointNames)(
+    it.each(points)(
       "%s: every accepted message is answered once (a reply being sent at the kill may be sent once more)",
       async (point) => {
         const random = new Random(seed * 31 + faultPointNames.indexOf(point));

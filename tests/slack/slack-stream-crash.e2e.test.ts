@@ -73,6 +73,46 @@ describe("a native Slack stream survives kill -9", () => {
     expect(stopped).toBeGreaterThanOrEqual(0);
     expect(stopped).toBeLessThan(Math.max(lastPost, lastStart));
   });
+
+  it("a stream that showed the whole answer, killed before the answer was recorded: marked interrupted, answered once", async ({
+    cli: { box },
+    onTestFinished,
+  }) => {
+    const slack = await new FakeSlack().start();
+    onTestFinished(() => slack.stop());
+    const env = {
+      PORT: String(await freePort()),
+      HOST: "127.0.0.1",
+      SLACK_BOT_TOKEN: "xoxb-test",
+      SLACK_APP_TOKEN: "xapp-test",
+      SLACK_API_URL: slack.apiUrl,
+      GATEWAY_ALLOW: "*",
+    };
+    const first = box.spawn(["start"], { ...env, GATEWAY_TEST_CRASH_AT: "after-stream-before-record" });
+    await waitFor(() => slack.socketCount === 1, "the first process's Socket Mode connection");
+    const root = "1700007200.000100";
+    slack.sendEnvelope(
+      "events_api",
+      eventCallback(messageEvent({ channel: "C1", mention: true, text: "tell me", ts: root })),
+    );
+    expect((await first.done).signal).toBe("SIGKILL");
+    const [left] = slack.botMessages("C1").filter((m) => m.thread_ts === root);
+    // The whole answer was streamed, but the stream was not stopped: it was not recorded yet.
+    expect(left).toMatchObject({ streaming: true, text: "echo: tell me" });
+
+    const second = box.spawn(["start"], env);
+    const finished = () =>
+      slack.botMessages("C1").filter((m) => m.thread_ts === root && !m.streaming && m.text === "echo: tell me");
+    await waitFor(() => finished().length > 0, "the answer after the restart");
+    second.child.kill("SIGTERM");
+    expect((await second.done).code).toBe(0);
+    expect(slack.messages.get(`C1/${left?.ts}`)).toMatchObject({
+      streaming: false,
+      text: "echo: tell me\n\n_(interrupted)_",
+    });
+    expect(finished()).toHaveLength(1);
+    expect(slack.botMessages("C1").filter((m) => m.streaming)).toEqual([]);
+  });
 });
 
 describe("a native Slack stream across a graceful restart", () => {

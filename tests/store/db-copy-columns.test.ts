@@ -27,8 +27,10 @@ const file = { path: "/srv/gateway/files/f-1.pdf", name: "report.pdf", mimeType:
 /** Long ago, so the copied turn's lease has run out and a reclaim shows its stream. */
 const longAgo = () => 1_000_000;
 
-/** A conversation with a deferred message, a running turn with an open stream, and a file reply. */
-async function seed(store: Store): Promise<{ sessionId: string; turnId: number; outboxId: number }> {
+/** A conversation with a deferred message, a running turn with an open stream, a file reply and a streamed answer. */
+async function seed(
+  store: Store,
+): Promise<{ sessionId: string; turnId: number; outboxId: number; streamedId: number }> {
   const first = accepted(await accept(store, "telegram:1", "look", { deferred: '{"files":["F1"]}' }));
   const claimed = await store.queue.claim(first.session.id, claimOptions("proc-a", 1_000));
   if (!claimed) throw new Error("nothing claimed");
@@ -41,13 +43,25 @@ async function seed(store: Store): Promise<{ sessionId: string; turnId: number; 
     text: "the report",
     file,
   });
-  return { sessionId: first.session.id, turnId: claimed.turn.id, outboxId };
+  const streamedId = await store.outbox.enqueue({
+    sessionId: first.session.id,
+    channel: "slack",
+    conversationKey: "slack:T1/C1/1700000000.000100",
+    kind: "answer",
+    text: "streamed",
+    streamedAs: "1700000000.000901",
+  });
+  return { sessionId: first.session.id, turnId: claimed.turn.id, outboxId, streamedId };
 }
 
-async function expectCarried(store: Store, seeded: { sessionId: string; turnId: number; outboxId: number }) {
+async function expectCarried(store: Store, seeded: Awaited<ReturnType<typeof seed>>) {
   const [inbound] = await store.queue.inboundOfSession(seeded.sessionId);
   expect(inbound?.deferred).toBe('{"files":["F1"]}');
   expect((await store.outbox.get(seeded.outboxId))?.file).toEqual(file);
+  expect(await store.outbox.get(seeded.streamedId)).toMatchObject({
+    endsStream: true,
+    sentParts: ["1700000000.000901"],
+  });
   const taken = await store.leases.reclaim(seeded.turnId, "proc-b", 60_000);
   expect(taken?.streamMessageId).toBe("1700000000.000900");
 }

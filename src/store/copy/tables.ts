@@ -139,6 +139,7 @@ export const copiedTables: readonly CopiedTable[] = [
       platform_message_ids: "json",
       buttons: "json",
       file: "json",
+      ends_stream: "bool",
       error: "text",
       created_at: "time",
       delivered_at: "time",

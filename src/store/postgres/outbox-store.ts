@@ -9,8 +9,8 @@ import { scopeFilter } from "./work-scope.js";
 export async function insertOutbox(sql: Sql, now: number, row: NewOutbox): Promise<number> {
   const inserted = await sql.one<{ id: number }>(
     `INSERT INTO outbox (session_id, turn_id, channel, conversation_key, kind, text, reply_to_message_id,
-       edit_message_id, next_attempt_at, created_at, state, platform_message_ids, delivered_at, buttons, file)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14) RETURNING id`,
+       edit_message_id, next_attempt_at, created_at, platform_message_ids, ends_stream, buttons, file)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13) RETURNING id`,
     [
       row.sessionId,
       row.turnId ?? null,
@@ -21,9 +21,8 @@ export async function insertOutbox(sql: Sql, now: number, row: NewOutbox): Promi
       row.replyToMessageId ?? null,
       row.editMessageId ?? null,
       at(now),
-      row.deliveredAs ? "delivered" : "pending",
-      JSON.stringify(row.deliveredAs ? [row.deliveredAs] : []),
-      row.deliveredAs ? at(now) : null,
+      JSON.stringify(row.streamedAs ? [row.streamedAs] : []),
+      Boolean(row.streamedAs),
       row.buttons && row.buttons.length > 0 ? JSON.stringify(row.buttons) : null,
       row.file ? JSON.stringify(row.file) : null,
     ],

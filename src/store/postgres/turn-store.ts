@@ -102,7 +102,7 @@ export class PgTurnStore implements TurnRepository {
       const now = this.#now();
       const ended = await sql.run(
         `UPDATE turns SET state = $1, error = $2, finished_at = $3, lease_owner = NULL, lease_until = NULL,
-           preview_message_id = NULL, preview_text = NULL
+           preview_message_id = NULL, preview_text = NULL, stream_message_id = NULL
          WHERE id = $4 AND state = 'running'`,
         [state, ending.error ?? null, at(now), turnId],
       );

@@ -24,9 +24,9 @@ export class SqliteOutboxStore implements OutboxRepository {
     this.#now = now;
     this.#insert = this.#sql(
       `INSERT INTO outbox (session_id, turn_id, channel, conversation_key, kind, text, reply_to_message_id,
-         edit_message_id, next_attempt_at, created_at, state, platform_message_ids, delivered_at, buttons, file)
+         edit_message_id, next_attempt_at, created_at, platform_message_ids, ends_stream, buttons, file)
        VALUES (@sessionId, @turnId, @channel, @conversationKey, @kind, @text, @replyTo, @editId, @now, @now,
-         @state, @parts, @deliveredAt, @buttons, @file)`,
+         @parts, @endsStream, @buttons, @file)`,
     );
     this.#recordPart = this.#sql("UPDATE outbox SET platform_message_ids = ? WHERE id = ?");
     this.#remember = this.#sql(
@@ -57,9 +57,8 @@ export class SqliteOutboxStore implements OutboxRepository {
       replyTo: row.replyToMessageId ?? null,
       editId: row.editMessageId ?? null,
       now: this.#now(),
-      state: row.deliveredAs ? "delivered" : "pending",
-      parts: JSON.stringify(row.deliveredAs ? [row.deliveredAs] : []),
-      deliveredAt: row.deliveredAs ? this.#now() : null,
+      parts: JSON.stringify(row.streamedAs ? [row.streamedAs] : []),
+      endsStream: row.streamedAs ? 1 : 0,
       buttons: row.buttons && row.buttons.length > 0 ? JSON.stringify(row.buttons) : null,
       file: row.file ? JSON.stringify(row.file) : null,
     });

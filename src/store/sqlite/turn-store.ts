@@ -35,7 +35,7 @@ export class SqliteTurnStore implements TurnRepository {
     );
     this.#finish = db.prepare(
       `UPDATE turns SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL,
-         preview_message_id = NULL, preview_text = NULL
+         preview_message_id = NULL, preview_text = NULL, stream_message_id = NULL
        WHERE id = ? AND state = 'running'`,
     );
     this.#answerInbound = db.prepare(

@@ -122,10 +122,19 @@ export function outboxContract(c: ContractContext): void {
       expect((await c.store.outbox.claim("proc-a", scope, 60_000, 10)).map((row) => row.id)).toEqual([later]);
     });
 
-    it("stores a reply already shown by a stream as delivered, never to be sent", async () => {
-      const id = await c.store.outbox.enqueue(reply("telegram:1", "streamed", { deliveredAs: "m-5" }));
-      expect(await c.store.outbox.get(id)).toMatchObject({ state: "delivered", sentParts: ["m-5"] });
-      expect(await c.store.outbox.claim("proc-a", scope, 60_000, 10)).toEqual([]);
+    it("stores a reply a stream showed as its one part, claimed to stop the stream, in turn with later rows", async () => {
+      const id = await c.store.outbox.enqueue(reply("telegram:1", "streamed", { streamedAs: "m-5" }));
+      const later = await c.store.outbox.enqueue(reply("telegram:1", "after"));
+      const plain = await c.store.outbox.enqueue(reply("telegram:2", "plain"));
+      expect(await c.store.outbox.get(id)).toMatchObject({ state: "pending", sentParts: ["m-5"], endsStream: true });
+      expect(await c.store.outbox.get(plain)).toMatchObject({ sentParts: [], endsStream: false });
+      const claimed = await c.store.outbox.claim("proc-a", scope, 60_000, 10);
+      expect(claimed.map((row) => [row.id, row.endsStream])).toEqual([
+        [id, true],
+        [plain, false],
+      ]);
+      await c.store.outbox.markDelivered(id);
+      expect((await c.store.outbox.claim("proc-a", scope, 60_000, 10)).map((row) => row.id)).toEqual([later]);
     });
   });
 }
