@@ -29,7 +29,7 @@ import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
 import { receiverFor } from "./slack-receiver.js";
 import { SlackSender } from "./slack-sender.js";
 import { SlackAuthError } from "./slack-socket-receiver.js";
-import { SlackStream, type StreamRecipient, stopStream } from "./slack-stream.js";
+import { SlackStream, stopStream } from "./slack-stream.js";
 
 export interface SlackAdapterOptions {
   botToken: string;
@@ -65,7 +65,6 @@ export class SlackAdapter implements ChannelAdapter {
   };
   readonly #options: SlackAdapterOptions;
   readonly #clientOptions: webApi.WebClientOptions;
-  readonly #recipients = new Map<string, StreamRecipient>();
   /** Teams where chat.startStream was refused: their turns use edited previews. */
   readonly #noStreaming = new Set<string>();
   #state: ChannelStatus = { state: "stopped" };
@@ -217,16 +216,15 @@ export class SlackAdapter implements ChannelAdapter {
     return conversationKeyOf({ team: target.team || this.#teamId, channel: target.channel, threadTs: messageId });
   }
 
-  openStream(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined {
+  openStream(conversationKey: string, hooks?: StreamHooks, recipient?: string): ChannelStream | undefined {
     const target = targetOf(conversationKey);
-    const recipient = this.#recipients.get(conversationKey);
     if (!this.#app || !this.#logger || !target.threadTs || this.#noStreaming.has(target.team)) return undefined;
     if (!isDirectChannel(target.channel) && !recipient) return undefined;
     return new SlackStream({
       client: this.#app.client,
       logger: this.#logger,
       target,
-      recipient,
+      recipient: recipient ? { user: recipient, team: target.team || this.#teamId } : undefined,
       intervalMs: this.editIntervalFor(conversationKey),
       onRefused: () => this.#noStreaming.add(target.team),
       ...(hooks ? { onOpened: (ts: string) => hooks.opened(ts) } : {}),
@@ -317,13 +315,7 @@ export class SlackAdapter implements ChannelAdapter {
     delivery: SlackDelivery | undefined,
   ): Promise<AcceptResult | undefined> {
     try {
-      const result = await host.accept(message);
-      if (result.status === "accepted" || result.status === "duplicate") {
-        this.#recipients.delete(message.conversationKey);
-        this.#recipients.set(message.conversationKey, { user: message.sender.id, team: message.chat?.teamId ?? "" });
-        if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value ?? "");
-      }
-      return result;
+      return await host.accept(message);
     } catch (error) {
       // Not stored: Slack must get an error (HTTP 503, or no Socket Mode ack) and deliver it again.
       if (delivery) delivery.failed = true;

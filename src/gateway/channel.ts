@@ -242,9 +242,12 @@ export interface ChannelAdapter {
   delete(conversationKey: string, messageId: string): Promise<void>;
   /**
    * Streams a turn's answer natively. Undefined (or no method): this conversation cannot stream
-   * natively, and the core shows edited previews instead when `limits.previews` is on.
+   * natively, and the core shows edited previews instead when `limits.previews` is on. `recipient`:
+   * the platform id of the person the turn answers (the sender of its last message), which Slack
+   * needs to stream into a channel thread; it comes from the stored message, so every gateway
+   * process can stream any turn, whichever received the message.
    */
-  openStream?(conversationKey: string, hooks?: StreamHooks): ChannelStream | undefined;
+  openStream?(conversationKey: string, hooks?: StreamHooks, recipient?: string): ChannelStream | undefined;
   /**
    * Stops a native stream: one whose answer is recorded (no label), or one a dead process left open,
    * ending what it showed with `(label)`. A stream that is already stopped is fine.

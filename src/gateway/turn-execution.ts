@@ -66,7 +66,7 @@ export async function executeTurn(context: ExecutionContext, claimed: ClaimedTur
   // A trigger's session is owned by `trigger:NAME`: its usage and budget count against that trigger.
   const triggerName = session.origin === "trigger" ? (session.owner?.replace(/^trigger:/, "") ?? null) : null;
   let streamed: string | undefined;
-  const stream = openStream(adapter, session.conversationKey, logger, {
+  const stream = openStream(adapter, session.conversationKey, logger, lastInbound?.senderId, {
     opened: async (messageId) => {
       streamed = messageId;
       await store.leases.setStream(turn.id, messageId);
@@ -314,10 +314,11 @@ function openStream(
   adapter: ChannelAdapter,
   conversationKey: string,
   logger: Logger,
+  recipient: string | undefined,
   hooks: StreamHooks,
 ): ChannelStream | undefined {
   try {
-    return adapter.openStream?.(conversationKey, hooks);
+    return adapter.openStream?.(conversationKey, hooks, recipient);
   } catch (error) {
     logger.warn({ err: error, conversation: conversationKey }, "could not open a stream; answering without one");
     return undefined;

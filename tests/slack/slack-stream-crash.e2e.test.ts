@@ -72,6 +72,10 @@ describe("a native Slack stream survives kill -9", () => {
     const lastStart = order.lastIndexOf("chat.startStream");
     expect(stopped).toBeGreaterThanOrEqual(0);
     expect(stopped).toBeLessThan(Math.max(lastPost, lastStart));
+    // The next process streams the answer too: who it answers comes from the stored message, not
+    // from the process that received it (as with several gateways on one database).
+    const starts = slack.calls.filter((call) => call.method === "chat.startStream");
+    expect(starts.map((call) => call.params.recipient_user_id)).toEqual(["U1", "U1"]);
   });
 
   it("a stream that showed the whole answer, killed before the answer was recorded: marked interrupted, answered once", async ({
