@@ -25,6 +25,17 @@ export class ConfigError extends GatewayError {
 /** The database could not be opened, migrated or written. */
 export class StoreError extends GatewayError {}
 
+/**
+ * The schema cannot be brought to this gateway's migrations: the database records a migration
+ * this gateway has no file for (`STORE_TOO_NEW`: a newer gateway migrated it), or a migration
+ * failed and was rolled back (`STORE_MIGRATION`).
+ */
+export class MigrationError extends StoreError {
+  constructor(code: "STORE_TOO_NEW" | "STORE_MIGRATION", message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
 /** A session, trigger or other named thing does not exist (or is ambiguous). */
 export class NotFoundError extends GatewayError {
   constructor(message: string) {

@@ -76,21 +76,21 @@ async function databaseCheck(backend: StoreBackend): Promise<CheckLine> {
     if (!status) {
       return { level: "ok", name: "database", detail: `${path} does not exist yet; it is created on first use` };
     }
-    const { version, latest } = status;
-    if (version > latest) {
+    const { version, latest, pending, unknown } = status;
+    if (unknown.length > 0) {
       return {
         level: "fail",
         name: "database",
-        detail: `${path}: schema ${version} is newer than this gateway (${latest})`,
+        detail: `${path} records ${unknown.join(", ")}, which this gateway (schema ${latest}) has no file for: a newer gateway migrated it`,
         fix: "run the newer gateway that wrote it, or point GATEWAY_DB elsewhere",
       };
     }
     const server = backend.describe ? `; ${await backend.describe()}` : "";
-    if (version < latest) {
+    if (pending.length > 0) {
       return {
         level: "warn",
         name: "database",
-        detail: `${path}, schema version ${version} (this gateway has ${latest})${server}`,
+        detail: `${path}, schema version ${version} (this gateway has ${latest}; not applied: ${pending.join(", ")})${server}`,
         fix: 'run "gateway migrate", or start the gateway (it migrates first)',
       };
     }

@@ -12,6 +12,10 @@ export interface MigrationOutcome {
 export interface SchemaStatus {
   version: number;
   latest: number;
+  /** Migrations this code ships that the database does not record (by name, in order): `migrate` applies them. */
+  pending: string[];
+  /** Migrations the database records that this code has no file for (by name): `migrate` refuses it. */
+  unknown: string[];
 }
 
 /** Watches, while the gateway runs, that the database it opened is still the one operators see. */

@@ -34,6 +34,11 @@ async function deliverUntilStored(send: () => Promise<number>): Promise<void> {
   await waitFor(async () => (await send().catch(() => 0)) === 200, "a delivery stored");
 }
 
+/** Starts the three instances at once, as a deployment does: they migrate and join concurrently. */
+async function startThree(here: InstancesWorld, options: { webhook: boolean }): Promise<void> {
+  await Promise.all([0, 1, 2].map(() => here.start(options)));
+}
+
 /** The surviving instances stop cleanly (SIGTERM drains and exits 0). */
 async function stopSurvivors(here: InstancesWorld): Promise<void> {
   for (const instance of here.live()) expect(await instance.stop(), here.logs()).toEqual({ code: 0, signal: null });
@@ -45,7 +50,7 @@ describe.each(seedsAtLeast(2))("seed %i: three instances on one PostgreSQL datab
     const random = new Random(seed);
     const here = await InstancesWorld.create({ delayMs: () => random.int(20, 250) });
     world = here;
-    for (let index = 0; index < 3; index++) await here.start({ webhook: true });
+    await startThree(here, { webhook: true });
     const front = await NginxFront.start(here.instances.map((instance) => instance.port));
     nginx = front;
     const tag = `${seed}x${random.int(1000, 9999)}`;
@@ -110,7 +115,7 @@ describe.each(seedsAtLeast(2))("seed %i: three instances on one PostgreSQL datab
     const random = new Random(seed + 100);
     const here = await InstancesWorld.create({ delayMs: () => random.int(20, 250) });
     world = here;
-    for (let index = 0; index < 3; index++) await here.start({ webhook: false });
+    await startThree(here, { webhook: false });
     const leaders = async () => {
       const roles = await Promise.all(here.live().map(async (instance) => (await here.health(instance)).role));
       return here.live().filter((_, index) => roles[index]?.poll_leader === true);

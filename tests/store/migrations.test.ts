@@ -3,9 +3,10 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StoreError } from "../../src/errors.js";
+import { MigrationError, StoreError } from "../../src/errors.js";
 import { type Db, openDatabase } from "../../src/store/sqlite/database.js";
 import { loadMigrations, migrate, schemaVersion } from "../../src/store/sqlite/migrator.js";
+import { sqliteBackend } from "../../src/store/sqlite/sqlite-backend.js";
 import { openStore } from "../../src/store/sqlite/sqlite-store.js";
 import { runChild } from "../support/child-processes.js";
 import { makeTempDir, removeTempDir } from "../support/temp-dirs.js";
@@ -109,10 +110,11 @@ describe("openStore and migrate", () => {
     db.close();
 
     const error = catchError(() => openStore(path));
+    expect(error).toBeInstanceOf(MigrationError);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: "STORE_TOO_NEW" });
     const message = (error as StoreError).message;
-    expect(message).toContain("999");
+    expect(message).toContain("999-future.sql");
     expect(message).toMatch(/newer/);
     expect(message).toMatch(/upgrade/i);
 
@@ -158,6 +160,55 @@ describe("openStore and migrate", () => {
     // Fixing the file lets a later run pick up where it stopped.
     writeFileSync(join(migrations, "002-bad.sql"), "CREATE TABLE partial_a (id INTEGER PRIMARY KEY);");
     expect(migrate(db, loadMigrations(migrations)).applied.map((m) => m.version)).toEqual([2]);
+  });
+
+  it("applies a migration numbered below the newest applied (merged late), and only that one", () => {
+    const migrations = join(dir, "migrations");
+    mkdirSync(migrations);
+    writeFileSync(join(migrations, "001-one.sql"), "CREATE TABLE one (id INTEGER PRIMARY KEY);");
+    writeFileSync(join(migrations, "003-three.sql"), "CREATE TABLE three (id INTEGER PRIMARY KEY);");
+    const db = open(join(dir, "gateway.db"));
+    expect(migrate(db, loadMigrations(migrations)).applied.map((m) => m.name)).toEqual(["001-one", "003-three"]);
+
+    // A branch brings 002 after 003 ran; a newer 004 arrives with it.
+    writeFileSync(join(migrations, "002-two.sql"), "CREATE TABLE two (id INTEGER PRIMARY KEY);");
+    writeFileSync(join(migrations, "004-four.sql"), "CREATE TABLE four (id INTEGER PRIMARY KEY);");
+    const report = migrate(db, loadMigrations(migrations));
+    expect(report.applied.map((m) => m.name)).toEqual(["002-two", "004-four"]);
+    expect(report.version).toBe(4);
+    expect(tableNames(db)).toEqual(expect.arrayContaining(["one", "two", "three", "four"]));
+    expect(recorded(db).map((row) => row.version)).toEqual([1, 2, 3, 4]);
+    expect(migrate(db, loadMigrations(migrations)).applied).toEqual([]);
+  });
+
+  it("inspect (gateway doctor) names the migrations not applied and those without a file", async () => {
+    const path = join(dir, "gateway.db");
+    const db = open(path);
+    migrate(db);
+    db.prepare("DELETE FROM schema_migrations WHERE version = 11").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (999, '999-future', 1)").run();
+    db.close();
+    const status = await sqliteBackend(path).inspect();
+    expect(status).toMatchObject({ version: 999, pending: ["011-tool-approvals"], unknown: ["999-future"] });
+  });
+
+  it("refuses a database recording a migration no file has (below the newest too) before applying anything", () => {
+    const migrations = join(dir, "migrations");
+    mkdirSync(migrations);
+    writeFileSync(join(migrations, "001-one.sql"), "CREATE TABLE one (id INTEGER PRIMARY KEY);");
+    writeFileSync(join(migrations, "003-three.sql"), "CREATE TABLE three (id INTEGER PRIMARY KEY);");
+    const db = open(join(dir, "gateway.db"));
+    migrate(db, loadMigrations(migrations));
+    // Another gateway build applied its 002, which this one does not ship.
+    db.prepare("INSERT INTO schema_migrations VALUES (2, '002-elsewhere', 1)").run();
+    writeFileSync(join(migrations, "004-four.sql"), "CREATE TABLE four (id INTEGER PRIMARY KEY);");
+
+    const error = catchError(() => migrate(db, loadMigrations(migrations)));
+    expect(error).toBeInstanceOf(MigrationError);
+    expect(error).toMatchObject({ code: "STORE_TOO_NEW" });
+    expect((error as MigrationError).message).toContain("002-elsewhere.sql");
+    expect(tableNames(db)).not.toContain("four");
+    expect(recorded(db).map((row) => row.version)).toEqual([1, 2, 3]);
   });
 });
 

@@ -1,8 +1,15 @@
+import { diffSchema } from "../migration-plan.js";
 import type { StoreBackend } from "../store-backend.js";
 import type { Pricing } from "../usage-repository.js";
 import { PgCoordination } from "./pg-coordination.js";
 import { connectError, maskUrl, PgDatabase, type PgSettings } from "./pg-database.js";
-import { appliedMigrations, loadPgMigrations, migratePg, pgSchemaVersion } from "./pg-migrator.js";
+import {
+  appliedMigrations,
+  loadPgMigrations,
+  migratePg,
+  pgRecordedMigrations,
+  pgSchemaVersion,
+} from "./pg-migrator.js";
 import { openPgStore } from "./pg-store.js";
 import { SEARCH_CONFIG } from "./ts-query.js";
 
@@ -78,10 +85,16 @@ export function postgresBackend(
         return { applied: report.applied.map((migration) => migration.name), version: report.version };
       }),
     inspect: () =>
-      withDb(async (db) => ({
-        version: await pgSchemaVersion(db),
-        latest: loadPgMigrations().at(-1)?.version ?? 0,
-      })),
+      withDb(async (db) => {
+        const files = loadPgMigrations();
+        const { pending, unknown } = diffSchema(files, await pgRecordedMigrations(db));
+        return {
+          version: await pgSchemaVersion(db),
+          latest: files.at(-1)?.version ?? 0,
+          pending: pending.map((migration) => migration.name),
+          unknown: unknown.map((migration) => migration.name),
+        };
+      }),
     server,
     coordinate: () => new PgCoordination(settings),
     describe: async () => {

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
+import { MigrationError } from "../../errors.js";
 import { packageRoot } from "../../paths.js";
 import { type Migration, readMigrations } from "../migration-files.js";
+import { pendingMigrations, type RecordedMigration } from "../migration-plan.js";
 import { at, type PgDatabase, type Sql } from "./pg-database.js";
 
 /** The PostgreSQL migrations, `migrations/postgres/NNN-name.sql`, in order. */
@@ -22,8 +23,10 @@ export interface PgMigrationReport {
 const migrationLock = 0x63670014;
 
 /**
- * Applies every migration newer than the database, each in its own transaction under the
- * migration lock, recording it in `schema_migrations`. A database newer than the code is refused.
+ * Applies every migration the database does not record, in order (also one numbered below the
+ * newest applied), each in its own transaction under the migration lock, recording it in
+ * `schema_migrations`. A database that records a migration no file has (a newer gateway's) is
+ * refused before anything is applied.
  */
 export async function migratePg(
   db: PgDatabase,
@@ -35,23 +38,15 @@ export async function migratePg(
     await sql.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`);
   });
-  const current = await pgSchemaVersion(db);
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new StoreError(
-      "STORE_TOO_NEW",
-      `the database is at schema version ${current}, newer than this gateway (${latest}); upgrade chat-gateway`,
-    );
-  }
+  const pending = pendingMigrations(migrations, await recordedIn(db));
   const applied: Migration[] = [];
-  for (const migration of migrations) {
-    if (migration.version <= current) continue;
+  for (const migration of pending) {
     let ran = false;
     try {
       await db.transaction(async (sql) => {
         await sql.run("SELECT pg_advisory_xact_lock($1)", [migrationLock]);
         // Another process may have applied it while this one waited for the lock.
-        if ((await versionIn(sql)) >= migration.version) return;
+        if (await sql.one("SELECT 1 FROM schema_migrations WHERE version = $1", [migration.version])) return;
         await sql.run(migration.sql);
         await sql.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
           migration.version,
@@ -61,28 +56,42 @@ export async function migratePg(
         ran = true;
       });
     } catch (error) {
-      throw new StoreError("STORE_MIGRATION", `migration ${migration.name} failed: ${(error as Error).message}`, {
+      throw new MigrationError("STORE_MIGRATION", `migration ${migration.name} failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
     if (ran) applied.push(migration);
   }
-  return { applied, version: Math.max(current, latest) };
+  return { applied, version: await pgSchemaVersion(db) };
 }
 
-/** The schema version (0 before the first migration). */
+/** The highest migration version the database records (0 before the first migration). */
 export function pgSchemaVersion(db: PgDatabase): Promise<number> {
   return versionIn(db);
 }
 
 async function versionIn(sql: Sql): Promise<number> {
-  const table = await sql.one<{ found: string | null }>("SELECT to_regclass('schema_migrations')::text AS found");
-  if (!table?.found) return 0;
+  if (!(await hasMigrationTable(sql))) return 0;
   const row = await sql.one<{ version: number | null }>("SELECT MAX(version) AS version FROM schema_migrations");
   return row?.version ?? 0;
 }
 
-/** The migrations recorded as applied, oldest first. */
+/** The migrations the database records as applied, oldest first (none before the first migration). */
+export async function pgRecordedMigrations(db: PgDatabase): Promise<RecordedMigration[]> {
+  return recordedIn(db);
+}
+
+async function recordedIn(sql: Sql): Promise<RecordedMigration[]> {
+  if (!(await hasMigrationTable(sql))) return [];
+  return sql.rows<RecordedMigration>("SELECT version, name FROM schema_migrations ORDER BY version");
+}
+
+async function hasMigrationTable(sql: Sql): Promise<boolean> {
+  const table = await sql.one<{ found: string | null }>("SELECT to_regclass('schema_migrations')::text AS found");
+  return Boolean(table?.found);
+}
+
+/** The migrations recorded as applied, oldest first, with when each was applied. */
 export async function appliedMigrations(
   db: PgDatabase,
 ): Promise<{ version: number; name: string; appliedAt: number }[]> {

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
+import { MigrationError } from "../../errors.js";
 import { packageRoot } from "../../paths.js";
 import { type Migration, readMigrations } from "../migration-files.js";
+import { pendingMigrations, type RecordedMigration } from "../migration-plan.js";
 import type { Db } from "./database.js";
 
 export type { Migration };
@@ -17,46 +18,52 @@ export interface MigrationReport {
 }
 
 /**
- * Applies every migration newer than the database, each in its own transaction,
- * recording it in `schema_migrations`. A database newer than the code is refused.
+ * Applies every migration the database does not record, in order (also one numbered below the
+ * newest applied), each in its own transaction, recording it in `schema_migrations`. A database
+ * that records a migration no file has (a newer gateway's) is refused before anything is applied.
  */
 export function migrate(db: Db, migrations = loadMigrations(), now = Date.now): MigrationReport {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const current = schemaVersion(db);
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new StoreError(
-      "STORE_TOO_NEW",
-      `the database is at schema version ${current}, newer than this gateway (${latest}); upgrade chat-gateway`,
-    );
-  }
+  const pending = pendingMigrations(migrations, recordedMigrations(db));
+  const isRecorded = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
   const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
   const applied: Migration[] = [];
-  for (const migration of migrations) {
-    if (migration.version <= current) continue;
+  for (const migration of pending) {
     let ran = false;
     try {
       // Another process may have applied it while this one waited for the write lock.
       db.transaction(() => {
-        if (schemaVersion(db) >= migration.version) return;
+        if (isRecorded.get(migration.version)) return;
         db.exec(migration.sql);
         record.run(migration.version, migration.name, now());
         ran = true;
       }).immediate();
     } catch (error) {
-      throw new StoreError("STORE_MIGRATION", `migration ${migration.name} failed: ${(error as Error).message}`, {
+      throw new MigrationError("STORE_MIGRATION", `migration ${migration.name} failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
     if (ran) applied.push(migration);
   }
-  return { applied, version: Math.max(current, latest) };
+  return { applied, version: schemaVersion(db) };
 }
 
+/** The highest migration version the database records (0 before the first migration). */
 export function schemaVersion(db: Db): number {
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-  if (!exists) return 0;
+  if (!hasMigrationTable(db)) return 0;
   const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as { version: number | null };
   return row.version ?? 0;
+}
+
+/** The migrations the database records as applied, oldest first (none before the first migration). */
+export function recordedMigrations(db: Db): RecordedMigration[] {
+  if (!hasMigrationTable(db)) return [];
+  return db.prepare<[], RecordedMigration>("SELECT version, name FROM schema_migrations ORDER BY version").all();
+}
+
+function hasMigrationTable(db: Db): boolean {
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined
+  );
 }

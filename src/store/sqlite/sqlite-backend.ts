@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
+import { diffSchema } from "../migration-plan.js";
 import type { StoreBackend } from "../store-backend.js";
 import type { Pricing } from "../usage-repository.js";
 import { openDatabase } from "./database.js";
 import { DatabaseWatch } from "./database-watch.js";
-import { loadMigrations, migrate, schemaVersion } from "./migrator.js";
+import { loadMigrations, migrate, recordedMigrations, schemaVersion } from "./migrator.js";
 import { openStore } from "./sqlite-store.js";
 
 /** A SQLite database file as a {@link StoreBackend}. */
@@ -25,7 +26,14 @@ export function sqliteBackend(path: string, options: { pricing?: Pricing; maxPag
       if (!existsSync(path)) return undefined;
       const db = openDatabase(path, { readonly: true });
       try {
-        return { version: schemaVersion(db), latest: loadMigrations().at(-1)?.version ?? 0 };
+        const files = loadMigrations();
+        const { pending, unknown } = diffSchema(files, recordedMigrations(db));
+        return {
+          version: schemaVersion(db),
+          latest: files.at(-1)?.version ?? 0,
+          pending: pending.map((migration) => migration.name),
+          unknown: unknown.map((migration) => migration.name),
+        };
       } finally {
         db.close();
       }
