@@ -14,6 +14,8 @@ export interface ModelBehaviour {
    * behind them); a function gets the texts the request answers.
    */
   firstDelayMs?: number | ((texts: string[]) => number);
+  /** No answer before this settles (then `firstDelayMs`): turns surely run while the test sends more. */
+  holdUntil?: Promise<unknown>;
   /** Wait before each streamed piece (long enough streams show a preview). */
   pieceDelayMs?: number;
   /** Answer the first request of a turn with a `current_time` call, the request after the result with text. */
@@ -64,9 +66,11 @@ export class CrashWorld {
   }
 
   behave(behaviour: ModelBehaviour): void {
-    const { firstDelayMs = 0, pieceDelayMs = 0, callTool = false } = behaviour;
-    this.model.beforeReply = (body) =>
-      sleep(typeof firstDelayMs === "number" ? firstDelayMs : firstDelayMs(turnTexts(body)));
+    const { firstDelayMs = 0, pieceDelayMs = 0, callTool = false, holdUntil } = behaviour;
+    this.model.beforeReply = async (body) => {
+      await holdUntil;
+      await sleep(typeof firstDelayMs === "number" ? firstDelayMs : firstDelayMs(turnTexts(body)));
+    };
     this.model.fallback = (body) => {
       const last = body.messages.at(-1);
       const offersTool = body.tools?.some((tool) => tool.function.name === "current_time") ?? false;

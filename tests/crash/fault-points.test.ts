@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { PostOutcome } from "./child-gateway.js";
 import { CrashWorld, isAnswer } from "./crash-world.js";
 import { crashAndRecover, duplicates, expectRecovered, explain, type Recovery } from "./fault-scenario.js";
 
@@ -9,14 +10,35 @@ afterEach(async () => {
   world = undefined;
 });
 
+/**
+ * The model answers nothing until A-2 was accepted (in the first life, or in the second when the
+ * first died before it), so A-2 waits behind A-1's running turn however slow the machine is.
+ */
+function holdUntilA2Accepted(): {
+  holdUntil: Promise<void>;
+  onPosted: (messageId: string, outcome: PostOutcome) => void;
+} {
+  let accepted = () => {};
+  const holdUntil = new Promise<void>((resolve) => {
+    accepted = resolve;
+  });
+  return {
+    holdUntil,
+    onPosted: (messageId, outcome) => {
+      if (messageId === "A-2" && outcome.kind === "accepted") accepted();
+    },
+  };
+}
+
 function expectQueuedBehindRunningTurn(recovery: Recovery, logs: string): void {
   expect(recovery.first.get("A-2"), `${explain(recovery)}\n${logs}`).toMatchObject({ kind: "accepted", queued: true });
 }
 
 describe("kill -9 at each fault point, then restart on the same database", () => {
   it("after-accept: the cut request is retried with the same message_id, deduplicated, and answered once", async () => {
-    world = await CrashWorld.create({ firstDelayMs: 200, pieceDelayMs: 10 });
-    const recovery = await crashAndRecover(world, "after-accept");
+    const hold = holdUntilA2Accepted();
+    world = await CrashWorld.create({ firstDelayMs: 200, pieceDelayMs: 10, holdUntil: hold.holdUntil });
+    const recovery = await crashAndRecover(world, "after-accept", undefined, hold.onPosted);
     const why = `${explain(recovery)}\n${world.logs()}`;
     // The first message was committed, then the process died before answering HTTP.
     expect(recovery.first.get("A-1"), why).toMatchObject({ kind: "failed", status: null });
@@ -29,8 +51,9 @@ describe("kill -9 at each fault point, then restart on the same database", () =>
   });
 
   it("mid-stream: the preview is edited to end in (interrupted) and every message is answered once", async () => {
-    world = await CrashWorld.create({ firstDelayMs: 200, pieceDelayMs: 40 });
-    const recovery = await crashAndRecover(world, "mid-stream");
+    const hold = holdUntilA2Accepted();
+    world = await CrashWorld.create({ firstDelayMs: 200, pieceDelayMs: 40, holdUntil: hold.holdUntil });
+    const recovery = await crashAndRecover(world, "mid-stream", undefined, hold.onPosted);
     const { platform } = world;
     const why = `${explain(recovery)}\n${JSON.stringify(platform.calls, null, 1)}\n${world.logs()}`;
     expectQueuedBehindRunningTurn(recovery, world.logs());
@@ -61,8 +84,9 @@ describe("kill -9 at each fault point, then restart on the same database", () =>
   });
 
   it("after-tool-result: the tool is not run again (one tool_result row) and the answer arrives once", async () => {
-    world = await CrashWorld.create({ firstDelayMs: 200, callTool: true });
-    const recovery = await crashAndRecover(world, "after-tool-result");
+    const hold = holdUntilA2Accepted();
+    world = await CrashWorld.create({ firstDelayMs: 200, callTool: true, holdUntil: hold.holdUntil });
+    const recovery = await crashAndRecover(world, "after-tool-result", undefined, hold.onPosted);
     const why = `${explain(recovery)}\n${JSON.stringify(recovery.db, null, 1)}\n${world.logs()}`;
     expectQueuedBehindRunningTurn(recovery, world.logs());
     for (const row of recovery.db.toolRows) {

@@ -46,10 +46,16 @@ export async function crashAndRecover(
     world.message("A", 3),
     world.message("B", 2),
   ],
+  /** Told of each post's outcome, in both lives. */
+  onPosted?: (messageId: string, outcome: PostOutcome) => void,
 ): Promise<Recovery> {
   const doomed = await world.start({ crashAt: point });
   const first = new Map<string, PostOutcome>();
-  for (const message of messages) first.set(message.message_id, await doomed.post(message));
+  for (const message of messages) {
+    const outcome = await doomed.post(message);
+    first.set(message.message_id, outcome);
+    onPosted?.(message.message_id, outcome);
+  }
   const crash = await doomed.waitForExit();
   const left = await readDb(world.db);
   const sendingAtKill = left.unfinishedOutbox.filter((row) => row.state === "sending").map((row) => row.id);
@@ -60,7 +66,9 @@ export async function crashAndRecover(
   const retried = new Map<string, PostOutcome>();
   for (const message of messages) {
     if (first.get(message.message_id)?.kind !== "accepted") {
-      retried.set(message.message_id, await restarted.post(message));
+      const outcome = await restarted.post(message);
+      retried.set(message.message_id, outcome);
+      onPosted?.(message.message_id, outcome);
     }
   }
   const stored = messages.filter((message) =>
