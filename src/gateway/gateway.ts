@@ -98,9 +98,11 @@ export class Gateway {
       channels: [...this.#adapters.keys()],
       ...(options.onlyConversation ? { conversationKey: options.onlyConversation } : {}),
     };
-    // One pace per conversation for answers and previews, kept in the database: a 429 seen by either,
-    // in any gateway on the database, holds all.
-    const pacer = new ChatPacer(options.clock, options.store.pacing);
+    // One pace per conversation for answers and previews: a 429 seen by either holds both. Where other
+    // gateways share the database (coordination), the pace is kept in it, so it holds them too; a
+    // gateway alone on its database (SQLite) keeps it in memory, as a database write per reply would
+    // share it with nobody.
+    const pacer = new ChatPacer(options.clock, options.coordination ? options.store.pacing : undefined);
     const waiter = new ApprovalWaiter({ store: options.store, clock: options.clock, pollMs: options.pollMs ?? 500 });
     this.outbox = new OutboxSender({
       scope,

@@ -16,6 +16,7 @@ import type { Clock } from "../../src/ids.js";
 import { createLogger } from "../../src/logger.js";
 import { McpServers } from "../../src/mcp/mcp-servers.js";
 import type { TurnContext } from "../../src/memory/turn-context.js";
+import type { Coordination } from "../../src/store/coordination.js";
 import { openStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { InboundState } from "../../src/store/types.js";
 import type { Pricing } from "../../src/store/usage-repository.js";
@@ -63,6 +64,8 @@ export interface GatewayTestOptions {
   mcp?: McpSettings;
   /** How long a tool approval request waits before it counts as denied (default 10 minutes). */
   approvalTimeoutMs?: number;
+  /** Other gateways share the database (as on PostgreSQL); none by default, as on SQLite. */
+  coordination?: Coordination;
 }
 
 /** An Expert of the YAML with its defaults filled in. */
@@ -208,6 +211,7 @@ export class GatewayHarness {
       pollMs: 20,
       placeOf: this.placeOf,
       ...(options.approvalTimeoutMs ? { approvals: { timeoutMs: options.approvalTimeoutMs } } : {}),
+      ...(options.coordination ? { coordination: options.coordination } : {}),
     });
     await this.gateway.start();
   }
