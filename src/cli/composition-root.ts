@@ -240,6 +240,8 @@ export interface ServedGateway {
   triggers: Triggers;
   /** Started once the gateway runs; a lost database ends the process through `onDatabaseLost`. */
   database: StoreWatch | undefined;
+  /** Released after the store closed: the next `gateway start` on a SQLite file may begin. */
+  serving: { release(): void } | undefined;
 }
 
 /** Wires `gateway start` from the configuration; nothing is listening or running yet. */
@@ -251,7 +253,12 @@ export async function createServedGateway(
   const runtime = createAgentRuntime(config, logger);
   assertChannelExperts(config, runtime.experts);
   const backend = storeBackend(config);
-  const store = await backend.open();
+  // Before anything is migrated or claimed: a second gateway on a SQLite file stops here.
+  const serving = backend.holdServing?.();
+  const store = await backend.open().catch((error: unknown) => {
+    serving?.release();
+    throw error;
+  });
   const watch = backend.watch?.({ logger, onLost: options.onDatabaseLost });
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
@@ -304,7 +311,7 @@ export async function createServedGateway(
     },
     { beforeReady: true },
   );
-  return { runtime, logger, store, http, gateway, triggers, database: watch };
+  return { runtime, logger, store, http, gateway, triggers, database: watch, serving };
 }
 
 /** `/admin`, reading and changing through the store port, with the gateway's visibility rule for the lock badge. */

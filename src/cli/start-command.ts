@@ -15,7 +15,7 @@ export async function startCommand(): Promise<number> {
   const stopped = new Promise<"signal" | "database-lost">((resolve) => {
     stopFor = resolve;
   });
-  const { runtime, logger, store, http, gateway, triggers, database } = await createServedGateway(config, {
+  const { runtime, logger, store, http, gateway, triggers, database, serving } = await createServedGateway(config, {
     onDatabaseLost: () => stopFor?.("database-lost"),
   });
   // Bind first: a taken port fails the start before any work is claimed. Routes answer 503 until ready.
@@ -31,6 +31,7 @@ export async function startCommand(): Promise<number> {
     await runtime.mcp.close();
     await http.close();
     await store.close();
+    serving?.release();
     throw error;
   }
   triggers.start();
@@ -55,6 +56,7 @@ export async function startCommand(): Promise<number> {
   await triggers.settle().catch((error: unknown) => logger.warn({ err: error }, "ending trigger runs failed"));
   await http.close();
   await store.close();
+  serving?.release();
   logger.info("stopped");
   logger.flush();
   return reason === "database-lost" ? 1 : 0;

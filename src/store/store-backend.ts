@@ -46,6 +46,12 @@ export interface StoreBackend {
    */
   watch?(options: { logger: Logger; onLost: (problem: string) => void }): StoreWatch;
   /**
+   * For a backend that serves one gateway at a time (a SQLite file): the lock that refuses a second
+   * `gateway start` on this database (a StoreError `STORE_IN_USE`), held until released or the
+   * process ends, however it ends. CLI commands do not take it and share the database as before.
+   */
+  holdServing?(): { release(): void };
+  /**
    * Coordination with the other gateways on this database (presence, roles, wake-ups), over a
    * connection of its own. A backend for one process at a time has none.
    */

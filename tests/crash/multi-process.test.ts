@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { sessionJson } from "../../src/cli/output.js";
 import { PATIENCE_MS } from "../support/wait.js";
-import { gatewayEnv, runCli, sleep, waitFor } from "./child-gateway.js";
+import { freePort, gatewayEnv, runCli, sleep, waitFor } from "./child-gateway.js";
 import { answersOf, CrashWorld, readDb } from "./crash-world.js";
 
 type SessionJson = ReturnType<typeof sessionJson>;
@@ -81,5 +81,51 @@ describe("several processes on one database", () => {
     ]);
     expect(db.inbound, why).toEqual([{ text: message.text, state: "answered" }]);
     expect(db.unfinishedOutbox, why).toEqual([]);
+  });
+});
+
+describe("one `gateway start` per SQLite file", () => {
+  it("refuses a second start naming the file and PostgreSQL, keeps the CLI working, and frees the file on kill -9", async () => {
+    const w = await CrashWorld.create();
+    world = w;
+    const first = await w.start();
+    const env = gatewayEnv({
+      db: w.sandbox.db,
+      home: w.sandbox.dir,
+      modelUrl: w.model.url,
+      platformUrl: w.platform.url,
+    });
+    // Without the lock a second gateway would start and serve: the bounded wait then fails the test.
+    const second = await runCli(["start"], { ...env, PORT: String(await freePort()) }, 30_000);
+    expect(second.code, second.stderr).not.toBe(0);
+    const lines = second.stderr.trim().split("\n");
+    expect(lines, second.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(w.sandbox.db);
+    expect(lines[0]).toContain("PostgreSQL");
+    expect(first.hasExited, w.logs()).toBe(false);
+
+    // The CLI shares the file with the running gateway as before.
+    const message = w.message("M", 1);
+    expect(await first.post(message)).toMatchObject({ kind: "accepted" });
+    const run = await runCli(["run", "-p", "beside the gateway"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("echo: beside the gateway");
+    const listed = await runCli(["sessions", "list", "--json"], env);
+    expect(listed.code, listed.stderr).toBe(0);
+
+    // kill -9 leaves no stale lock: the next start serves and answers.
+    first.child.kill("SIGKILL");
+    expect((await first.exited).signal).toBe("SIGKILL");
+    const next = await w.start();
+    const after = w.message("M", 2);
+    expect(await next.post(after)).toMatchObject({ kind: "accepted" });
+    await waitFor(
+      () => (answersOf(w.platform, [after]).get(after.text)?.length ?? 0) > 0,
+      () => `the answer after kill -9\n${w.logs()}`,
+    );
+    // A clean stop frees it too.
+    expect(await next.stop()).toEqual({ code: 0, signal: null });
+    const last = await w.start();
+    expect(await last.stop()).toEqual({ code: 0, signal: null });
   });
 });

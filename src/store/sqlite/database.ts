@@ -36,6 +36,14 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
   return db;
 }
 
+/**
+ * A bare connection with no busy timeout and none of the pragmas above: for a file that is only
+ * ever locked, never read (see serving-lock.ts), where waiting for a lock would be wrong.
+ */
+export function openLockFile(path: string): Db {
+  return new Database(path, { timeout: 0 });
+}
+
 /** `STORE_READONLY` with the path and the fix when SQLite could not write; `STORE_OPEN` with its own words otherwise. */
 function openFailure(path: string, error: unknown): StoreError {
   const readonly = explainOpenFailure(path, error);

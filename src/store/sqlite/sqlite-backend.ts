@@ -5,6 +5,7 @@ import type { Pricing } from "../usage-repository.js";
 import { openDatabase } from "./database.js";
 import { DatabaseWatch } from "./database-watch.js";
 import { loadMigrations, migrate, recordedMigrations, schemaVersion } from "./migrator.js";
+import { holdServingLock } from "./serving-lock.js";
 import { openStore } from "./sqlite-store.js";
 
 /** A SQLite database file as a {@link StoreBackend}. */
@@ -21,6 +22,7 @@ export function sqliteBackend(path: string, options: { pricing?: Pricing; maxPag
         db.close();
       }
     },
+    holdServing: () => (path === ":memory:" ? { release: () => undefined } : holdServingLock(path)),
     watch: (watchOptions) => new DatabaseWatch({ path, ...watchOptions }),
     inspect: async () => {
       if (!existsSync(path)) return undefined;
