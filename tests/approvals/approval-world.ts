@@ -61,18 +61,20 @@ export async function writeResults(harness: GatewayHarness, sessionId: string) {
 /** A YAML in `dir` with the filesystem server as `files` and an Expert using it, plus `more` lines; returns its path. */
 export function approvalYaml(dir: string, docs: DocsFolder, more: string[] = []): string {
   const yaml = join(dir, "gateway.yml");
-  writeFileSync(
-    yaml,
-    [
-      "mcp_servers:",
-      `  - { name: files, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FILESYSTEM_SERVER)}, ${JSON.stringify(docs.dir)}] }`,
-      "experts:",
-      "  - { name: default, tools: [files.*] }",
-      ...more,
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(yaml, approvalYamlText(docs, more));
   return yaml;
+}
+
+/** The text of {@link approvalYaml}. */
+export function approvalYamlText(docs: DocsFolder, more: string[] = []): string {
+  return [
+    "mcp_servers:",
+    `  - { name: files, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FILESYSTEM_SERVER)}, ${JSON.stringify(docs.dir)}] }`,
+    "experts:",
+    "  - { name: default, tools: [files.*] }",
+    ...more,
+    "",
+  ].join("\n");
 }
 
 /** The environment of a CLI child (`run`, `triggers`, `start`): the fake model, {@link approvalYaml}, the sandbox's database. */

@@ -45,9 +45,10 @@ export class InstancesWorld {
   readonly instances: ChildGateway[] = [];
   database: TestDatabase | undefined;
 
-  static async create(options: { delayMs: (texts: string[]) => number }): Promise<InstancesWorld> {
+  /** `yaml`: the instances' gateway.yml (default: the every-second schedule). */
+  static async create(options: { delayMs: (texts: string[]) => number; yaml?: string }): Promise<InstancesWorld> {
     const world = new InstancesWorld();
-    writeFileSync(join(world.dir, "gateway.yml"), CRON_YAML);
+    writeFileSync(join(world.dir, "gateway.yml"), options.yaml ?? CRON_YAML);
     await world.model.start();
     await world.telegram.start();
     await world.slack.start();

@@ -157,7 +157,7 @@ export type Button = { action_id: string; value: string; text: { text: string } 
 
 /** The buttons under the bot's latest message in a thread that has any. */
 export function lastButtons(
-  w: SlackWorld,
+  w: Pick<SlackWorld, "slack">,
   channel: string,
   threadTs: string | undefined,
 ): { ts: string; buttons: Button[] } {
