@@ -1,7 +1,9 @@
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { PgDatabase } from "../../src/store/postgres/pg-database.js";
 import { loadPgMigrations, migratePg } from "../../src/store/postgres/pg-migrator.js";
 import { openPgStore, type PgStore } from "../../src/store/postgres/pg-store.js";
+import { waitFor } from "../support/wait.js";
 import { accept, claimOptions, inbound, plainPolicy, scope } from "./contract/contract-helpers.js";
 import { createTestDatabase, type TestDatabase } from "./pg-test-database.js";
 
@@ -106,6 +108,45 @@ describe("PostgreSQL shared by two processes", () => {
       expect(ids).toHaveLength(20);
     } finally {
       await close();
+    }
+  });
+
+  it("dates a claimed turn after the session's previous turn ended, however long the claim waited for the session", async () => {
+    const url = await (await testDatabase()).schemaUrl(`race_${++schemas}`);
+    let time = 1_000_000;
+    const store = await openPgStore({ url, poolMax: 4 }, { clock: () => time });
+    // Another instance, ending the running turn while it holds the session's row.
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await accept(store, "telegram:dated", "first");
+      const session = await store.sessions.current("telegram:dated");
+      const sessionId = session?.id ?? "";
+      const first = await store.queue.claim(sessionId, claimOptions("proc-a"));
+      await accept(store, "telegram:dated", "second");
+      await other.query("BEGIN");
+      await other.query("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", [sessionId]);
+      time = 2_000_000;
+      const claiming = store.queue.claim(sessionId, claimOptions("proc-b"));
+      await waitFor(async () => {
+        const waiting = await other.query(
+          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return (waiting.rowCount ?? 0) > 0;
+      }, "the claim waiting for the session's row");
+      time = 3_000_000;
+      await other.query(
+        "UPDATE turns SET state = 'completed', finished_at = to_timestamp(3000), lease_owner = NULL WHERE id = $1",
+        [first?.turn.id],
+      );
+      await other.query("UPDATE inbound SET state = 'answered' WHERE turn_id = $1", [first?.turn.id]);
+      await other.query("COMMIT");
+      const second = await claiming;
+      expect(second?.inbound.map((row) => row.text)).toEqual(["second"]);
+      expect(second?.turn.startedAt).toBeGreaterThanOrEqual(3_000_000);
+    } finally {
+      await other.end();
+      await store.close();
     }
   });
 });
