@@ -4,7 +4,7 @@ import type { Logger } from "../../src/logger.js";
 import { renderMrkdwn } from "./slack-format.js";
 import { conversationKeyOf, isDirectChannel, targetOf } from "./slack-keys.js";
 
-/** How many assistant threads' greetings, contexts and titles are remembered. */
+/** How many assistant threads' contexts and titles are remembered. */
 const MAX_THREADS = 10_000;
 /** Slack shows a thread title of about this length. */
 const MAX_TITLE = 100;
@@ -26,7 +26,6 @@ export class SlackAssistant {
   readonly #client: webApi.WebClient;
   readonly #host: ChannelHost;
   readonly #logger: Logger;
-  readonly #greeted = new Set<string>();
   /** The channel each thread's person looks at, and whether the model has been told. */
   readonly #contexts = new Map<string, { channel: string; told: boolean }>();
   readonly #titles = new Map<string, string>();
@@ -54,16 +53,19 @@ export class SlackAssistant {
     });
   }
 
-  /** `assistant_thread_started`: greet and offer the Expert's prompts (once per thread, also when Slack retries). */
+  /**
+   * `assistant_thread_started`: greet and offer the Expert's prompts, once per thread: also when
+   * Slack delivers the event again, to this gateway or another on the database (the thread's key is
+   * recorded there first; a greeting whose post then fails is not tried again).
+   */
   started(thread: AssistantThread, team: string): void {
     const key = this.#keyOf(thread, team);
     if (!key || !thread.channel_id || !thread.thread_ts) return;
     this.#context(key, thread);
-    if (this.#greeted.has(key)) return;
-    remember(this.#greeted, key);
     const channel = thread.channel_id;
     const threadTs = thread.thread_ts;
     void (async () => {
+      if (this.#host.firstTime && !(await this.#host.firstTime(`slack:greeting:${key}`))) return;
       const welcome = await this.#host.welcome(key, channel);
       await this.#client.chat.postMessage({
         channel,
@@ -149,9 +151,4 @@ export class SlackAssistant {
     if (!thread.channel_id || !thread.thread_ts) return undefined;
     return conversationKeyOf({ team, channel: thread.channel_id, threadTs: thread.thread_ts });
   }
-}
-
-function remember(set: Set<string>, key: string): void {
-  set.add(key);
-  if (set.size > MAX_THREADS) set.delete(set.values().next().value ?? "");
 }

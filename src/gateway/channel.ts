@@ -211,6 +211,13 @@ export interface ChannelHost {
    * member (a host alone on its database) the adapter just starts the work.
    */
   lead?(role: string, work: RoleWork): RoleHandle;
+  /**
+   * True the first time any gateway on this database sees `key`, false after: for what an adapter
+   * does once per platform event outside {@link accept} (a greeting), so that the event delivered
+   * again, to another instance or after a restart, does not do it twice. The key is kept as a
+   * delivery key, in the database. Without this member (a host alone, in memory) every call is a first.
+   */
+  firstTime?(key: string): Promise<boolean>;
 }
 
 /** Work under a role (see {@link ChannelHost.lead}). */

@@ -215,6 +215,7 @@ export class Gateway {
         return { expert: expert.name, greeting: expert.greeting, suggestedPrompts: expert.suggestedPrompts };
       },
       knows: async (conversationKey) => (await store.sessions.current(conversationKey)) !== undefined,
+      firstTime: (key) => store.queue.recordDelivery([key]),
       commands: commandHelp,
       logger,
       lead: (role, work) => this.roles.lead(role, work),
