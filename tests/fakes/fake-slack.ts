@@ -64,6 +64,8 @@ export class FakeSlack {
   #envelopes = 0;
   /** Envelopes not acked yet, by id: Slack delivers them again on the next connection, and so does the fake. */
   readonly #unacked = new Map<string, string>();
+  /** Every envelope {@link sendEnvelopeTo} sent, as last sent: {@link redeliver} may send an acked one again. */
+  readonly #sentTo = new Map<string, string>();
 
   get url(): string {
     const address = this.#server?.address() as AddressInfo | undefined;
@@ -168,6 +170,49 @@ export class FakeSlack {
     this.#unacked.set(envelopeId, text);
     for (const ws of this.#sockets) ws.sendText(text);
     return envelopeId;
+  }
+
+  /**
+   * Sends a Socket Mode envelope to one open connection, as Slack does when an app holds several:
+   * `to` is its index among the open ones, in the order they opened. Returns its id.
+   */
+  sendEnvelopeTo(to: number, type: string, payload: unknown, extra: Record<string, unknown> = {}): string {
+    const envelopeId = `env-${++this.#envelopes}`;
+    const text = JSON.stringify({ type, envelope_id: envelopeId, payload, accepts_response_payload: false, ...extra });
+    this.#unacked.set(envelopeId, text);
+    this.#sentTo.set(envelopeId, text);
+    this.#openSocket(to).sendText(text);
+    return envelopeId;
+  }
+
+  /** The envelopes no connection acked yet. */
+  get unackedIds(): string[] {
+    return [...this.#unacked.keys()];
+  }
+
+  /**
+   * Sends an envelope once more to the open connection `to`, with `retry_attempt` one higher and
+   * `retry_reason: "timeout"`: what Slack does when an ack is late, whether or not the connection
+   * it first went to still lives. Acked or not, it goes out (an ack may be on its way).
+   */
+  redeliver(envelopeId: string, to: number): void {
+    const text = this.#unacked.get(envelopeId) ?? this.#sentTo.get(envelopeId);
+    if (!text) throw new Error(`no envelope ${envelopeId} to deliver again`);
+    const envelope = JSON.parse(text) as { retry_attempt?: number };
+    const again = JSON.stringify({
+      ...envelope,
+      retry_attempt: (envelope.retry_attempt ?? 0) + 1,
+      retry_reason: "timeout",
+    });
+    if (this.#unacked.has(envelopeId)) this.#unacked.set(envelopeId, again);
+    this.#sentTo.set(envelopeId, again);
+    this.#openSocket(to).sendText(again);
+  }
+
+  #openSocket(index: number): FakeWebSocket {
+    const ws = [...this.#sockets].filter((socket) => socket.open)[index];
+    if (!ws) throw new Error(`no open Socket Mode connection #${index} (${this.socketCount} open)`);
+    return ws;
   }
 
   /** Slack's `disconnect` message (it is about to close the connection). */

@@ -64,8 +64,11 @@ export class InstancesWorld {
     return this.database.url;
   }
 
-  /** Starts one more instance; `webhook`: Telegram in webhook mode (else long polling). */
-  async start(options: { webhook: boolean }): Promise<ChildGateway> {
+  /**
+   * Starts one more instance; `webhook`: Telegram in webhook mode (else long polling); `socket`: Slack
+   * over Socket Mode (each instance opens its own connection) instead of HTTP events.
+   */
+  async start(options: { webhook: boolean; socket?: boolean }): Promise<ChildGateway> {
     const instance = await ChildGateway.start({
       db: this.url,
       home: this.dir,
@@ -84,7 +87,7 @@ export class InstancesWorld {
             }
           : {}),
         SLACK_BOT_TOKEN: "xoxb-test",
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        ...(options.socket ? { SLACK_APP_TOKEN: "xapp-test" } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
         SLACK_API_URL: this.slack.apiUrl,
       },
     });
