@@ -29,22 +29,21 @@ import { measuredModel } from "../metrics/measured-model.js";
 import { mountMetrics } from "../metrics/metrics-route.js";
 import { gaugeReadings, PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import type { Coordination } from "../store/coordination.js";
-import { postgresBackend } from "../store/postgres/pg-backend.js";
-import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
-import type { StoreBackend, StoreWatch } from "../store/store-backend.js";
+import type { StoreWatch } from "../store/store-backend.js";
 import type { Session } from "../store/types.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { Triggers } from "../triggers/triggers.js";
 import { mountWebhooks } from "../triggers/webhook-routes.js";
 import { gatewayVersion } from "../version.js";
 import { assertChannelExperts } from "./config-checks.js";
+import { storeBackend } from "./configured-store.js";
 
 /*
  * The composition root: the one place in src/ that knows the concrete pieces (the channel
- * adapters and the SQLite store backend) and wires configuration, store, agent, gateway,
- * triggers and the HTTP server for every command. Everything else sees only the ports:
- * ChannelAdapter and Store.
+ * adapters, and through configured-store.ts the store backends) and wires configuration, store,
+ * agent, gateway, triggers and the HTTP server for the commands that run turns. Everything else
+ * sees only the ports: ChannelAdapter and Store.
  */
 
 /** The channels the configuration enables. */
@@ -142,38 +141,6 @@ export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
   };
 }
 
-/** The configured database: PostgreSQL for a `postgres://` URL, else a SQLite file. */
-export function storeBackend(config: Config): StoreBackend {
-  if (isPostgresUrl(config.db)) return configuredPostgres(config);
-  return sqliteBackend(config.db, {
-    pricing: pricingFrom(config.models),
-    ...(config.testMaxPages !== undefined ? { maxPageCount: config.testMaxPages } : {}),
-  });
-}
-
-/** The PostgreSQL backend of a `postgres://` setting, with the password, pool and timeout configured. */
-export function configuredPostgres(config: Config): ReturnType<typeof postgresBackend> {
-  return postgresBackend(
-    {
-      url: config.db,
-      ...(config.postgres.password !== undefined ? { password: config.postgres.password } : {}),
-      poolMax: config.postgres.poolMax,
-      statementTimeoutMs: config.postgres.statementTimeoutMs,
-    },
-    { pricing: pricingFrom(config.models) },
-  );
-}
-
-/** Opens the configured store, migrating it. */
-export function openConfiguredStore(config: Config): Promise<Store> {
-  return storeBackend(config).open();
-}
-
-/** A store with the schema and no rows: every query of a read-only command answers "nothing" as usual. */
-export function openEmptyStore(): Promise<Store> {
-  return sqliteBackend(":memory:").open();
-}
-
 /** A new terminal session, keyed `cli:<its id>`, owned by the local user. */
 export function createCliSession(store: Store, expert: string, title: string | null): Promise<Session> {
   return store.sessions.create({
@@ -250,7 +217,7 @@ export async function createServedGateway(
   const logger = createLogger(config.logLevel);
   const runtime = createAgentRuntime(config, logger);
   assertChannelExperts(config, runtime.experts);
-  const backend = storeBackend(config);
+  const backend = await storeBackend(config);
   const store = await backend.open();
   const watch = backend.watch?.({ logger, onLost: options.onDatabaseLost });
   const http = new HttpServer(logger);

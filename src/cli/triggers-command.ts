@@ -8,7 +8,7 @@ import type { TriggerRun, TriggerState } from "../store/trigger-repository.js";
 import { nextFireAt } from "../triggers/cron-schedule.js";
 import { describeDestination } from "../triggers/destination.js";
 import { approvalJson } from "./approval-output.js";
-import { openConfiguredStore } from "./composition-root.js";
+import { openConfiguredStore } from "./configured-store.js";
 import { printJson, printTable, shortDate } from "./output.js";
 import { openExistingStore } from "./read-store.js";
 import { runTriggerHere } from "./trigger-run-here.js";
