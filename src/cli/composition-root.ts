@@ -27,7 +27,6 @@ import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
 import { measuredModel } from "../metrics/measured-model.js";
 import { mountMetrics } from "../metrics/metrics-route.js";
-import { gaugeReadings, PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import type { Coordination } from "../store/coordination.js";
 import type { Store } from "../store/store.js";
 import type { StoreWatch } from "../store/store-backend.js";
@@ -223,7 +222,9 @@ export async function createServedGateway(
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
+  // prom-client loads only when /metrics is on: run, chat, tools list and doctor import this module too.
+  const prometheus = config.metricsToken ? await import("../metrics/prometheus-metrics.js") : undefined;
+  const metrics = prometheus ? new prometheus.PrometheusMetrics() : undefined;
   if (metrics)
     runtime.model = measuredModel(runtime.model, metrics, { clock: systemClock, pricing: pricingFrom(config.models) });
   const coordination = backend.coordinate?.();
@@ -236,8 +237,8 @@ export async function createServedGateway(
   });
   const database = { backend: isPostgresUrl(config.db) ? "postgresql" : "sqlite", location: backend.location };
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
-  if (metrics && config.metricsToken) {
-    metrics.readGaugesFrom(async () => gaugeReadings(await gateway.health()));
+  if (prometheus && metrics && config.metricsToken) {
+    metrics.readGaugesFrom(async () => prometheus.gaugeReadings(await gateway.health()));
     mountMetrics(http, metrics, config.metricsToken);
   }
   if (config.console.operators.length > 0) mountOperatorConsole(http, store, gateway, runtime.experts, config);
