@@ -1,29 +1,20 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { accessAllow, accessList, accessRevoke } from "./cli/access-command.js";
-import { chatCommand } from "./cli/chat-command.js";
-import { approvalFlags } from "./cli/cli-approvals.js";
 import { ignoreClosedPipe } from "./cli/closed-pipe.js";
-import { dbCopyCommand } from "./cli/db-command.js";
-import { doctorCommand } from "./cli/doctor-command.js";
-import { type InitOptions, initCommand } from "./cli/init-command.js";
-import { compactSession, forgetMemory, listMemories } from "./cli/memory-command.js";
-import { migrateCommand } from "./cli/migrate-command.js";
+import type { InitOptions } from "./cli/init-command.js";
 import { wholeNumber } from "./cli/numeric-option.js";
-import { pruneSessions } from "./cli/prune-command.js";
-import { openExistingStore, type WhenMissing } from "./cli/read-store.js";
-import { runCommand } from "./cli/run-command.js";
-import { listSessions, searchSessions, showSession } from "./cli/sessions-command.js";
-import { startCommand } from "./cli/start-command.js";
-import { statusCommand } from "./cli/status-command.js";
-import { listToolsCommand } from "./cli/tools-command.js";
-import { listTriggers, runTrigger, setTriggerPaused, triggerHistory } from "./cli/triggers-command.js";
-import { usageReport } from "./cli/usage-command.js";
-import { loadConfig } from "./config/load-config.js";
+import type { WhenMissing } from "./cli/read-store.js";
 import { describeError, GatewayError } from "./errors.js";
 import { guardProcessOutput } from "./secrets/guard-output.js";
 import type { Store } from "./store/store.js";
 import { gatewayVersion } from "./version.js";
+
+/*
+ * Only what every run needs is imported up here: commander, the output guards and the version.
+ * Each command's implementation is imported in its action, when that command runs: importing all
+ * of them (the agent, openai, zod schemas, the HTTP server, metrics, both store backends) cost
+ * every command, `--version` and `--help` included, most of a second of CPU.
+ */
 
 ignoreClosedPipe(process.stdout);
 
@@ -36,7 +27,7 @@ const program = new Command("gateway")
   .configureOutput({ outputError: (text, write) => write(text) });
 
 /** Runs an action and turns its result into the exit code; errors become one line on stderr. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefined | undefined>) {
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefined>) {
   return async (...args: A) => {
     process.exitCode = (await fn(...args)) ?? 0;
   };
@@ -44,10 +35,12 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | undefi
 
 /**
  * Runs a command on the existing database; none of these create one (see
- * {@link openExistingStore}): lists answer "nothing" and say where they looked,
+ * `openExistingStore` in cli/read-store.ts): lists answer "nothing" and say where they looked,
  * commands about one session or memory fail naming the path.
  */
 async function withStore(whenMissing: WhenMissing, fn: (store: Store) => Promise<void>): Promise<number> {
+  const { loadConfig } = await import("./config/load-config.js");
+  const { openExistingStore } = await import("./cli/read-store.js");
   const store = await openExistingStore(loadConfig(), whenMissing);
   try {
     await fn(store);
@@ -74,12 +67,12 @@ program
   .option("--slack-bot-token <token>", "xoxb-… of the app made from manifest.yml (default: SLACK_BOT_TOKEN)")
   .option("--slack-app-token <token>", "xapp-… with connections:write, for Socket Mode (default: SLACK_APP_TOKEN)")
   .option("--slack-api-url <url>", "the Web API base URL (default: SLACK_API_URL, else slack.com/api/)")
-  .action(action((options: InitOptions) => initCommand(options)));
+  .action(action(async (options: InitOptions) => (await import("./cli/init-command.js")).initCommand(options)));
 
 program
   .command("start")
   .description("run the gateway: channels, triggers and the HTTP server (GET /healthz)")
-  .action(action(startCommand));
+  .action(action(async () => (await import("./cli/start-command.js")).startCommand()));
 
 program
   .command("run")
@@ -104,8 +97,10 @@ program
         wait?: boolean;
         approve?: boolean;
         denyAll?: boolean;
-      }) =>
-        runCommand({
+      }) => {
+        const { runCommand } = await import("./cli/run-command.js");
+        const { approvalFlags } = await import("./cli/cli-approvals.js");
+        return runCommand({
           ...approvalFlags(options),
           prompt: options.prompt,
           ...(options.expert !== undefined ? { expert: options.expert } : {}),
@@ -114,7 +109,8 @@ program
           noSession: options.session === false,
           ...(options.json ? { json: true } : {}),
           ...(options.wait === false ? { noWait: true } : {}),
-        }),
+        });
+      },
     ),
   );
 
@@ -124,8 +120,8 @@ program
   .option("--expert <name>", "the Expert of a new session (default: default)")
   .option("--session <id>", "continue this CLI session (id or unique prefix)")
   .action(
-    action((options: { expert?: string; session?: string }) =>
-      chatCommand({
+    action(async (options: { expert?: string; session?: string }) =>
+      (await import("./cli/chat-command.js")).chatCommand({
         ...(options.expert !== undefined ? { expert: options.expert } : {}),
         ...(options.session !== undefined ? { session: options.session } : {}),
       }),
@@ -140,17 +136,19 @@ sessions
   .option("--all", "every session")
   .option("--json", "print JSON")
   .action(
-    action((options: { archived?: boolean; all?: boolean; json?: boolean }) =>
-      withStore("empty", (store) => listSessions(store, options)),
-    ),
+    action(async (options: { archived?: boolean; all?: boolean; json?: boolean }) => {
+      const { listSessions } = await import("./cli/sessions-command.js");
+      return withStore("empty", (store) => listSessions(store, options));
+    }),
   );
 sessions
   .command("show <id>")
   .description("a session's transcript")
   .option("--json", "print JSON")
   .action(
-    action((id: string, options: { json?: boolean }) => {
-      const secrets = loadConfig().mcp.secrets();
+    action(async (id: string, options: { json?: boolean }) => {
+      const { showSession } = await import("./cli/sessions-command.js");
+      const secrets = (await import("./config/load-config.js")).loadConfig().mcp.secrets();
       return withStore("fail", (store) => showSession(store, id, { ...options, secrets }));
     }),
   );
@@ -189,14 +187,15 @@ sessions
   .description("full-text search over every session, ranked, with snippets")
   .option("--json", "print JSON")
   .action(
-    action((text: string, options: { json?: boolean }) =>
-      withStore("empty", (store) => searchSessions(store, text, options)),
-    ),
+    action(async (text: string, options: { json?: boolean }) => {
+      const { searchSessions } = await import("./cli/sessions-command.js");
+      return withStore("empty", (store) => searchSessions(store, text, options));
+    }),
   );
 sessions
   .command("compact <id>")
   .description("summarize the older part of a session now (the transcript is kept)")
-  .action(action(compactSession));
+  .action(action(async (id: string) => (await import("./cli/compact-command.js")).compactSession(id)));
 
 const memories = program.command("memories").description("the agent's long-term memories");
 memories
@@ -205,12 +204,20 @@ memories
   .option("--type <type>", "only project, user or decision memories")
   .option("--json", "print JSON")
   .action(
-    action((options: { type?: string; json?: boolean }) => withStore("empty", (store) => listMemories(store, options))),
+    action(async (options: { type?: string; json?: boolean }) => {
+      const { listMemories } = await import("./cli/memory-command.js");
+      return withStore("empty", (store) => listMemories(store, options));
+    }),
   );
 memories
   .command("forget <id>")
   .description("delete a memory")
-  .action(action((id: string) => withStore("fail", (store) => forgetMemory(store, id))));
+  .action(
+    action(async (id: string) => {
+      const { forgetMemory } = await import("./cli/memory-command.js");
+      return withStore("fail", (store) => forgetMemory(store, id));
+    }),
+  );
 
 program
   .command("usage")
@@ -219,9 +226,10 @@ program
   .option("--since <date>", "only usage from this date on (YYYY-MM-DD, UTC)")
   .option("--json", "print JSON")
   .action(
-    action((options: { by?: string; since?: string; json?: boolean }) =>
-      withStore("empty", (store) => usageReport(store, options)),
-    ),
+    action(async (options: { by?: string; since?: string; json?: boolean }) => {
+      const { usageReport } = await import("./cli/usage-command.js");
+      return withStore("empty", (store) => usageReport(store, options));
+    }),
   );
 
 sessions
@@ -234,46 +242,67 @@ sessions
   )
   .option("--dry-run", "only list what would be deleted")
   .option("--json", "print JSON")
-  .action(action((options: { days?: number; dryRun?: boolean; json?: boolean }) => pruneSessions(options)));
+  .action(
+    action(async (options: { days?: number; dryRun?: boolean; json?: boolean }) =>
+      (await import("./cli/prune-command.js")).pruneSessions(options),
+    ),
+  );
 
 const triggers = program.command("triggers").description("schedules and webhooks that start sessions");
 triggers
   .command("list")
   .description("every trigger: next fire time, last run, status")
   .option("--json", "print JSON")
-  .action(action((options: { json?: boolean }) => listTriggers(options)));
+  .action(
+    action(async (options: { json?: boolean }) => (await import("./cli/triggers-command.js")).listTriggers(options)),
+  );
 triggers
   .command("run <name>")
   .description("fire a trigger now and print its result (handed to a running gateway if there is one)")
   .option("--payload <json>", "the payload its prompt placeholders read")
   .option("--json", "print the run as JSON")
-  .action(action((name: string, options: { payload?: string; json?: boolean }) => runTrigger(name, options)));
+  .action(
+    action(async (name: string, options: { payload?: string; json?: boolean }) =>
+      (await import("./cli/triggers-command.js")).runTrigger(name, options),
+    ),
+  );
 triggers
   .command("history <name>")
   .description("a trigger's runs, newest first")
   .option("--json", "print JSON")
   .option("--limit <n>", "how many runs", wholeNumber(1, 10_000), 20)
-  .action(action((name: string, options: { json?: boolean; limit: number }) => triggerHistory(name, options)));
+  .action(
+    action(async (name: string, options: { json?: boolean; limit: number }) =>
+      (await import("./cli/triggers-command.js")).triggerHistory(name, options),
+    ),
+  );
 for (const verb of ["pause", "resume"] as const) {
   triggers
     .command(`${verb} <name>`)
     .description(
       verb === "pause" ? "stop firing a trigger (schedules and webhooks)" : "let a paused trigger fire again",
     )
-    .action(action((name: string) => setTriggerPaused(name, verb === "pause")));
+    .action(
+      action(async (name: string) =>
+        (await import("./cli/triggers-command.js")).setTriggerPaused(name, verb === "pause"),
+      ),
+    );
 }
 
 const access = program.command("access").description("who may talk to the bot (takes effect at once)");
 access
   .command("allow <principal>")
   .description("admit a user or chat, e.g. telegram:12345 or slack:C0456")
-  .action(action(accessAllow));
-access.command("revoke <principal>").description("remove a grant made with allow").action(action(accessRevoke));
+  .action(action(async (principal: string) => (await import("./cli/access-command.js")).accessAllow(principal)));
+access
+  .command("revoke <principal>")
+  .description("remove a grant made with allow")
+  .action(action(async (principal: string) => (await import("./cli/access-command.js")).accessRevoke(principal)));
 access
   .command("list")
   .description("everyone admitted, and where from")
   .option("--json", "print JSON")
-  .action(action((options: { json?: boolean }) => accessList(options)));
+  .action(action(async (options: { json?: boolean }) => (await import("./cli/access-command.js")).accessList(options)));
 
 const tools = program.command("tools").description("the tools Experts can use: built-ins and MCP servers' tools");
 tools
@@ -281,25 +310,38 @@ tools
   .description("every tool (connecting each MCP server once), or the tools one Expert gets, with their policies")
   .option("--expert <name>", "only this Expert's tools")
   .option("--json", "print JSON")
-  .action(action((options: { expert?: string; json?: boolean }) => listToolsCommand(options)));
+  .action(
+    action(async (options: { expert?: string; json?: boolean }) =>
+      (await import("./cli/tools-command.js")).listToolsCommand(options),
+    ),
+  );
 
-program.command("migrate").description("apply database migrations").action(action(migrateCommand));
+program
+  .command("migrate")
+  .description("apply database migrations")
+  .action(action(async () => (await import("./cli/migrate-command.js")).migrateCommand()));
 const db = program.command("db").description("the database itself: copy it to another (SQLite ⇄ PostgreSQL)");
 db.command("copy")
   .description("copy everything to another database, verifying the counts; the target must be empty")
   .requiredOption("--from <database>", "a SQLite file path or a postgres:// URL")
   .requiredOption("--to <database>", "a SQLite file path or a postgres:// URL")
   .option("--force", "replace what the target holds")
-  .action(action(dbCopyCommand));
+  .action(
+    action(async (options: { from?: string; to?: string; force?: boolean }) =>
+      (await import("./cli/db-command.js")).dbCopyCommand(options),
+    ),
+  );
 program
   .command("doctor")
   .description("check everything start checks, plus the model list, channel tokens, webhooks and MCP servers, live")
-  .action(action(doctorCommand));
+  .action(action(async () => (await import("./cli/doctor-command.js")).doctorCommand()));
 program
   .command("status")
   .description("ask the running gateway: channels, running turns, queue, unsent replies, version")
   .option("--json", "print JSON")
-  .action(action((options: { json?: boolean }) => statusCommand(options)));
+  .action(
+    action(async (options: { json?: boolean }) => (await import("./cli/status-command.js")).statusCommand(options)),
+  );
 
 try {
   await program.parseAsync(process.argv);

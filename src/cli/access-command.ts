@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { NotFoundError, UsageError } from "../errors.js";
 import type { Store } from "../store/store.js";
-import { openConfiguredStore } from "./composition-root.js";
+import { openConfiguredStore } from "./configured-store.js";
 import { printJson, printTable } from "./output.js";
 import { openExistingStore } from "./read-store.js";
 

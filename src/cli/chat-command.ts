@@ -2,13 +2,8 @@ import { UsageError } from "../errors.js";
 import { createLogger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
-import {
-  type AgentRuntime,
-  createAgentRuntime,
-  createCliSession,
-  createTerminalGateway,
-  openConfiguredStore,
-} from "./composition-root.js";
+import { type AgentRuntime, createAgentRuntime, createCliSession, createTerminalGateway } from "./composition-root.js";
+import { openConfiguredStore } from "./configured-store.js";
 
 export interface ChatOptions {
   expert?: string;

@@ -27,24 +27,22 @@ import { pricingFrom } from "../memory/pricing.js";
 import { createTurnContext } from "../memory/turn-context-factory.js";
 import { measuredModel } from "../metrics/measured-model.js";
 import { mountMetrics } from "../metrics/metrics-route.js";
-import { gaugeReadings, PrometheusMetrics } from "../metrics/prometheus-metrics.js";
 import type { Coordination } from "../store/coordination.js";
-import { postgresBackend } from "../store/postgres/pg-backend.js";
-import { sqliteBackend } from "../store/sqlite/sqlite-backend.js";
 import type { Store } from "../store/store.js";
-import type { StoreBackend, StoreWatch } from "../store/store-backend.js";
+import type { StoreWatch } from "../store/store-backend.js";
 import type { Session } from "../store/types.js";
 import { StoredChannel } from "../triggers/stored-channel.js";
 import { Triggers } from "../triggers/triggers.js";
 import { mountWebhooks } from "../triggers/webhook-routes.js";
 import { gatewayVersion } from "../version.js";
 import { assertChannelExperts } from "./config-checks.js";
+import { storeBackend } from "./configured-store.js";
 
 /*
  * The composition root: the one place in src/ that knows the concrete pieces (the channel
- * adapters and the SQLite store backend) and wires configuration, store, agent, gateway,
- * triggers and the HTTP server for every command. Everything else sees only the ports:
- * ChannelAdapter and Store.
+ * adapters, and through configured-store.ts the store backends) and wires configuration, store,
+ * agent, gateway, triggers and the HTTP server for the commands that run turns. Everything else
+ * sees only the ports: ChannelAdapter and Store.
  */
 
 /** The channels the configuration enables. */
@@ -142,38 +140,6 @@ export function turnDeps(runtime: AgentRuntime, store: Store): TurnRunnerDeps {
   };
 }
 
-/** The configured database: PostgreSQL for a `postgres://` URL, else a SQLite file. */
-export function storeBackend(config: Config): StoreBackend {
-  if (isPostgresUrl(config.db)) return configuredPostgres(config);
-  return sqliteBackend(config.db, {
-    pricing: pricingFrom(config.models),
-    ...(config.testMaxPages !== undefined ? { maxPageCount: config.testMaxPages } : {}),
-  });
-}
-
-/** The PostgreSQL backend of a `postgres://` setting, with the password, pool and timeout configured. */
-export function configuredPostgres(config: Config): ReturnType<typeof postgresBackend> {
-  return postgresBackend(
-    {
-      url: config.db,
-      ...(config.postgres.password !== undefined ? { password: config.postgres.password } : {}),
-      poolMax: config.postgres.poolMax,
-      statementTimeoutMs: config.postgres.statementTimeoutMs,
-    },
-    { pricing: pricingFrom(config.models) },
-  );
-}
-
-/** Opens the configured store, migrating it. */
-export function openConfiguredStore(config: Config): Promise<Store> {
-  return storeBackend(config).open();
-}
-
-/** A store with the schema and no rows: every query of a read-only command answers "nothing" as usual. */
-export function openEmptyStore(): Promise<Store> {
-  return sqliteBackend(":memory:").open();
-}
-
 /** A new terminal session, keyed `cli:<its id>`, owned by the local user. */
 export function createCliSession(store: Store, expert: string, title: string | null): Promise<Session> {
   return store.sessions.create({
@@ -252,7 +218,7 @@ export async function createServedGateway(
   const logger = createLogger(config.logLevel);
   const runtime = createAgentRuntime(config, logger);
   assertChannelExperts(config, runtime.experts);
-  const backend = storeBackend(config);
+  const backend = await storeBackend(config);
   // Before anything is migrated or claimed: a second gateway on a SQLite file stops here.
   const serving = backend.holdServing?.();
   const store = await backend.open().catch((error: unknown) => {
@@ -263,7 +229,9 @@ export async function createServedGateway(
   const http = new HttpServer(logger);
   const adapters = await createChannelAdapters(config, logger);
   if (config.triggers.length > 0) adapters.push(new StoredChannel());
-  const metrics = config.metricsToken ? new PrometheusMetrics() : undefined;
+  // prom-client loads only when /metrics is on: run, chat, tools list and doctor import this module too.
+  const prometheus = config.metricsToken ? await import("../metrics/prometheus-metrics.js") : undefined;
+  const metrics = prometheus ? new prometheus.PrometheusMetrics() : undefined;
   if (metrics)
     runtime.model = measuredModel(runtime.model, metrics, { clock: systemClock, pricing: pricingFrom(config.models) });
   const coordination = backend.coordinate?.();
@@ -276,8 +244,8 @@ export async function createServedGateway(
   });
   const database = { backend: isPostgresUrl(config.db) ? "postgresql" : "sqlite", location: backend.location };
   mountWebhooks(http, triggers, config.triggers, config.webhookSecrets);
-  if (metrics && config.metricsToken) {
-    metrics.readGaugesFrom(async () => gaugeReadings(await gateway.health()));
+  if (prometheus && metrics && config.metricsToken) {
+    metrics.readGaugesFrom(async () => prometheus.gaugeReadings(await gateway.health()));
     mountMetrics(http, metrics, config.metricsToken);
   }
   if (config.console.operators.length > 0) mountOperatorConsole(http, store, gateway, runtime.experts, config);

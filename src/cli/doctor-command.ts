@@ -4,8 +4,8 @@ import { loadConfig } from "../config/load-config.js";
 import { describeError } from "../errors.js";
 import { ExpertRegistry } from "../experts/expert-registry.js";
 import type { StoreBackend } from "../store/store-backend.js";
-import { storeBackend } from "./composition-root.js";
 import { type CheckLine, channelChecks, triggerChecks } from "./config-checks.js";
+import { storeBackend } from "./configured-store.js";
 import { mcpDoctorLines } from "./doctor-mcp.js";
 import { modelChecks, portCheck, slackChecks, telegramChecks } from "./live-doctor-checks.js";
 import { shownUrl } from "./model-failure.js";
@@ -40,7 +40,7 @@ export async function doctorCommand(): Promise<number> {
       checks.push({ level: "fail", name: "experts", detail: describeError(error), fix: "see experts: in the YAML" });
     }
     if (experts) checks.push(...channelChecks(config, experts), ...triggerChecks(config, experts));
-    backend = storeBackend(config);
+    backend = await storeBackend(config);
     checks.push(await databaseCheck(backend));
     const [model, telegram, slack, port] = await Promise.all([
       modelChecks(config, experts),

@@ -1,10 +1,10 @@
 import { loadConfig } from "../config/load-config.js";
-import { storeBackend } from "./composition-root.js";
+import { storeBackend } from "./configured-store.js";
 
 /** `gateway migrate`: applies pending migrations and says what it did. */
 export async function migrateCommand(): Promise<number> {
   const config = loadConfig();
-  const backend = storeBackend(config);
+  const backend = await storeBackend(config);
   const report = await backend.migrate();
   if (report.applied.length === 0)
     process.stdout.write(`${backend.location} is up to date (schema version ${report.version})\n`);

@@ -1,7 +1,7 @@
 import type { Config } from "../config/config.js";
 import { NotFoundError } from "../errors.js";
 import type { Store } from "../store/store.js";
-import { openEmptyStore, storeBackend } from "./composition-root.js";
+import { openEmptyStore, storeBackend } from "./configured-store.js";
 
 /**
  * What a command that only looks at stored data does when the database does
@@ -17,7 +17,7 @@ export type WhenMissing = "empty" | "fail";
  * `./data/gateway.db` behind.
  */
 export async function openExistingStore(config: Config, whenMissing: WhenMissing): Promise<Store> {
-  const backend = storeBackend(config);
+  const backend = await storeBackend(config);
   if ((await backend.inspect()) !== undefined) return backend.open();
   const where = `no database at ${backend.location}: nothing is stored there yet (GATEWAY_DB or gateway.db in the YAML says where)`;
   if (whenMissing === "fail") throw new NotFoundError(where);

@@ -11,13 +11,8 @@ import { systemClock } from "../ids.js";
 import type { Store } from "../store/store.js";
 import type { Session } from "../store/types.js";
 import { type CliApprovalMode, cliGate, ephemeralGate } from "./cli-approvals.js";
-import {
-  type AgentRuntime,
-  createAgentRuntime,
-  createCliSession,
-  openConfiguredStore,
-  turnDeps,
-} from "./composition-root.js";
+import { type AgentRuntime, createAgentRuntime, createCliSession, turnDeps } from "./composition-root.js";
+import { openConfiguredStore } from "./configured-store.js";
 import { describeModelFailure } from "./model-failure.js";
 import { oneLine, printJson } from "./output.js";
 

@@ -8,10 +8,9 @@ import type { TriggerRun, TriggerState } from "../store/trigger-repository.js";
 import { nextFireAt } from "../triggers/cron-schedule.js";
 import { describeDestination } from "../triggers/destination.js";
 import { approvalJson } from "./approval-output.js";
-import { openConfiguredStore } from "./composition-root.js";
+import { openConfiguredStore } from "./configured-store.js";
 import { printJson, printTable, shortDate } from "./output.js";
 import { openExistingStore } from "./read-store.js";
-import { runTriggerHere } from "./trigger-run-here.js";
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -183,6 +182,8 @@ export function runTrigger(name: string, options: { payload?: string; json?: boo
   }
   return withTriggers("write", async (store, config) => {
     const trigger = find(config, name);
+    // Loaded here: it wires the agent and the channels, which the other trigger commands never need.
+    const { runTriggerHere } = await import("./trigger-run-here.js");
     const run = await runTriggerHere({ config, store, trigger, ...(payload !== undefined ? { payload } : {}) });
     const answer = run.sessionId
       ? (await store.transcript.list(run.sessionId)).filter((entry) => entry.kind === "assistant").at(-1)?.content
