@@ -4,7 +4,7 @@ import { eventCallback, messageEvent } from "../slack/slack-world.js";
 import { sleep, waitFor } from "../support/wait.js";
 import { Random, seedsAtLeast } from "./fault-seeds.js";
 import { InstancesWorld } from "./instances-world.js";
-import { expectSharedWorkHeld, settled } from "./multi-instance-checks.js";
+import { expectSharedWorkHeld, waitAnsweredAndSettled } from "./multi-instance-checks.js";
 
 let world: InstancesWorld | undefined;
 
@@ -92,14 +92,7 @@ describe.each(seedsAtLeast(1))("seed %i: Slack Socket Mode on three instances", 
       },
       () => `every envelope acked; ${slack.unackedIds.length} not\n${here.logs()}`,
     );
-    await waitFor(
-      () => texts.every((text) => here.answers(text).length > 0),
-      () => `answers to ${texts.filter((text) => here.answers(text).length === 0).join(", ")}\n${here.logs()}`,
-    );
-    await waitFor(
-      () => settled(here),
-      () => `nothing left to do\n${here.logs()}`,
-    );
+    await waitAnsweredAndSettled(here, texts);
     await expectSharedWorkHeld(here, texts);
     const why = here.logs();
     // Slack finds a reply sent before its instance died by its metadata: not even that window shows.

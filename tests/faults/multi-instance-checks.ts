@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import { waitFor } from "../support/wait.js";
 import type { InstancesWorld } from "./instances-world.js";
 
 /**
@@ -79,4 +80,16 @@ export async function settled(world: InstancesWorld): Promise<boolean> {
     );
     return Number(rows[0]?.n) === 0;
   });
+}
+
+/** Waits until every one of `texts` has an answer and nothing is left to do. */
+export async function waitAnsweredAndSettled(world: InstancesWorld, texts: readonly string[]): Promise<void> {
+  await waitFor(
+    () => texts.every((text) => world.answers(text).length > 0),
+    () => `answers to ${texts.filter((text) => world.answers(text).length === 0).join(", ")}\n${world.logs()}`,
+  );
+  await waitFor(
+    () => settled(world),
+    () => `nothing left to do\n${world.logs()}`,
+  );
 }

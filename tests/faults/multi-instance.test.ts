@@ -5,7 +5,7 @@ import { eventCallback, messageEvent, postSigned } from "../slack/slack-world.js
 import { sleep, waitFor } from "../support/wait.js";
 import { Random, seedsAtLeast } from "./fault-seeds.js";
 import { InstancesWorld } from "./instances-world.js";
-import { expectSharedWorkHeld, settled } from "./multi-instance-checks.js";
+import { expectSharedWorkHeld, waitAnsweredAndSettled } from "./multi-instance-checks.js";
 import { NginxFront } from "./nginx-front.js";
 import { WEBHOOK_SECRET } from "./platform-world.js";
 
@@ -90,14 +90,7 @@ describe.each(seedsAtLeast(2))("seed %i: three instances on one PostgreSQL datab
     }
     await killed;
     expect(await victim.exited).toEqual({ code: null, signal: "SIGKILL" });
-    await waitFor(
-      () => texts.every((text) => here.answers(text).length > 0),
-      () => `answers to ${texts.filter((text) => here.answers(text).length === 0).join(", ")}\n${here.logs()}`,
-    );
-    await waitFor(
-      () => settled(here),
-      () => `nothing left to do\n${here.logs()}`,
-    );
+    await waitAnsweredAndSettled(here, texts);
     for (const instance of here.live()) {
       const health = await here.health(instance);
       expect(health.status, here.logs()).toBe(200);
@@ -147,14 +140,7 @@ describe.each(seedsAtLeast(2))("seed %i: three instances on one PostgreSQL datab
       () => `a new poll leader\n${here.logs()}`,
     );
     expect(next).not.toBe(leader);
-    await waitFor(
-      () => texts.every((text) => here.answers(text).length > 0),
-      () => `answers to ${texts.filter((text) => here.answers(text).length === 0).join(", ")}\n${here.logs()}`,
-    );
-    await waitFor(
-      () => settled(here),
-      () => `nothing left to do\n${here.logs()}`,
-    );
+    await waitAnsweredAndSettled(here, texts);
     // A graceful stop (a rolling restart) hands the poll over too: the last instance takes it.
     expect(await next.stop(), here.logs()).toEqual({ code: 0, signal: null });
     await waitFor(
@@ -166,14 +152,7 @@ describe.each(seedsAtLeast(2))("seed %i: three instances on one PostgreSQL datab
       texts.push(text);
       here.telegram.privateText(text, { from: { id: 6_100_000_000 + conversation, is_bot: false, first_name: "P" } });
     }
-    await waitFor(
-      () => texts.every((text) => here.answers(text).length > 0),
-      () => `answers after the handover\n${here.logs()}`,
-    );
-    await waitFor(
-      () => settled(here),
-      () => `nothing left to do\n${here.logs()}`,
-    );
+    await waitAnsweredAndSettled(here, texts);
     expect(here.telegram.overlappingPolls, "two instances polled at once").toBe(0);
     await expectSharedWorkHeld(here, texts);
     await stopSurvivors(here);

@@ -19,6 +19,18 @@ function recordedStream(db: string): string | undefined {
   }
 }
 
+/** A `gateway start` on Socket Mode against `slack`, answering everyone. */
+async function socketModeEnv(slack: FakeSlack): Promise<Record<string, string>> {
+  return {
+    PORT: String(await freePort()),
+    HOST: "127.0.0.1",
+    SLACK_BOT_TOKEN: "xoxb-test",
+    SLACK_APP_TOKEN: "xapp-test",
+    SLACK_API_URL: slack.apiUrl,
+    GATEWAY_ALLOW: "*",
+  };
+}
+
 describe("a native Slack stream survives kill -9", () => {
   it("stops and marks the stream a killed process left open, then answers once", async ({
     cli: { box, fake },
@@ -26,14 +38,7 @@ describe("a native Slack stream survives kill -9", () => {
   }) => {
     const slack = await new FakeSlack().start();
     onTestFinished(() => slack.stop());
-    const env = {
-      PORT: String(await freePort()),
-      HOST: "127.0.0.1",
-      SLACK_BOT_TOKEN: "xoxb-test",
-      SLACK_APP_TOKEN: "xapp-test",
-      SLACK_API_URL: slack.apiUrl,
-      GATEWAY_ALLOW: "*",
-    };
+    const env = await socketModeEnv(slack);
     // The model streams "ec" and then holds the rest: the gateway is killed mid-stream.
     fake.script.push({
       kind: "text",
@@ -84,14 +89,7 @@ describe("a native Slack stream survives kill -9", () => {
   }) => {
     const slack = await new FakeSlack().start();
     onTestFinished(() => slack.stop());
-    const env = {
-      PORT: String(await freePort()),
-      HOST: "127.0.0.1",
-      SLACK_BOT_TOKEN: "xoxb-test",
-      SLACK_APP_TOKEN: "xapp-test",
-      SLACK_API_URL: slack.apiUrl,
-      GATEWAY_ALLOW: "*",
-    };
+    const env = await socketModeEnv(slack);
     const first = box.spawn(["start"], { ...env, GATEWAY_TEST_CRASH_AT: "after-stream-before-record" });
     await waitFor(() => slack.socketCount === 1, "the first process's Socket Mode connection");
     const root = "1700007200.000100";
