@@ -38,7 +38,8 @@ describe.each(seeds)("seed %i: the PostgreSQL server restarts while the gateway 
     const bot = await new FakeTelegram({ maxPollMs: 200 }).start();
     telegram = bot;
     const life = await here.start({
-      extra: { GATEWAY_ALLOW: "*", TELEGRAM_BOT_TOKEN: bot.token, TELEGRAM_API_ROOT: bot.url },
+      // Info level: a failure then shows when the poll role and the coordination connection came back.
+      extra: { LOG_LEVEL: "info", GATEWAY_ALLOW: "*", TELEGRAM_BOT_TOKEN: bot.token, TELEGRAM_API_ROOT: bot.url },
     });
     const why = () => `${here.logs()}\n--- server ---\n${pgServer.logs}`;
 
