@@ -84,9 +84,13 @@ describe.each(seeds)("seed %i: the PostgreSQL server restarts while the gateway 
         (m) => m.from?.id === bot.bot.id && isAnswer(m.text ?? "") && m.text?.includes(update.message.text ?? "-"),
       );
     const answers = () => answersOf(here.platform, [before, slow, loopback]);
+    const missing = () => [
+      ...(telegramAnswers().length === 0 ? [`telegram: ${update.message.text}`] : []),
+      ...[...answers()].filter(([, found]) => found.length === 0).map(([text]) => `loopback: ${text}`),
+    ];
     await waitFor(
-      () => telegramAnswers().length >= 1 && [...answers().values()].every((found) => found.length >= 1),
-      () => `every answer\n${why()}`,
+      () => missing().length === 0,
+      () => `every answer; missing ${missing().join(", ")}\n${why()}`,
     );
     // The update is confirmed: the offset moves past it.
     await waitFor(() => bot.offsets.some((offset) => offset > update.update_id), "the offset past the update");
