@@ -3,7 +3,7 @@ import { describeError } from "../errors.js";
 import type { Clock } from "../ids.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
-import type { OutboxRow, WorkScope } from "../store/types.js";
+import type { OutboxFile, OutboxRow, WorkScope } from "../store/types.js";
 import { type ChannelAdapter, ChannelError } from "./channel.js";
 import { ChatPacer } from "./chat-pacer.js";
 import { faultPoint } from "./fault-points.js";
@@ -116,57 +116,56 @@ export class OutboxSender {
         // The answer is recorded: stopping the stream that shows it makes it final.
         const [stream] = sent;
         if (stream) await adapter.endStream?.(row.conversationKey, stream);
-        await store.outbox.markDelivered(row.id);
-        this.#options.onDelivered?.(row);
-        return;
-      }
-      if (row.file) {
-        // One upload, recorded as the row's one part: a restart after it never uploads again.
-        if (sent.length === 0) {
-          await this.#pacer.take(row.conversationKey, adapter.limits.sendIntervalMs);
-          sent.push(await sendStoredFile(adapter, row, row.file));
-          faultPoint("after-send-before-record");
-          await store.outbox.recordPart(row, sent);
-        }
-        await store.outbox.markDelivered(row.id);
-        rmSync(row.file.path, { force: true });
-        this.#options.onDelivered?.(row);
-        return;
-      }
-      if (row.recovered && sent.length === 0 && adapter.findSent) {
-        const found = await adapter.findSent(row.conversationKey, row.id);
-        if (found && found.length > 0) sent.push(...found);
-      }
-      if (row.kind === "edit") {
-        if (row.editMessageId) await adapter.edit(row.conversationKey, row.editMessageId, row.text);
-      } else {
-        const parts = splitMessage(row.text, adapter.limits.maxMessageLength);
-        for (let index = sent.length; index < parts.length; index++) {
-          const text = parts[index] ?? "";
-          await this.#pacer.take(row.conversationKey, adapter.limits.sendIntervalMs);
-          let id: string;
-          if (index === 0 && row.editMessageId) {
-            await adapter.edit(row.conversationKey, row.editMessageId, text);
-            id = row.editMessageId;
-          } else {
-            const reply = index === 0 && row.replyToMessageId ? { replyToMessageId: row.replyToMessageId } : {};
-            const buttons = index === parts.length - 1 && row.buttons.length > 0 ? { buttons: row.buttons } : {};
-            id = (
-              await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply, ...buttons })
-            ).messageId;
-          }
-          faultPoint("after-send-before-record");
-          sent.push(id);
-          await store.outbox.recordPart(row, sent);
-        }
-      }
+      } else if (row.file) await this.#upload(adapter, row, row.file, sent);
+      else await this.#sendText(adapter, row, sent);
       await store.outbox.markDelivered(row.id);
+      if (row.file) rmSync(row.file.path, { force: true });
       this.#rateLimitWaits.delete(row.id);
       this.#options.onDelivered?.(row);
     } catch (error) {
       await this.#failed(row, error);
     }
     logger.debug({ outbox: row.id, parts: sent.length }, "outbox row handled");
+  }
+
+  /** One upload, recorded as the row's one part: a restart after it never uploads again. */
+  async #upload(adapter: ChannelAdapter, row: OutboxRow, file: OutboxFile, sent: string[]): Promise<void> {
+    if (sent.length > 0) return;
+    await this.#pacer.take(row.conversationKey, adapter.limits.sendIntervalMs);
+    sent.push(await sendStoredFile(adapter, row, file));
+    faultPoint("after-send-before-record");
+    await this.#options.store.outbox.recordPart(row, sent);
+  }
+
+  /** An edit, or the text's parts not sent yet, each recorded as it goes out. */
+  async #sendText(adapter: ChannelAdapter, row: OutboxRow, sent: string[]): Promise<void> {
+    if (row.recovered && sent.length === 0 && adapter.findSent) {
+      const found = await adapter.findSent(row.conversationKey, row.id);
+      if (found && found.length > 0) sent.push(...found);
+    }
+    if (row.kind === "edit") {
+      if (row.editMessageId) await adapter.edit(row.conversationKey, row.editMessageId, row.text);
+      return;
+    }
+    const parts = splitMessage(row.text, adapter.limits.maxMessageLength);
+    for (let index = sent.length; index < parts.length; index++) {
+      const text = parts[index] ?? "";
+      await this.#pacer.take(row.conversationKey, adapter.limits.sendIntervalMs);
+      let id: string;
+      if (index === 0 && row.editMessageId) {
+        await adapter.edit(row.conversationKey, row.editMessageId, text);
+        id = row.editMessageId;
+      } else {
+        const reply = index === 0 && row.replyToMessageId ? { replyToMessageId: row.replyToMessageId } : {};
+        const buttons = index === parts.length - 1 && row.buttons.length > 0 ? { buttons: row.buttons } : {};
+        id = (
+          await adapter.send({ conversationKey: row.conversationKey, text, outboxId: row.id, ...reply, ...buttons })
+        ).messageId;
+      }
+      faultPoint("after-send-before-record");
+      sent.push(id);
+      await this.#options.store.outbox.recordPart(row, sent);
+    }
   }
 
   async #failed(row: OutboxRow, error: unknown): Promise<void> {
