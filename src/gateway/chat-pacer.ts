@@ -1,6 +1,6 @@
 import type { Clock } from "../ids.js";
 import type { PaceRepository } from "../store/pace-repository.js";
-import { MemoryPace, SWEEP_EVERY_MS } from "./memory-pace.js";
+import { ForgetOld, MemoryPace } from "./memory-pace.js";
 
 /** A reservation that finds a hold placed while it waited reserves again, at most this often. */
 const MAX_RESERVATIONS = 20;
@@ -19,13 +19,13 @@ export class ChatPacer {
   readonly #nextAt = new Map<string, number>();
   /** Entries this old are forgotten: a pace only matters for seconds, a rate limit for minutes. */
   static readonly FORGET_AFTER_MS = 15 * 60_000;
-  /** When old entries were last looked for. */
-  #sweptAt = 0;
+  readonly #forget: ForgetOld;
 
   /** `shared`: the store's pace (several processes); without it the pace lives in this process only (bounded). */
   constructor(clock: Clock, shared?: PaceRepository) {
     this.#clock = clock;
     this.#shared = shared ?? new MemoryPace(clock, ChatPacer.FORGET_AFTER_MS);
+    this.#forget = new ForgetOld(clock, ChatPacer.FORGET_AFTER_MS);
   }
 
   /** Milliseconds to wait before calling the conversation again (0: now), as far as this process knows. */
@@ -65,12 +65,7 @@ export class ChatPacer {
   }
 
   #later(conversationKey: string, at: number): void {
-    const now = this.#clock();
-    // At most once a minute: looking at every entry on each call cost a reply O(conversations).
-    if (this.#nextAt.size > 1000 && now - this.#sweptAt >= SWEEP_EVERY_MS) {
-      this.#sweptAt = now;
-      for (const [key, next] of this.#nextAt) if (next < now - ChatPacer.FORGET_AFTER_MS) this.#nextAt.delete(key);
-    }
+    this.#forget.sweep(this.#nextAt, (next) => next);
     this.#nextAt.set(conversationKey, Math.max(at, this.#nextAt.get(conversationKey) ?? 0));
   }
 }

@@ -3,18 +3,42 @@ import type { PaceRepository } from "../store/pace-repository.js";
 
 /** How often forgotten entries are looked for, once there are many (looking on every call costs O(entries)). */
 export const SWEEP_EVERY_MS = 60_000;
+/** Below this many entries nothing is looked for. */
+const SWEEP_ABOVE = 1000;
+
+/**
+ * Keeps a map of per-conversation times bounded: once it holds over 1,000 entries, at most once a
+ * minute, those whose time ended more than `forgetAfterMs` ago go.
+ */
+export class ForgetOld {
+  readonly #clock: Clock;
+  readonly #forgetAfterMs: number;
+  #sweptAt = 0;
+
+  constructor(clock: Clock, forgetAfterMs: number) {
+    this.#clock = clock;
+    this.#forgetAfterMs = forgetAfterMs;
+  }
+
+  sweep<V>(entries: Map<string, V>, endOf: (value: V) => number): void {
+    const now = this.#clock();
+    if (entries.size <= SWEEP_ABOVE || now - this.#sweptAt < SWEEP_EVERY_MS) return;
+    this.#sweptAt = now;
+    const before = now - this.#forgetAfterMs;
+    for (const [key, value] of entries) if (endOf(value) < before) entries.delete(key);
+  }
+}
 
 /** A pace kept in this process only: for a pacer that shares it with nobody (a gateway alone on its database, tests). */
 export class MemoryPace implements PaceRepository {
   readonly #clock: Clock;
   readonly #rows = new Map<string, { nextAt: number; heldUntil: number }>();
   /** Conversations whose pace and hold ended this long ago are forgotten (bounded memory); never when unset. */
-  readonly #forgetAfterMs: number | undefined;
-  #sweptAt = 0;
+  readonly #forget: ForgetOld | undefined;
 
   constructor(clock: Clock, forgetAfterMs?: number) {
     this.#clock = clock;
-    this.#forgetAfterMs = forgetAfterMs;
+    this.#forget = forgetAfterMs === undefined ? undefined : new ForgetOld(clock, forgetAfterMs);
   }
 
   async reserve(conversationKey: string, intervalMs: number): Promise<number> {
@@ -34,10 +58,6 @@ export class MemoryPace implements PaceRepository {
   }
 
   async prune(before: number): Promise<number> {
-    return this.#pruneSync(before);
-  }
-
-  #pruneSync(before: number): number {
     let pruned = 0;
     for (const [key, row] of this.#rows) {
       if (row.nextAt < before && row.heldUntil < before) {
@@ -51,18 +71,10 @@ export class MemoryPace implements PaceRepository {
   #row(conversationKey: string): { nextAt: number; heldUntil: number } {
     let row = this.#rows.get(conversationKey);
     if (!row) {
-      this.#forgetOld();
+      this.#forget?.sweep(this.#rows, (old) => Math.max(old.nextAt, old.heldUntil));
       row = { nextAt: 0, heldUntil: 0 };
       this.#rows.set(conversationKey, row);
     }
     return row;
-  }
-
-  /** Once there are many conversations, at most once a minute: those over long enough go. */
-  #forgetOld(): void {
-    const now = this.#clock();
-    if (this.#forgetAfterMs === undefined || this.#rows.size <= 1000 || now - this.#sweptAt < SWEEP_EVERY_MS) return;
-    this.#sweptAt = now;
-    this.#pruneSync(now - this.#forgetAfterMs);
   }
 }
